@@ -1,0 +1,310 @@
+"""The `booth` command: render a simulated shot, calibrate, stitch, shoot, and check the configuration."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn
+
+from booth import __version__
+from booth.atomic import staged_folder
+from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, read_toml
+from booth.errors import BoothError, InputError
+from booth.shoot import Rig, calibrate_rig, shoot
+from booth.stitch.calibration import Calibration, calibrate_frames, load_points
+from booth.stitch.frames import check_same_size, read_folder
+from booth.stitch.stitcher import Stitcher
+from rig.base import RigError
+from rig.sim.camera import RigLayout
+from rig.sim.rig import SimRig
+from rig.sim.scene import TargetGeometry
+
+log = logging.getLogger("booth")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line that says where to look."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size like 3000x2000") from None
+    if not (640 <= w <= 6000 and 480 <= h <= 4000):
+        raise argparse.ArgumentTypeError(f"{w}x{h} is outside 640x480 to 6000x4000")
+    return w, h
+
+
+def _cameras(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of cameras") from None
+    if not 8 <= n <= 48:
+        raise argparse.ArgumentTypeError(f"a rig has 8 to 48 cameras, not {n}")
+    return n
+
+
+def _sim_rig(config: BoothConfig, cameras: int | None, seed: int | None, size: tuple[int, int] | None) -> SimRig:
+    sim = config.rig.sim
+    w, h = size or (sim.width, sim.height)
+    layout = RigLayout(
+        cameras=cameras or config.rig.cameras,
+        radius_m=sim.radius_m,
+        span_deg=sim.span_deg,
+        camera_height_m=sim.camera_height_m,
+        aim_height_m=sim.aim_height_m,
+        width=w,
+        height=h,
+        vertical_fov_deg=sim.vertical_fov_deg,
+    )
+    t = config.calibration.target
+    target = TargetGeometry(
+        bottom_m=t.bottom_m, top_m=t.top_m, patch_bottom_m=t.patch_bottom_m, patch_top_m=t.patch_top_m
+    )
+    return SimRig(layout=layout, seed=sim.seed if seed is None else seed, jpeg_quality=sim.jpeg_quality, target=target)
+
+
+def _fresh_output(path: Path) -> None:
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise InputError(f"{path}: already exists and is not an empty folder; choose a new folder")
+    if path.exists():
+        path.rmdir()
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    problems = config_problems(read_toml(args.file))
+    for problem in problems:
+        print(f"{args.file}: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    print(f"{args.file}: OK")
+    return 0
+
+
+def cmd_sim_render(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    rig = _sim_rig(config, args.cameras, args.seed, args.size)
+    rig.scene_name = "target" if args.target else "participant"
+    _fresh_output(args.out)
+    with staged_folder(args.out) as stage:
+        rig.render_to(stage)
+    lay = rig.layout
+    print(f"{args.out}: {lay.cameras} frames of the {rig.scene_name} at {lay.width}x{lay.height}, ground_truth.json")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    frames = read_folder(args.frames)
+    check_same_size(frames, args.frames)
+    points = load_points(args.points, frames) if args.points else None
+    calibration, warnings = calibrate_frames(
+        frames, config.calibration.target, args.rig_id or config.rig.id, points=points, folder=args.frames
+    )
+    for w in warnings:
+        log.warning(w)
+    calibration.save(args.out)
+    worst = max(calibration.cameras, key=lambda c: c.residual_px)
+    print(
+        f"{args.out}: {calibration.camera_count} cameras calibrated from the {calibration.source}, "
+        f"{calibration.image_size[0]}x{calibration.image_size[1]}; worst residual {worst.residual_px:.2f} px "
+        f"(camera {worst.index})"
+    )
+    return 0
+
+
+def _check_frames_fit(
+    frames_dir: Path, calibration: Calibration, size: tuple[int, int] | None, count: int, calibration_path: Path
+) -> None:
+    if count > calibration.camera_count:
+        raise InputError(
+            f"{frames_dir}: {count} frames, but {calibration_path} is for a rig of "
+            f"{calibration.camera_count} cameras; use that rig's calibration"
+        )
+    if size is not None and size != tuple(calibration.image_size):
+        cw, ch = calibration.image_size
+        raise InputError(
+            f"{frames_dir}: frames are {size[0]}x{size[1]} but {calibration_path} was made for "
+            f"{cw}x{ch} frames; recalibrate with frames of this size"
+        )
+
+
+def _stitch_config(config: BoothConfig, profile: str | None) -> BoothConfig:
+    if profile is None:
+        return config
+    return config.model_copy(update={"stitch": config.stitch.model_copy(update={"profile": profile})})
+
+
+def cmd_stitch(args: argparse.Namespace) -> int:
+    config = _stitch_config(load_config(args.config), args.profile)
+    calibration = Calibration.load(args.calibration)
+    frames = read_folder(args.frames)
+    known = {c.file: c.index for c in calibration.cameras}
+    if all(f.file_name in known for f in frames):
+        frames = [replace(f, camera_index=known[f.file_name]) for f in frames]
+    elif len(frames) != calibration.camera_count:
+        raise InputError(
+            f"{args.frames}: cannot tell which camera took which frame: name them as in the "
+            f"calibration (e.g. {calibration.cameras[0].file}) or give one frame per camera"
+        )
+    size = check_same_size(frames, args.frames)
+    _check_frames_fit(args.frames, calibration, size, len(frames), args.calibration)
+    stitch = config.stitch
+    stitcher = Stitcher(
+        calibration,
+        stitch,
+        minimum_cameras=config.rig.minimum_usable(calibration.camera_count),
+        overlay=args.overlay or (config.resolve(stitch.overlay) if stitch.overlay else None),
+        end_card=args.end_card or (config.resolve(stitch.end_card) if stitch.end_card else None),
+    )
+    for frame in frames:
+        stitcher.add(frame)
+    clip = stitcher.finish(
+        args.out,
+        shot_id=args.shot_id or f"folder-{args.frames.resolve().name}",
+        extra={"booth_id": config.booth.id, "event": config.booth.event},
+    )
+    _report(clip.directory, clip.metadata)
+    return 0
+
+
+def _report(directory: Path, meta: dict[str, object]) -> None:
+    missing = meta["cameras_missing"]
+    used = meta["cameras_used"]
+    assert isinstance(missing, list) and isinstance(used, list)
+    timings = meta["timings_ms"]
+    assert isinstance(timings, dict)
+    print(
+        f"{directory}: {meta['duration_s']} s {meta['width']}x{meta['height']} clip from {len(used)} cameras"
+        f"{f' ({len(missing)} missing)' if missing else ''} in {timings['total'] / 1000:.1f} s"
+    )
+
+
+def cmd_shoot(args: argparse.Namespace) -> int:
+    config = _stitch_config(load_config(args.config), args.profile)
+    sim = _sim_rig(config, args.cameras, args.seed, None)
+    rig = Rig(sim.rig_id, sim.trigger, sim.array)
+    if args.calibration:
+        calibration = Calibration.load(args.calibration)
+        if calibration.camera_count != sim.layout.cameras:
+            raise InputError(
+                f"{args.calibration}: made for {calibration.camera_count} cameras, the rig has "
+                f"{sim.layout.cameras}; recalibrate"
+            )
+    else:
+        cached = config.data_dir / "calibrations" / f"{sim.rig_id}.json"
+        if cached.exists():
+            calibration = Calibration.load(cached)
+        else:
+            sim.scene_name = "target"
+            calibration, warnings = calibrate_rig(rig, config)
+            for w in warnings:
+                log.warning(w)
+            calibration.save(cached)
+            print(f"{cached}: calibrated the simulated rig from its target")
+            sim.scene_name = "participant"
+    clip = shoot(rig, calibration, config, args.out, overlay=args.overlay)
+    _report(clip.directory, clip.metadata)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="booth", description="Bullet Time 360 booth: shoot, calibrate and stitch bullet-time clips.")
+    parser.add_argument("--version", action="version", version=f"booth {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress as well as warnings")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def with_config(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", type=Path, help="booth.toml (default: built-in defaults)")
+
+    config = sub.add_parser("config", help="check booth.toml")
+    config_sub = config.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    check = config_sub.add_parser("check", help="list every problem in a booth.toml, each naming its key")
+    check.add_argument("file", type=Path)
+    check.set_defaults(func=cmd_config_check)
+
+    sim = sub.add_parser("sim", help="the simulated rig")
+    sim_sub = sim.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    render = sim_sub.add_parser("render", help="render one shot of the simulated rig into a folder")
+    render.add_argument("--cameras", type=_cameras, help="cameras on the arc, 8 to 48 (default 24)")
+    render.add_argument("--out", type=Path, required=True, help="new folder for cam_NN.jpg and ground_truth.json")
+    render.add_argument("--target", action="store_true", help="shoot the calibration target, not a participant")
+    render.add_argument("--seed", type=int, help="seed of the rig's imperfections (default 1)")
+    render.add_argument("--size", type=_size, help="frame size WxH (default 3000x2000, up to 6000x4000)")
+    with_config(render)
+    render.set_defaults(func=cmd_sim_render)
+
+    cal = sub.add_parser("calibrate", help="make calibration.json from a shot of the target")
+    cal.add_argument("frames", type=Path, help="folder of the target shot's frames, in rig order")
+    cal.add_argument("--points", type=Path, help="points.json with the axis points clicked by hand")
+    cal.add_argument("--out", type=Path, required=True, help="calibration.json to write")
+    cal.add_argument("--rig-id", help="name of this rig set-up (default: rig.id of booth.toml)")
+    with_config(cal)
+    cal.set_defaults(func=cmd_calibrate)
+
+    stitch = sub.add_parser("stitch", help="make a clip from a folder of frames")
+    stitch.add_argument("frames", type=Path, help="folder of one shot's frames, in rig order")
+    stitch.add_argument("--calibration", type=Path, required=True, help="calibration.json of this rig")
+    stitch.add_argument("--out", type=Path, required=True, help="folder in which the clip folder is made")
+    stitch.add_argument("--profile", choices=PROFILE_NAMES, help="output frame (default: vertical)")
+    stitch.add_argument("--overlay", type=Path, help="brand overlay PNG with transparency")
+    stitch.add_argument("--end-card", type=Path, help="image shown after the orbit")
+    stitch.add_argument("--shot-id", help="shot id recorded in clip.json")
+    with_config(stitch)
+    stitch.set_defaults(func=cmd_stitch)
+
+    shoot_p = sub.add_parser("shoot", help="shoot once on a rig and make the clip")
+    shoot_p.add_argument("--rig", choices=["sim"], default="sim", help="which rig (the simulated one)")
+    shoot_p.add_argument("--out", type=Path, required=True, help="folder in which the clip folder is made")
+    shoot_p.add_argument("--cameras", type=_cameras, help="cameras on the arc, 8 to 48")
+    shoot_p.add_argument("--profile", choices=PROFILE_NAMES, help="output frame (default: vertical)")
+    shoot_p.add_argument("--seed", type=int, help="seed of the simulated rig")
+    shoot_p.add_argument("--calibration", type=Path, help="calibration.json (default: calibrate the sim rig first)")
+    shoot_p.add_argument("--overlay", type=Path, help="brand overlay PNG with transparency")
+    with_config(shoot_p)
+    shoot_p.set_defaults(func=cmd_shoot)
+    return parser
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("booth: %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        return int(args.func(args))
+    except BoothError as exc:
+        print(f"booth: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except RigError as exc:
+        print(f"booth: rig fault: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("booth: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: one line for people, the trace in a file
+        with tempfile.NamedTemporaryFile("w", prefix="booth-crash-", suffix=".log", delete=False) as fh:
+            traceback.print_exc(file=fh)
+        print(f"booth: internal error: {type(exc).__name__}: {exc} (details in {fh.name})", file=sys.stderr)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""booth.toml as validated pydantic models: unknown keys are refused, every field is documented and bounded."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from booth.errors import ConfigError
+
+Profile = Literal["vertical", "landscape", "square"]
+PROFILE_NAMES: tuple[str, ...] = ("vertical", "landscape", "square")
+X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BoothSection(Section):
+    id: Identifier = Field("booth-01", description="This booth's name, unique within the event; letters, digits, . _ -")
+    event: Identifier = Field("demo-event", description="The event's identifier, used in clip metadata and topics.")
+    data_dir: Path = Field(
+        Path("booth-data"),
+        description="Where the booth keeps shots, clips, calibrations, its database and logs; relative to the"
+        " folder of booth.toml.",
+    )
+
+
+class SimSection(Section):
+    seed: int = Field(1, ge=0, le=2**31 - 1, description="Seed of the rig's imperfections and sensor noise.")
+    radius_m: float = Field(3.0, ge=1.0, le=10.0, description="Radius of the camera arc, metres.")
+    span_deg: float = Field(180.0, ge=20.0, le=360.0, description="Angle the arc covers, degrees; 360 is a ring.")
+    camera_height_m: float = Field(1.3, ge=0.3, le=2.5, description="Height of the lenses above the floor, metres.")
+    aim_height_m: float = Field(1.0, ge=0.0, le=2.5, description="Height on the axis every camera aims at, metres.")
+    width: int = Field(3000, ge=640, le=6000, description="Frame width in pixels.")
+    height: int = Field(2000, ge=480, le=4000, description="Frame height in pixels.")
+    vertical_fov_deg: float = Field(44.0, ge=15.0, le=90.0, description="Vertical field of view of the lenses.")
+    jpeg_quality: int = Field(92, ge=50, le=100, description="JPEG quality the virtual cameras write.")
+
+
+class RigSection(Section):
+    kind: Literal["sim", "hardware"] = Field(
+        "sim", description="'sim' for the simulated rig, 'hardware' for the trigger box and tethered cameras."
+    )
+    id: Identifier = Field("rig-01", description="Name of the physical rig set-up; calibrations are tied to it.")
+    cameras: int = Field(24, ge=8, le=48, description="Number of cameras on the arc.")
+    min_cameras: int | None = Field(
+        None, ge=2, le=48, description="Fewest usable frames that still make a clip; default: half the rig."
+    )
+    collect_timeout_s: float = Field(
+        30.0,
+        gt=0.0,
+        le=600.0,
+        description="How long after the fire the booth waits for frames before it goes on without the late cameras.",
+    )
+    sim: SimSection = Field(default_factory=SimSection, description="The simulated rig.")
+
+    @model_validator(mode="after")
+    def _min_within_rig(self) -> RigSection:
+        if self.min_cameras is not None and self.min_cameras > self.cameras:
+            raise ValueError(f"min_cameras ({self.min_cameras}) is more than the rig's {self.cameras} cameras")
+        return self
+
+    def minimum_usable(self, cameras: int | None = None) -> int:
+        n = cameras if cameras is not None else self.cameras
+        return self.min_cameras if self.min_cameras is not None else max(2, (n + 1) // 2)
+
+
+class TargetSection(Section):
+    bottom_m: float = Field(0.5, gt=0.0, le=2.5, description="Height of the bottom marker ball's centre, metres.")
+    top_m: float = Field(1.5, gt=0.0, le=3.0, description="Height of the top marker ball's centre, metres.")
+    patch_bottom_m: float = Field(0.9, gt=0.0, le=3.0, description="Bottom edge of the neutral grey sleeve, metres.")
+    patch_top_m: float = Field(1.1, gt=0.0, le=3.0, description="Top edge of the neutral grey sleeve, metres.")
+    marker_hue_deg: float = Field(305.0, ge=0.0, lt=360.0, description="Hue of the marker balls (magenta: 305).")
+    hue_tolerance_deg: float = Field(30.0, gt=0.0, le=90.0, description="How far a marker's hue may stray.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TargetSection:
+        if not self.bottom_m < self.patch_bottom_m < self.patch_top_m < self.top_m:
+            raise ValueError("the target must read, from the floor up: bottom_m < patch_bottom_m < patch_top_m < top_m")
+        return self
+
+
+class CalibrationSection(Section):
+    file: Path | None = Field(None, description="calibration.json to stitch with; relative to booth.toml's folder.")
+    target: TargetSection = Field(default_factory=TargetSection, description="The calibration target's geometry.")
+
+
+class StitchSection(Section):
+    profile: Profile = Field(
+        "vertical", description="Output frame: vertical 1080x1920, landscape 1920x1080, square 1080x1080."
+    )
+    fps: int = Field(30, ge=24, le=60, description="Frames per second of the clip.")
+    orbit_s: float = Field(1.25, ge=0.3, le=10.0, description="Seconds one sweep across the arc takes.")
+    hold_s: float = Field(0.5, ge=0.0, le=5.0, description="Seconds the clip rests at the far end of the sweep.")
+    min_duration_s: float = Field(3.0, ge=3.0, le=30.0, description="The orbit is slowed down to last at least this.")
+    interpolation: Literal["hold", "crossfade"] = Field(
+        "hold", description="Between camera views: 'hold' shows the nearest camera, 'crossfade' blends neighbours."
+    )
+    zoom: float = Field(
+        1.0, ge=1.0, le=3.0, description="Tighter crop around the pivot; 1.0 is the widest frame every camera covers."
+    )
+    overlay: Path | None = Field(None, description="PNG with transparency drawn over every frame (brand overlay).")
+    end_card: Path | None = Field(None, description="Image shown after the orbit (PNG or JPEG), fitted to the frame.")
+    end_card_s: float = Field(1.5, ge=0.5, le=10.0, description="Seconds the end card is shown.")
+    crf: int = Field(20, ge=10, le=35, description="x264 constant rate factor: lower is better and bigger.")
+    preset: X264Preset = Field("veryfast", description="x264 speed preset.")
+    max_bitrate_mbps: float = Field(12.0, ge=1.0, le=50.0, description="Peak bitrate cap, Mbit/s.")
+    preview_format: Literal["webp", "gif"] = Field("webp", description="Animated preview format.")
+    preview_width: int = Field(360, ge=120, le=720, description="Width of the animated preview, pixels.")
+    poster_quality: int = Field(90, ge=50, le=100, description="JPEG quality of the poster image.")
+
+
+class BoothConfig(Section):
+    """Everything in booth.toml."""
+
+    booth: BoothSection = Field(default_factory=BoothSection, description="Who this booth is.")
+    rig: RigSection = Field(default_factory=RigSection, description="The cameras and trigger.")
+    calibration: CalibrationSection = Field(default_factory=CalibrationSection, description="Alignment data.")
+    stitch: StitchSection = Field(default_factory=StitchSection, description="How frames become a clip.")
+
+    _base_dir: Path = PrivateAttr(default=Path("."))
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder of booth.toml: relative paths in it are taken from there."""
+        return self._base_dir
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else self._base_dir / path
+
+    @property
+    def data_dir(self) -> Path:
+        return self.resolve(self.booth.data_dir)
+
+
+def _describe(error: Any) -> str:
+    loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown key; check its spelling against docs/booth.example.toml"
+    message = str(error["msg"])
+    if kind == "missing":
+        return f"{loc}: required"
+    if kind.startswith("value_error"):
+        message = message.removeprefix("Value error, ")
+        return f"{loc}: {message}" if error["loc"] else message
+    return f"{loc}: {message[0].lower()}{message[1:]} (got {error['input']!r})"
+
+
+def config_problems(data: dict[str, Any]) -> list[str]:
+    """What is wrong with a parsed booth.toml, one line per problem, each naming its key."""
+    try:
+        BoothConfig.model_validate(data)
+    except ValidationError as exc:
+        return [_describe(e) for e in exc.errors()]
+    return []
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; give the path of booth.toml") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a booth.toml file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file; booth.toml must be UTF-8 TOML") from None
+
+
+def load_config(path: Path | None) -> BoothConfig:
+    """booth.toml from path, or the defaults when no file is given. Raises ConfigError naming the first bad key."""
+    if path is None:
+        return BoothConfig()
+    data = read_toml(path)
+    problems = config_problems(data)
+    if problems:
+        more = f" (and {len(problems) - 1} more: run 'booth config check {path}')" if len(problems) > 1 else ""
+        raise ConfigError(f"{path}: {problems[0]}{more}")
+    config = BoothConfig.model_validate(data)
+    config._base_dir = path.parent
+    return config

@@ -1,0 +1,103 @@
+"""One shot on a rig: arm, fire, stream the frames into the stitcher as they arrive, keep them, make the clip."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from booth.atomic import staged_folder
+from booth.config import BoothConfig
+from booth.errors import CalibrationError
+from booth.ids import new_id, utc_now_iso
+from booth.shot import Clip, Shot
+from booth.stitch.calibration import Calibration, calibrate_frames
+from booth.stitch.stitcher import Stitcher
+from rig.base import CameraArray, FireSchedule, Frame, Trigger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rig:
+    """What a shot needs of the hardware: a trigger, a camera array, and the set-up's name."""
+
+    rig_id: str
+    trigger: Trigger
+    cameras: CameraArray
+
+
+def capture(rig: Rig, timeout_s: float, on_frame: Callable[[Frame], None] | None = None) -> Shot:
+    """Fire every camera once and collect the frames until all arrived or the deadline passed."""
+    shot = Shot(new_id("shot"), utc_now_iso(), rig.rig_id, len(rig.cameras.cameras()))
+    rig.trigger.arm()
+    try:
+        shot.fire = rig.trigger.fire(FireSchedule())
+    finally:
+        rig.trigger.release()
+    deadline = time.time() + timeout_s
+    for frame in rig.cameras.collect(deadline):
+        shot.frames.append(frame)
+        if on_frame is not None:
+            on_frame(frame)
+    if len(shot.frames) < shot.camera_count:
+        log.warning("%d of %d cameras delivered within %.0f s", len(shot.frames), shot.camera_count, timeout_s)
+    return shot
+
+
+def keep_frames(shot: Shot, shots_dir: Path) -> Path:
+    """Store the shot's frames as delivered under shots_dir/<shot-id>/, all or nothing."""
+    final = shots_dir / shot.shot_id
+    with staged_folder(final) as stage:
+        for frame in shot.frames:
+            (stage / (frame.file_name or f"cam_{frame.camera_index:02d}.jpg")).write_bytes(frame.data)
+    return final
+
+
+def calibrate_rig(rig: Rig, config: BoothConfig) -> tuple[Calibration, list[str]]:
+    """Shoot the calibration target with every camera and fit the rig's calibration from it."""
+    shot = capture(rig, config.rig.collect_timeout_s)
+    if len(shot.frames) < shot.camera_count:
+        got = {f.camera_index for f in shot.frames}
+        lacking = ", ".join(str(c.index) for c in rig.cameras.cameras() if c.index not in got)
+        raise CalibrationError(f"no target frame from camera(s) {lacking}: every camera must see the target")
+    frames = sorted(shot.frames, key=lambda f: f.camera_index)
+    return calibrate_frames(frames, config.calibration.target, rig.rig_id)
+
+
+def shoot(
+    rig: Rig,
+    calibration: Calibration,
+    config: BoothConfig,
+    out_dir: Path,
+    *,
+    overlay: Path | None = None,
+    end_card: Path | None = None,
+) -> Clip:
+    """A whole shot: frames are aligned while the other cameras are still delivering."""
+    stitch = config.stitch
+    stitcher = Stitcher(
+        calibration,
+        stitch,
+        minimum_cameras=config.rig.minimum_usable(calibration.camera_count),
+        overlay=overlay or (config.resolve(stitch.overlay) if stitch.overlay else None),
+        end_card=end_card or (config.resolve(stitch.end_card) if stitch.end_card else None),
+    )
+    try:
+        shot = capture(rig, config.rig.collect_timeout_s, stitcher.add)
+    except BaseException:
+        stitcher.abandon()
+        raise
+    keep_frames(shot, config.data_dir / "shots")
+    skew = shot.fire.skew_us if shot.fire else None
+    return stitcher.finish(
+        out_dir,
+        shot_id=shot.shot_id,
+        extra={
+            "booth_id": config.booth.id,
+            "event": config.booth.event,
+            "trigger_skew_us": skew,
+        },
+    )

@@ -1,0 +1,156 @@
+"""Writing the clip: H.264 MP4 with its index first (faststart) through PyAV and libx264, poster, preview."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from PIL import Image
+
+PREVIEW_MAX_BYTES = 3 * 1024 * 1024
+PREVIEW_FPS = 15
+# ITU-R BT.709 values as FFmpeg numbers them (AVCOL_PRI_BT709, AVCOL_TRC_BT709, AVCOL_SPC_BT709)
+BT709 = 1
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    fps: int = 30
+    crf: int = 20
+    preset: str = "veryfast"
+    max_bitrate_mbps: float = 12.0
+
+
+def _bt709_matrix() -> np.ndarray:
+    """BGR (0..255) to limited-range Y'CbCr with BT.709 coefficients, as a 3x4 matrix for cv2.transform."""
+    kr, kb = 0.2126, 0.0722
+    luma = np.array([kb, 1.0 - kr - kb, kr])
+    m = np.zeros((3, 4))
+    m[0, :3], m[0, 3] = luma * 219 / 255, 16.0
+    m[1, :3], m[1, 3] = (np.array([1.0, 0.0, 0.0]) - luma) * (224 / 255) / (2 * (1 - kb)), 128.0
+    m[2, :3], m[2, 3] = (np.array([0.0, 0.0, 1.0]) - luma) * (224 / 255) / (2 * (1 - kr)), 128.0
+    return m
+
+
+_BT709 = _bt709_matrix()
+
+
+def bgr_to_i420(image: np.ndarray) -> np.ndarray:
+    """A BGR frame as planar YUV 4:2:0 (BT.709, limited range) in one (h * 3 / 2, w) array, as PyAV takes it."""
+    h, w = image.shape[:2]
+    ycc = cv2.transform(image, _BT709)
+    u = cv2.resize(ycc[..., 1], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    v = cv2.resize(ycc[..., 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return np.concatenate([ycc[..., 0].ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
+
+
+def write_mp4(frames: Iterable[np.ndarray], path: Path, width: int, height: int, settings: EncodeSettings) -> int:
+    """Encode I420 frames (see bgr_to_i420) to H.264 (yuv420p, BT.709, High profile) in an MP4 whose moov
+    atom precedes mdat, so phones start playing before the download ends. Returns the frame count."""
+    maxrate = int(settings.max_bitrate_mbps * 1_000_000)
+    count = 0
+    with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
+        stream = container.add_stream("libx264", rate=settings.fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        ctx = stream.codec_context
+        ctx.color_primaries, ctx.color_trc, ctx.colorspace = BT709, BT709, BT709
+        ctx.color_range = 1  # limited ("TV") range, what every phone expects of H.264
+        ctx.thread_type = "AUTO"
+        ctx.thread_count = 0  # x264 picks its own thread count from the cores
+        stream.options = {
+            "crf": str(settings.crf),
+            "preset": settings.preset,
+            "profile": "high",
+            "maxrate": str(maxrate),
+            "bufsize": str(maxrate * 2),
+            "movflags": "+faststart",
+        }
+        for image in frames:
+            frame = av.VideoFrame.from_ndarray(image, format="yuv420p")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            count += 1
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return count
+
+
+def top_level_atoms(path: Path) -> list[str]:
+    """The MP4's top-level box types in file order (ftyp, moov, mdat, ...)."""
+    atoms = []
+    with path.open("rb") as fh:
+        while True:
+            header = fh.read(8)
+            if len(header) < 8:
+                break
+            size = int.from_bytes(header[:4], "big")
+            kind = header[4:8].decode("latin-1")
+            atoms.append(kind)
+            if size == 1:
+                size = int.from_bytes(fh.read(8), "big")
+                fh.seek(size - 16, io.SEEK_CUR)
+            elif size == 0:
+                break
+            else:
+                fh.seek(size - 8, io.SEEK_CUR)
+    return atoms
+
+
+def is_faststart(path: Path) -> bool:
+    atoms = top_level_atoms(path)
+    return "moov" in atoms and "mdat" in atoms and atoms.index("moov") < atoms.index("mdat")
+
+
+def write_poster(image: np.ndarray, path: Path, quality: int) -> None:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality, cv2.IMWRITE_JPEG_OPTIMIZE, 1])
+    if not ok:
+        raise RuntimeError("poster JPEG encoding failed")
+    path.write_bytes(buf.tobytes())
+
+
+def shrink(image: np.ndarray, width: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    return cv2.resize(image, (width, max(2, round(h * width / w))), interpolation=cv2.INTER_AREA)
+
+
+def write_preview(images: Iterable[np.ndarray], path: Path, fmt: str) -> int:
+    """An animated WebP or GIF of BGR frames that loops; made smaller until it is under 3 MB. Returns its size."""
+    frames = [Image.fromarray(cv2.cvtColor(im, cv2.COLOR_BGR2RGB)) for im in images]
+    quality = 70
+    for _ in range(6):
+        buf = io.BytesIO()
+        duration = round(1000 / PREVIEW_FPS)
+        if fmt == "webp":
+            frames[0].save(
+                buf,
+                format="WEBP",
+                save_all=True,
+                append_images=frames[1:],
+                duration=duration,
+                loop=0,
+                quality=quality,
+                method=3,
+            )
+        else:
+            palette = [f.convert("P", palette=Image.Palette.ADAPTIVE, colors=128) for f in frames]
+            palette[0].save(
+                buf,
+                format="GIF",
+                save_all=True,
+                append_images=palette[1:],
+                duration=duration,
+                loop=0,
+                optimize=False,
+                disposal=1,
+            )
+        if buf.tell() <= PREVIEW_MAX_BYTES:
+            path.write_bytes(buf.getvalue())
+            return buf.tell()
+        quality = max(30, quality - 15)
+        frames = [f.resize((max(2, f.width * 3 // 4), max(2, f.height * 3 // 4))) for f in frames]
+    raise RuntimeError("the preview could not be made smaller than 3 MB")

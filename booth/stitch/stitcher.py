@@ -1,0 +1,263 @@
+"""The Stitcher: takes frames as they arrive, aligns and colour-matches each at once, and writes the Clip."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from booth.atomic import staged_folder
+from booth.config import StitchSection
+from booth.errors import StitchError
+from booth.ids import new_id, utc_now_iso
+from booth.shot import Clip, MissingCamera
+from booth.stitch.align import OutputGeometry, frame_warp, plan_output, warp
+from booth.stitch.calibration import Calibration
+from booth.stitch.colour import gain_lut
+from booth.stitch.compose import Overlay, frame_count, load_end_card, load_overlay, output_frames
+from booth.stitch.encode import (
+    PREVIEW_FPS,
+    EncodeSettings,
+    bgr_to_i420,
+    shrink,
+    write_mp4,
+    write_poster,
+    write_preview,
+)
+from booth.stitch.frames import decode, frame_problem, jpeg_info
+from booth.stitch.timeline import boomerang
+from rig.base import Frame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class View:
+    """One camera's frame, aligned onto the output and colour-matched."""
+
+    index: int
+    file: str
+    image: np.ndarray
+    """BGR, output size."""
+    yuv: np.ndarray
+    """The same frame as I420 for the encoder: converted once per camera, not once per output frame."""
+    small: np.ndarray
+    """BGR at preview size."""
+    decode_ms: float
+    align_ms: float
+    colour_ms: float
+
+
+@dataclass(frozen=True)
+class Unusable:
+    index: int
+    file: str
+    reason: str
+
+
+class Stitcher:
+    """Feed it frames with add() as they arrive; finish() writes DIR/<clip-id>/ and returns the Clip."""
+
+    def __init__(
+        self,
+        calibration: Calibration,
+        settings: StitchSection,
+        *,
+        minimum_cameras: int,
+        overlay: Path | None = None,
+        end_card: Path | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.calibration = calibration
+        self.settings = settings
+        self.minimum = minimum_cameras
+        try:
+            self.geometry: OutputGeometry = plan_output(calibration, settings.profile, settings.zoom)
+        except ValueError as exc:
+            raise StitchError(str(exc)) from None
+        self.reduction = self.geometry.reduction()
+        w, h = self.geometry.width, self.geometry.height
+        self.overlay: Overlay | None = load_overlay(overlay, w, h) if overlay else None
+        self.end_card = load_end_card(end_card, w, h) if end_card else None
+        self._warps = {c.index: frame_warp(c, self.geometry, self.reduction) for c in calibration.cameras}
+        self._luts = {c.index: gain_lut(c.gains_bgr) for c in calibration.cameras}
+        self._pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2, thread_name_prefix="stitch")
+        self._pending: dict[int, Future[View | Unusable]] = {}
+        self._started: float | None = None
+        self.warnings: list[str] = []
+
+    def add(self, frame: Frame) -> None:
+        """Start aligning a frame now, while the other cameras are still delivering."""
+        if self._started is None:
+            self._started = time.perf_counter()
+        if frame.camera_index not in self._warps:
+            self._warn(
+                f"frame {frame.file_name or frame.camera_index} is from camera {frame.camera_index}, which "
+                f"the calibration does not know; left out"
+            )
+            return
+        if frame.camera_index in self._pending:
+            self._warn(f"camera {frame.camera_index} sent a second frame ({frame.file_name}); the first is kept")
+            return
+        self._pending[frame.camera_index] = self._pool.submit(self._prepare, frame)
+
+    def _warn(self, message: str) -> None:
+        log.warning(message)
+        self.warnings.append(message)
+
+    def _prepare(self, frame: Frame) -> View | Unusable:
+        name = frame.file_name or f"camera {frame.camera_index}"
+        problem = frame_problem(frame.data)
+        if problem is not None:
+            return Unusable(frame.camera_index, name, problem)
+        info = jpeg_info(frame.data)
+        assert info is not None
+        expected = self.calibration.image_size
+        if (info.width, info.height) != tuple(expected):
+            return Unusable(
+                frame.camera_index,
+                name,
+                f"frame is {info.width}x{info.height}, the calibration is for {expected[0]}x{expected[1]}",
+            )
+        t0 = time.perf_counter()
+        image = decode(frame.data, self.reduction)
+        t1 = time.perf_counter()
+        if image is None:
+            return Unusable(frame.camera_index, name, "JPEG data is corrupt and cannot be decoded")
+        aligned = warp(image, self._warps[frame.camera_index], self.geometry)
+        t2 = time.perf_counter()
+        matched = cv2.LUT(aligned, self._luts[frame.camera_index])
+        if self.overlay is not None:
+            matched = self.overlay.apply(matched)
+        yuv = bgr_to_i420(matched)
+        small = shrink(matched, self.settings.preview_width)
+        t3 = time.perf_counter()
+        return View(frame.camera_index, name, matched, yuv, small, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
+
+    def _gather(self) -> tuple[list[View], list[MissingCamera]]:
+        views: list[View] = []
+        missing: list[MissingCamera] = []
+        for cam in self.calibration.cameras:
+            fut = self._pending.get(cam.index)
+            if fut is None:
+                missing.append(MissingCamera(cam.index, cam.file, "no frame arrived from this camera"))
+                continue
+            result = fut.result()
+            if isinstance(result, Unusable):
+                missing.append(MissingCamera(cam.index, result.file, result.reason))
+            else:
+                views.append(result)
+        for m in missing:
+            self._warn(f"camera {m.index} ({m.file}): {m.reason}; left out of the clip")
+        return views, missing
+
+    def finish(self, out_parent: Path, *, shot_id: str, extra: dict[str, Any] | None = None) -> Clip:
+        """Wait for every frame added, then make the clip folder atomically. Raises StitchError if too few
+        cameras gave a usable frame."""
+        t_start = time.perf_counter()
+        try:
+            views, missing = self._gather()
+        finally:
+            self._pool.shutdown(wait=True)
+        frames_wall = (time.perf_counter() - (self._started or t_start)) * 1e3
+        total = self.calibration.camera_count
+        if len(views) < self.minimum:
+            named = ", ".join(str(m.index) for m in missing[:12]) + (" ..." if len(missing) > 12 else "")
+            raise StitchError(
+                f"only {len(views)} of {total} cameras gave a usable frame, {self.minimum} are needed "
+                f"(missing: {named}); check those cameras and shoot again"
+            )
+        s = self.settings
+        t0 = time.perf_counter()
+        timeline = boomerang(len(views), s.fps, s.orbit_s, s.hold_s, s.min_duration_s)
+        t1 = time.perf_counter()
+        clip_id = new_id("clip")
+        crossfade = s.interpolation == "crossfade"
+        card_yuv = bgr_to_i420(self.end_card) if self.end_card is not None else None
+        card_small = shrink(self.end_card, s.preview_width) if self.end_card is not None else None
+        step = max(1, round(s.fps / PREVIEW_FPS))
+        preview_name = f"preview.{s.preview_format}"
+        g = self.geometry
+        with staged_folder(out_parent / clip_id) as stage:
+            # the preview (small frames, same timeline) is encoded alongside the video
+            def make_preview() -> tuple[int, float]:
+                p0 = time.perf_counter()
+                small = output_frames([v.small for v in views], timeline, crossfade, card_small, s.end_card_s)
+                size = write_preview(
+                    [f for k, f in enumerate(small) if k % step == 0], stage / preview_name, s.preview_format
+                )
+                return size, (time.perf_counter() - p0) * 1e3
+
+            with ThreadPoolExecutor(max_workers=1) as side:
+                preview_job = side.submit(make_preview)
+                t2 = time.perf_counter()
+                written = write_mp4(
+                    output_frames([v.yuv for v in views], timeline, crossfade, card_yuv, s.end_card_s),
+                    stage / "clip.mp4",
+                    g.width,
+                    g.height,
+                    EncodeSettings(s.fps, s.crf, s.preset, s.max_bitrate_mbps),
+                )
+                t3 = time.perf_counter()
+                write_poster(views[len(views) // 2].image, stage / "poster.jpg", s.poster_quality)
+                t4 = time.perf_counter()
+                preview_bytes, preview_ms = preview_job.result()
+                t5 = time.perf_counter()
+            expected = frame_count(timeline, self.end_card is not None, s.end_card_s)
+            if written != expected:
+                raise StitchError(f"encoder wrote {written} frames where {expected} were planned")
+            video_bytes = (stage / "clip.mp4").read_bytes()
+            duration = written / s.fps
+            metadata: dict[str, Any] = {
+                "clip_id": clip_id,
+                "shot_id": shot_id,
+                "created_at": utc_now_iso(),
+                "profile": s.profile,
+                "width": g.width,
+                "height": g.height,
+                "fps": s.fps,
+                "duration_s": round(duration, 3),
+                "frame_count": written,
+                "codec": "h264",
+                "bitrate_kbps": round(len(video_bytes) * 8 / duration / 1000, 1),
+                "cameras_used": [v.index for v in views],
+                "cameras_missing": [m.to_json() for m in missing],
+                "calibration_id": self.calibration.id,
+                "rig_id": self.calibration.rig_id,
+                "sha256": hashlib.sha256(video_bytes).hexdigest(),
+                "files": {"video": "clip.mp4", "poster": "poster.jpg", "preview": preview_name},
+                "preview_bytes": preview_bytes,
+                "interpolation": s.interpolation,
+                "decode_scale": f"1/{self.reduction}",
+                "warnings": list(self.warnings),
+                "timings_ms": {
+                    "decode": round(sum(v.decode_ms for v in views), 1),
+                    "align": round(sum(v.align_ms for v in views), 1),
+                    "colour": round(sum(v.colour_ms for v in views), 1),
+                    "frames_wall": round(frames_wall, 1),
+                    "timeline": round((t1 - t0) * 1e3, 2),
+                    "encode": round((t3 - t2) * 1e3, 1),
+                    "poster": round((t4 - t3) * 1e3, 1),
+                    "preview": round(preview_ms, 1),
+                    "preview_wait": round((t5 - t4) * 1e3, 1),
+                },
+                **(extra or {}),
+            }
+            metadata["timings_ms"]["total"] = round((time.perf_counter() - (self._started or t_start)) * 1e3, 1)
+            (stage / "clip.json").write_text(json.dumps(metadata, indent=2) + "\n")
+        return Clip(clip_id, shot_id, out_parent / clip_id, metadata)
+
+    def abandon(self) -> None:
+        """Drop the frames in flight (a shot that is given up)."""
+        for fut in self._pending.values():
+            fut.cancel()
+        self._pool.shutdown(wait=False)

@@ -1,0 +1,206 @@
+"""The simulated rig: a virtual trigger and virtual cameras behind the same interfaces as the hardware."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from rig.base import (
+    CameraHealth,
+    CameraInfo,
+    CaptureSettings,
+    FireReport,
+    FireSchedule,
+    Frame,
+    RigError,
+    TriggerState,
+    TriggerStatus,
+)
+from rig.sim.camera import RigLayout, SimCamera, build_cameras
+from rig.sim.render import TextureCache, camera_response, encode_jpeg, render_linear, sensor_noise, shifted
+from rig.sim.scene import Scene, TargetGeometry, participant_scene, target_scene
+from rig.sim.truth import ground_truth
+
+SceneName = Literal["participant", "target"]
+Fault = Literal["missing", "truncated", "corrupt"]
+
+
+def frame_name(index: int) -> str:
+    return f"cam_{index:02d}.jpg"
+
+
+@dataclass
+class SimRig:
+    """N virtual cameras on an arc. fire() starts every exposure; collect() yields frames as they finish."""
+
+    layout: RigLayout = field(default_factory=RigLayout)
+    seed: int = 1
+    jpeg_quality: int = 92
+    target: TargetGeometry = field(default_factory=TargetGeometry)
+    scene_name: SceneName = "participant"
+    faults: dict[int, Fault] = field(default_factory=dict)
+    """Scripted camera faults by camera index, for showing how the booth copes."""
+    workers: int = field(default_factory=lambda: os.cpu_count() or 2)
+
+    def __post_init__(self) -> None:
+        try:
+            self._cameras = build_cameras(self.layout, self.seed)
+        except ValueError as exc:
+            raise RigError(f"simulated rig: {exc}") from exc
+        self._scenes: dict[str, tuple[Scene, TextureCache]] = {}
+        self._lock = threading.Lock()
+        self._state = TriggerState.IDLE
+        self._shots = 0
+        self._pending: list[Future[Frame]] = []
+        self._last_frame: dict[int, float] = {}
+        self._noise: tuple[int, np.ndarray] | None = None
+        self.trigger = VirtualTrigger(self)
+        self.array = SimCameraArray(self)
+
+    @property
+    def rig_id(self) -> str:
+        lay = self.layout
+        return f"sim-s{self.seed}-n{lay.cameras}-{lay.width}x{lay.height}-r{lay.radius_m:g}-a{lay.span_deg:g}"
+
+    @property
+    def sim_cameras(self) -> list[SimCamera]:
+        return list(self._cameras)
+
+    def scene(self) -> tuple[Scene, TextureCache]:
+        if self.scene_name not in self._scenes:
+            scene = (
+                target_scene(self.seed, self.target) if self.scene_name == "target" else participant_scene(self.seed)
+            )
+            self._scenes[self.scene_name] = (scene, TextureCache(scene))
+        return self._scenes[self.scene_name]
+
+    def _expose(self, camera: SimCamera, scene: Scene, textures: TextureCache, noise_seed: int, fired: float) -> Frame:
+        noise = self._noise_view(camera, noise_seed)
+        image = camera_response(render_linear(camera, scene, textures), camera, noise)
+        data = encode_jpeg(image, self.jpeg_quality)
+        fault = self.faults.get(camera.index)
+        if fault == "truncated":
+            data = data[: len(data) * 2 // 3]
+        elif fault == "corrupt":
+            data = b"\x00" * 64 + data[64:]
+        now = time.time()
+        self._last_frame[camera.index] = now
+        return Frame(
+            camera.index, camera.serial, data, captured_at=fired, arrived_at=now, file_name=frame_name(camera.index)
+        )
+
+    def _noise_view(self, camera: SimCamera, noise_seed: int) -> np.ndarray:
+        # one noise field per shot, generated once; each camera sees it shifted
+        with self._lock:
+            if self._noise is None or self._noise[0] != noise_seed:
+                self._noise = (noise_seed, sensor_noise(camera.width, camera.height, noise_seed))
+            field_ = self._noise[1]
+        return shifted(field_, camera.index)
+
+    def start_exposures(self, fired_at: float) -> None:
+        scene, textures = self.scene()
+        self._shots += 1
+        noise_seed = self.seed * 100_003 + self._shots
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="simcam")
+        self._pending = [
+            pool.submit(self._expose, cam, scene, textures, noise_seed, fired_at)
+            for cam in self._cameras
+            if self.faults.get(cam.index) != "missing"
+        ]
+        pool.shutdown(wait=False)
+
+    def take_pending(self) -> list[Future[Frame]]:
+        pending, self._pending = self._pending, []
+        return pending
+
+    def render_to(self, out_dir: Path) -> dict[str, Any]:
+        """Shoot once and write cam_NN.jpg files plus ground_truth.json into out_dir (which must exist)."""
+        self.trigger.arm()
+        self.trigger.fire(FireSchedule())
+        self.trigger.release()
+        frames = list(self.array.collect(deadline=time.time() + 600.0))
+        for frame in frames:
+            (out_dir / frame.file_name).write_bytes(frame.data)
+        scene, _ = self.scene()
+        truth = ground_truth(
+            self._cameras, self.layout, self.seed, scene, self.target, [frame_name(c.index) for c in self._cameras]
+        )
+        truth["rig_id"] = self.rig_id
+        (out_dir / "ground_truth.json").write_text(json.dumps(truth, indent=1))
+        return truth
+
+
+class VirtualTrigger:
+    """The simulated trigger box: every channel fires at the same host instant, so skew is zero."""
+
+    def __init__(self, rig: SimRig) -> None:
+        self._rig = rig
+
+    def arm(self) -> None:
+        self._rig._state = TriggerState.ARMED
+
+    def fire(self, schedule: FireSchedule) -> FireReport:
+        if self._rig._state is not TriggerState.ARMED:
+            raise RigError("trigger not armed: arm it before firing")
+        if schedule.at is not None:
+            time.sleep(max(0.0, schedule.at - time.time()))
+        fired = time.time()
+        delays = list(schedule.channel_delays_us) or [0] * self._rig.layout.cameras
+        self._rig.start_exposures(fired)
+        times = [fired + d / 1e6 for d in delays]
+        return FireReport(fired_at=fired, channel_times=times, skew_us=(max(times) - min(times)) * 1e6)
+
+    def release(self) -> None:
+        self._rig._state = TriggerState.IDLE
+
+    def status(self) -> TriggerStatus:
+        return TriggerStatus(connected=True, state=self._rig._state, firmware="sim")
+
+
+class SimCameraArray:
+    """The simulated cameras: frames arrive as each render finishes, in arrival order."""
+
+    def __init__(self, rig: SimRig) -> None:
+        self._rig = rig
+
+    def cameras(self) -> Sequence[CameraInfo]:
+        return [CameraInfo(c.index, c.serial, "simulated", f"sim:{c.index}") for c in self._rig.sim_cameras]
+
+    def apply(self, settings: CaptureSettings) -> None:
+        if settings.jpeg_quality is not None:
+            self._rig.jpeg_quality = settings.jpeg_quality
+
+    def collect(self, deadline: float) -> Iterator[Frame]:
+        pending = set(self._rig.take_pending())
+        while pending:
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                break
+            done, pending = wait(pending, timeout=remaining, return_when="FIRST_COMPLETED")
+            for fut in sorted(done, key=lambda f: f.result().arrived_at):
+                yield fut.result()
+        for fut in pending:
+            fut.cancel()
+
+    def health(self) -> Sequence[CameraHealth]:
+        return [
+            CameraHealth(
+                index=c.index,
+                serial=c.serial,
+                connected=self._rig.faults.get(c.index) != "missing",
+                battery_percent=100,
+                card_free_mb=32_000,
+                last_frame_at=self._rig._last_frame.get(c.index),
+                last_error="no frame from camera" if self._rig.faults.get(c.index) == "missing" else "",
+            )
+            for c in self._rig.sim_cameras
+        ]

@@ -1,0 +1,340 @@
+"""What the simulated cameras see: a participant stand-in or the calibration target, a floor and a backdrop."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+BACKDROP_RADIUS_M = 6.0
+BACKDROP_HEIGHT_M = 4.0
+FLOOR_SIZE_M = 2 * BACKDROP_RADIUS_M + 2.0
+LOGO_BRAND = "ORBITA"
+
+
+@dataclass(frozen=True)
+class TargetGeometry:
+    """The calibration target: a pole at the pivot with two marker balls and a neutral grey sleeve."""
+
+    bottom_m: float = 0.5
+    top_m: float = 1.5
+    marker_radius_m: float = 0.04
+    patch_bottom_m: float = 0.9
+    patch_top_m: float = 1.1
+    patch_radius_m: float = 0.05
+    pole_radius_m: float = 0.015
+
+
+# Fluorescent magenta, a colour that event venues rarely have (sRGB, BGR order as OpenCV stores it).
+MARKER_BGR = (200, 40, 235)
+PATCH_BGR = (128, 128, 128)
+
+
+def srgb_to_linear(values: np.ndarray) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64)
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(values: np.ndarray) -> np.ndarray:
+    v = np.clip(np.asarray(values, dtype=np.float64), 0.0, 1.0)
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1.0 / 2.4) - 0.055)
+
+
+SRGB8_TO_LINEAR = srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
+
+
+@dataclass
+class Hits:
+    """Where rays met one primitive: the hit points, their normals and texture coordinates."""
+
+    points: np.ndarray  # (K, 3)
+    normals: np.ndarray  # (K, 3)
+    uv: np.ndarray  # (K, 2) in texture pixels
+
+
+@dataclass
+class Primitive:
+    """A textured solid of the scene. Subclasses give the ray intersection and the surface mapping."""
+
+    texture: np.ndarray  # uint8 BGR, sRGB
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def intersect(self, o: np.ndarray, dx: np.ndarray, dy: np.ndarray, dz: np.ndarray) -> np.ndarray:
+        """Ray parameter t of the nearest hit in front of the origin, +inf where the ray misses."""
+        raise NotImplementedError
+
+    def surface(self, points: np.ndarray) -> Hits:
+        raise NotImplementedError
+
+
+@dataclass
+class VerticalCylinder(Primitive):
+    cx: float = 0.0
+    cy: float = 0.0
+    radius: float = 0.1
+    z0: float = 0.0
+    z1: float = 1.0
+    top_cap: bool = False
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        r = self.radius
+        return np.array([self.cx - r, self.cy - r, self.z0]), np.array([self.cx + r, self.cy + r, self.z1])
+
+    def intersect(self, o: np.ndarray, dx: np.ndarray, dy: np.ndarray, dz: np.ndarray) -> np.ndarray:
+        ox, oy, oz = float(o[0] - self.cx), float(o[1] - self.cy), float(o[2])
+        a = dx * dx + dy * dy
+        b = 2.0 * (ox * dx + oy * dy)
+        c = ox * ox + oy * oy - self.radius * self.radius
+        disc = b * b - 4.0 * a * c
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = (-b - np.sqrt(disc)) / (2.0 * a)
+            z = oz + t * dz
+            t = np.where((disc >= 0) & (t > 0) & (z >= self.z0) & (z <= self.z1), t, np.inf).astype(np.float32)
+            if self.top_cap and oz > self.z1:
+                tc = (self.z1 - oz) / dz
+                hx = ox + tc * dx
+                hy = oy + tc * dy
+                cap = (tc > 0) & (hx * hx + hy * hy <= self.radius * self.radius)
+                t = np.where(cap & (tc < t), tc, t).astype(np.float32)
+        return t
+
+    def surface(self, points: np.ndarray) -> Hits:
+        rel = points - np.array([self.cx, self.cy, 0.0])
+        radial = np.hypot(rel[:, 0], rel[:, 1])
+        on_cap = (points[:, 2] >= self.z1 - 1e-5) & (radial < self.radius * 0.999)
+        normals = np.zeros_like(points)
+        normals[:, 0] = rel[:, 0] / self.radius
+        normals[:, 1] = rel[:, 1] / self.radius
+        normals[on_cap] = (0.0, 0.0, 1.0)
+        h, w = self.texture.shape[:2]
+        phi = np.arctan2(rel[:, 1], rel[:, 0])
+        u = (phi / (2 * math.pi) + 0.5) * w
+        v = (self.z1 - points[:, 2]) / (self.z1 - self.z0) * (h - 1)
+        v[on_cap] = 0.0
+        return Hits(points, normals, np.stack([u, v], axis=1))
+
+
+@dataclass
+class Sphere(Primitive):
+    center: tuple[float, float, float] = (0.0, 0.0, 1.0)
+    radius: float = 0.1
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        c = np.array(self.center)
+        return c - self.radius, c + self.radius
+
+    def intersect(self, o: np.ndarray, dx: np.ndarray, dy: np.ndarray, dz: np.ndarray) -> np.ndarray:
+        ox, oy, oz = (float(v) for v in (o - np.array(self.center)))
+        a = dx * dx + dy * dy + dz * dz
+        b = 2.0 * (ox * dx + oy * dy + oz * dz)
+        c = ox * ox + oy * oy + oz * oz - self.radius * self.radius
+        disc = b * b - 4.0 * a * c
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = (-b - np.sqrt(disc)) / (2.0 * a)
+        return np.where((disc >= 0) & (t > 0), t, np.inf).astype(np.float32)
+
+    def surface(self, points: np.ndarray) -> Hits:
+        normals = (points - np.array(self.center)) / self.radius
+        h, w = self.texture.shape[:2]
+        phi = np.arctan2(normals[:, 1], normals[:, 0])
+        polar = np.arccos(np.clip(normals[:, 2], -1.0, 1.0))
+        u = (phi / (2 * math.pi) + 0.5) * w
+        v = polar / math.pi * (h - 1)
+        return Hits(points, normals, np.stack([u, v], axis=1))
+
+
+@dataclass
+class Scene:
+    """Foreground primitives plus the room's floor and backdrop textures."""
+
+    name: str
+    primitives: list[Primitive]
+    floor: np.ndarray
+    backdrop: np.ndarray
+    contact_shadow_m: float
+    logo_patch: LogoPatch | None = None
+    target: TargetGeometry | None = None
+    extras: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogoPatch:
+    """Where the sponsor logo is printed on the shirt: an arc of the torso cylinder."""
+
+    cylinder_index: int
+    phi0: float
+    phi1: float
+    z0: float
+    z1: float
+
+    def sample_points(self, cylinder: VerticalCylinder, nu: int = 24, nv: int = 12) -> np.ndarray:
+        phis = np.linspace(self.phi0, self.phi1, nu)
+        zs = np.linspace(self.z0, self.z1, nv)
+        pp, zz = np.meshgrid(phis, zs)
+        r = cylinder.radius
+        return np.stack(
+            [cylinder.cx + r * np.cos(pp).ravel(), cylinder.cy + r * np.sin(pp).ravel(), zz.ravel()], axis=1
+        )
+
+
+def _noise(rng: np.random.Generator, shape: tuple[int, int], scale: float, sigma_px: float) -> np.ndarray:
+    n: np.ndarray = rng.normal(0.0, 1.0, size=shape).astype(np.float32)
+    if sigma_px > 0:
+        n = cv2.GaussianBlur(n, (0, 0), sigma_px)
+        n = n / max(float(n.std()), 1e-6)
+    return n * scale
+
+
+def _textured(
+    base_bgr: tuple[int, int, int], shape: tuple[int, int], rng: np.random.Generator, amount: float, grain_px: float
+) -> np.ndarray:
+    tex = np.empty((*shape, 3), dtype=np.float32)
+    tex[:] = base_bgr
+    tex += _noise(rng, shape, amount, grain_px)[..., None]
+    tex += _noise(rng, shape, amount * 0.5, 0.0)[..., None]
+    return np.clip(tex, 0, 255).astype(np.uint8)
+
+
+def draw_logo(width: int, height: int) -> np.ndarray:
+    """The fictional sponsor's logo: a ring symbol and the ORBITA wordmark, white on transparent (BGRA)."""
+    logo = np.zeros((height, width, 4), dtype=np.uint8)
+    white = (245, 245, 245, 255)
+    ring_r = int(height * 0.38)
+    center = (int(height * 0.45), height // 2)
+    cv2.circle(logo, center, ring_r, white, thickness=max(2, height // 10), lineType=cv2.LINE_AA)
+    cv2.circle(
+        logo,
+        (center[0] + ring_r // 2, center[1] - ring_r // 2),
+        max(2, height // 12),
+        (60, 190, 250, 255),
+        thickness=-1,
+        lineType=cv2.LINE_AA,
+    )
+    font = cv2.FONT_HERSHEY_DUPLEX
+    text_w = width - int(height * 0.95)
+    scale = 1.0
+    (tw, th), _ = cv2.getTextSize(LOGO_BRAND, font, scale, 2)
+    scale = min(text_w / tw, (height * 0.5) / th)
+    thick = max(1, int(scale * 1.6))
+    (tw, th), _ = cv2.getTextSize(LOGO_BRAND, font, scale, thick)
+    cv2.putText(logo, LOGO_BRAND, (int(height * 0.9), (height + th) // 2), font, scale, white, thick, cv2.LINE_AA)
+    return logo
+
+
+def _paste(dst: np.ndarray, src_bgra: np.ndarray, x: int, y: int) -> None:
+    h, w = src_bgra.shape[:2]
+    alpha = src_bgra[..., 3:4].astype(np.float32) / 255.0
+    region = dst[y : y + h, x : x + w].astype(np.float32)
+    dst[y : y + h, x : x + w] = (region * (1 - alpha) + src_bgra[..., :3] * alpha).astype(np.uint8)
+
+
+def _floor_texture(rng: np.random.Generator, px: int = 4096) -> np.ndarray:
+    tex = _textured((92, 96, 100), (px, px), rng, 10.0, 3.0)
+    per_m = px / FLOOR_SIZE_M
+    c = px // 2
+    # tiles every 0.5 m, a ring mark at the pivot with a cross: where the participant stands
+    for k in range(-int(FLOOR_SIZE_M), int(FLOOR_SIZE_M) + 1):
+        p = int(c + k * 0.5 * per_m)
+        cv2.line(tex, (p, 0), (p, px - 1), (70, 72, 76), 2)
+        cv2.line(tex, (0, p), (px - 1, p), (70, 72, 76), 2)
+    cv2.circle(tex, (c, c), int(0.45 * per_m), (230, 230, 230), int(0.04 * per_m), cv2.LINE_AA)
+    arm = int(0.12 * per_m)
+    cv2.line(tex, (c - arm, c), (c + arm, c), (40, 200, 250), int(0.03 * per_m), cv2.LINE_AA)
+    cv2.line(tex, (c, c - arm), (c, c + arm), (40, 200, 250), int(0.03 * per_m), cv2.LINE_AA)
+    return tex
+
+
+def _backdrop_texture(rng: np.random.Generator, w: int = 4096, h: int = 1024) -> np.ndarray:
+    tex = _textured((70, 52, 40), (h, w), rng, 6.0, 6.0)
+    ramp = (0.75 + 0.45 * np.sin(np.linspace(0, math.pi, h)))[:, None, None]
+    tex = np.clip(tex * ramp, 0, 255).astype(np.uint8)
+    panels = 36
+    for k in range(panels):
+        x = int(k * w / panels)
+        cv2.line(tex, (x, 0), (x, h - 1), (40, 30, 24), 3)
+        if k % 3 == 0:
+            cv2.rectangle(tex, (x + 20, int(h * 0.3)), (x + int(w / panels) - 20, int(h * 0.34)), (120, 150, 170), -1)
+    return tex
+
+
+def participant_scene(seed: int) -> Scene:
+    """A stand-in participant at the pivot, facing the centre of the arc, wearing a shirt with a logo."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
+    shirt_bgr = (150, 118, 24)
+    torso = VerticalCylinder(
+        _textured(shirt_bgr, (1024, 2048), rng, 8.0, 1.5), 0.0, 0.0, 0.17, 0.85, 1.45, top_cap=True
+    )
+    # the logo: 0.20 m of arc wide on the chest, facing +x (the centre camera of the arc)
+    logo_w_m, logo_h_m, logo_top_m = 0.20, 0.09, 1.36
+    tex_h, tex_w = torso.texture.shape[:2]
+    lw = int(logo_w_m / (2 * math.pi * torso.radius) * tex_w)
+    lh = int(logo_h_m / (torso.z1 - torso.z0) * tex_h)
+    lx = tex_w // 2 - lw // 2
+    ly = int((torso.z1 - logo_top_m) / (torso.z1 - torso.z0) * tex_h)
+    _paste(torso.texture, draw_logo(lw, lh), lx, ly)
+    half_phi = (lw / tex_w) * math.pi
+    logo = LogoPatch(0, -half_phi, half_phi, logo_top_m - logo_h_m, logo_top_m)
+
+    skin = (120, 150, 205)
+    denim = (95, 60, 40)
+    head_tex = _textured(skin, (512, 1024), rng, 6.0, 2.0)
+    hh, hw = head_tex.shape[:2]
+    hair = np.zeros((hh, hw), dtype=bool)
+    vv, uu = np.mgrid[0:hh, 0:hw]
+    phi = (uu / hw - 0.5) * 2 * math.pi
+    polar = vv / (hh - 1) * math.pi
+    hair |= polar < 0.32 * math.pi
+    hair |= (np.abs(phi) > math.radians(95)) & (polar < 0.62 * math.pi)
+    head_tex[hair] = _textured((30, 38, 52), (hh, hw), rng, 8.0, 1.0)[hair]
+    for eye_phi in (-0.33, 0.33):
+        cv2.ellipse(
+            head_tex,
+            (int((eye_phi / (2 * math.pi) + 0.5) * hw), int(0.47 * hh)),
+            (10, 7),
+            0,
+            0,
+            360,
+            (40, 30, 30),
+            -1,
+            cv2.LINE_AA,
+        )
+    cv2.ellipse(head_tex, (hw // 2, int(0.64 * hh)), (28, 8), 0, 0, 180, (70, 70, 150), 4, cv2.LINE_AA)
+
+    prims: list[Primitive] = [
+        torso,
+        VerticalCylinder(_textured(skin, (128, 256), rng, 5.0, 1.0), 0.0, 0.0, 0.055, 1.45, 1.56),
+        Sphere(head_tex, (0.0, 0.0, 1.64), 0.115),
+        VerticalCylinder(_textured(denim, (512, 512), rng, 10.0, 1.0), 0.0, -0.085, 0.075, 0.0, 0.86),
+        VerticalCylinder(_textured(denim, (512, 512), rng, 10.0, 1.0), 0.0, 0.085, 0.075, 0.0, 0.86),
+        VerticalCylinder(_textured(shirt_bgr, (512, 256), rng, 8.0, 1.5), 0.0, -0.225, 0.048, 0.86, 1.42, top_cap=True),
+        VerticalCylinder(_textured(shirt_bgr, (512, 256), rng, 8.0, 1.5), 0.0, 0.225, 0.048, 0.86, 1.42, top_cap=True),
+    ]
+    return Scene(
+        "participant", prims, _floor_texture(rng), _backdrop_texture(rng), contact_shadow_m=0.35, logo_patch=logo
+    )
+
+
+def target_scene(seed: int, target: TargetGeometry | None = None) -> Scene:
+    """The calibration target at the pivot: a pole, two magenta marker balls and a neutral grey sleeve."""
+    g = target or TargetGeometry()
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 11]))
+    pole = VerticalCylinder(
+        _textured((35, 35, 35), (64, 64), rng, 3.0, 0.0), 0.0, 0.0, g.pole_radius_m, 0.0, g.top_m, top_cap=True
+    )
+    sleeve_tex = np.full((64, 256, 3), PATCH_BGR, dtype=np.uint8)
+    sleeve = VerticalCylinder(sleeve_tex, 0.0, 0.0, g.patch_radius_m, g.patch_bottom_m, g.patch_top_m, top_cap=True)
+    marker_tex = np.full((64, 128, 3), MARKER_BGR, dtype=np.uint8)
+    markers = [Sphere(marker_tex, (0.0, 0.0, z), g.marker_radius_m) for z in (g.bottom_m, g.top_m)]
+    base = VerticalCylinder(_textured((30, 30, 30), (64, 256), rng, 3.0, 0.0), 0.0, 0.0, 0.18, 0.0, 0.02, top_cap=True)
+    return Scene(
+        "target",
+        [pole, sleeve, *markers, base],
+        _floor_texture(rng),
+        _backdrop_texture(rng),
+        contact_shadow_m=0.15,
+        target=g,
+    )
