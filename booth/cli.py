@@ -15,6 +15,7 @@ from typing import NoReturn
 from booth import __version__
 from booth.atomic import staged_folder
 from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, read_toml
+from booth.config_doc import example_toml
 from booth.errors import BoothError, InputError
 from booth.shoot import Rig, calibrate_rig, shoot
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
@@ -92,6 +93,11 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config_example(args: argparse.Namespace) -> int:
+    sys.stdout.write(example_toml())
+    return 0
+
+
 def cmd_sim_render(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     rig = _sim_rig(config, args.cameras, args.seed, args.size)
@@ -146,8 +152,19 @@ def _stitch_config(config: BoothConfig, profile: str | None) -> BoothConfig:
     return config.model_copy(update={"stitch": config.stitch.model_copy(update={"profile": profile})})
 
 
+def _calibration_path(args: argparse.Namespace, config: BoothConfig) -> Path | None:
+    if args.calibration is not None:
+        return Path(args.calibration)
+    if config.calibration.file is not None:
+        return config.resolve(config.calibration.file)
+    return None
+
+
 def cmd_stitch(args: argparse.Namespace) -> int:
     config = _stitch_config(load_config(args.config), args.profile)
+    args.calibration = _calibration_path(args, config)
+    if args.calibration is None:
+        raise InputError("no calibration: give --calibration calibration.json or set calibration.file in booth.toml")
     calibration = Calibration.load(args.calibration)
     frames = read_folder(args.frames)
     known = {c.file: c.index for c in calibration.cameras}
@@ -195,6 +212,7 @@ def cmd_shoot(args: argparse.Namespace) -> int:
     config = _stitch_config(load_config(args.config), args.profile)
     sim = _sim_rig(config, args.cameras, args.seed, None)
     rig = Rig(sim.rig_id, sim.trigger, sim.array)
+    args.calibration = _calibration_path(args, config)
     if args.calibration:
         calibration = Calibration.load(args.calibration)
         if calibration.camera_count != sim.layout.cameras:
@@ -233,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = config_sub.add_parser("check", help="list every problem in a booth.toml, each naming its key")
     check.add_argument("file", type=Path)
     check.set_defaults(func=cmd_config_check)
+    example = config_sub.add_parser("example", help="print a documented booth.toml with every key and its default")
+    example.set_defaults(func=cmd_config_example)
 
     sim = sub.add_parser("sim", help="the simulated rig")
     sim_sub = sim.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -255,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stitch = sub.add_parser("stitch", help="make a clip from a folder of frames")
     stitch.add_argument("frames", type=Path, help="folder of one shot's frames, in rig order")
-    stitch.add_argument("--calibration", type=Path, required=True, help="calibration.json of this rig")
+    stitch.add_argument("--calibration", type=Path, help="calibration.json of this rig (default: calibration.file)")
     stitch.add_argument("--out", type=Path, required=True, help="folder in which the clip folder is made")
     stitch.add_argument("--profile", choices=PROFILE_NAMES, help="output frame (default: vertical)")
     stitch.add_argument("--overlay", type=Path, help="brand overlay PNG with transparency")

@@ -43,9 +43,7 @@ class SimSection(Section):
 
 
 class RigSection(Section):
-    kind: Literal["sim", "hardware"] = Field(
-        "sim", description="'sim' for the simulated rig, 'hardware' for the trigger box and tethered cameras."
-    )
+    kind: Literal["sim"] = Field("sim", description="Which rig drives the booth: 'sim' is the simulated rig.")
     id: Identifier = Field("rig-01", description="Name of the physical rig set-up; calibrations are tied to it.")
     cameras: int = Field(24, ge=8, le=48, description="Number of cameras on the arc.")
     min_cameras: int | None = Field(

@@ -27,9 +27,10 @@ class OutputGeometry:
         return self.height / self.crop[3]
 
     def rig_to_output(self) -> np.ndarray:
+        """The window's edges go to the output's pixel edges (-0.5 and size - 0.5, pixel centres being whole)."""
         x0, y0, _, _ = self.crop
         s = self.scale
-        return np.array([[s, 0.0, -x0 * s], [0.0, s, -y0 * s], [0.0, 0.0, 1.0]])
+        return np.array([[s, 0.0, -x0 * s - 0.5], [0.0, s, -y0 * s - 0.5], [0.0, 0.0, 1.0]])
 
     def reduction(self) -> int:
         """The largest JPEG decode reduction (1, 2, 4, 8) that still gives enough pixels for the output."""
@@ -87,7 +88,8 @@ def plan_output(calibration: Calibration, profile: str, zoom: float = 1.0) -> Ou
     if height < 16:
         raise ValueError("the cameras share no common view of the pivot: recalibrate")
     cy = float(candidates[k])
-    return OutputGeometry(out_w, out_h, (cx - height * aspect / 2.0, cy - height / 2.0, height * aspect, height))
+    x0 = cx - height * aspect / 2.0
+    return OutputGeometry(out_w, out_h, (x0, cy - height / 2.0, height * aspect, height))
 
 
 def frame_warp(camera: CameraCalibration, geometry: OutputGeometry, reduction: int) -> np.ndarray:

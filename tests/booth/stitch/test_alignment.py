@@ -1,0 +1,129 @@
+"""The pivot stays put: the axis of the sim's ground truth lands on one place in every frame of the clip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from booth.config import TargetSection
+from booth.stitch.align import OutputGeometry, frame_warp, plan_output
+from booth.stitch.calibration import Calibration, calibrate_frames, load_points
+from booth.stitch.frames import read_folder
+from booth.stitch.target import TargetFound, find_target
+from tests.conftest import Rendered, clip_dirs, read_clip_json, run_booth
+
+RMS_LIMIT_PX = 1.5
+
+
+def axis_in_output(calibration: Calibration, geometry: OutputGeometry, truth: dict, point: str) -> np.ndarray:
+    """Where each camera's true axis point ends up in the output frame, one row per camera."""
+    rows = []
+    for cam in truth["cameras"]:
+        m = frame_warp(calibration.camera(cam["index"]), geometry, reduction=1)  # type: ignore[arg-type]
+        x, y = cam["axis"][point]
+        rows.append(m @ np.array([x, y, 1.0]))
+    return np.array(rows)
+
+
+def rms_spread(points: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.sum((points - points.mean(axis=0)) ** 2, axis=1))))
+
+
+def spreads(calibration: Calibration, truth: dict) -> dict[str, float]:
+    geometry = plan_output(calibration, "vertical")
+    assert (geometry.width, geometry.height) == (1080, 1920)
+    return {p: rms_spread(axis_in_output(calibration, geometry, truth, p)) for p in ("top", "bottom")}
+
+
+def test_detected_target_pins_the_axis_within_limit(full_target: Rendered, full_participant: Rendered) -> None:
+    calibration, warnings = calibrate_frames(read_folder(full_target.folder), TargetSection(), "rig")
+    assert warnings == []
+    assert calibration.camera_count == 24
+    # the participant shot is from the same rig: the calibration must hold its axis too
+    for truth in (full_target.truth, full_participant.truth):
+        result = spreads(calibration, truth)
+        assert result["top"] <= RMS_LIMIT_PX, result
+        assert result["bottom"] <= RMS_LIMIT_PX, result
+
+
+def test_uncalibrated_rig_would_drift_far_more(full_target: Rendered) -> None:
+    """A guard on the test itself: without calibration the seeded aim errors move the axis by many pixels."""
+    calibration, _ = calibrate_frames(read_folder(full_target.folder), TargetSection(), "rig")
+    identity = Calibration(
+        calibration.id,
+        calibration.rig_id,
+        calibration.image_size,
+        calibration.created_at,
+        calibration.source,
+        calibration.reference_top,
+        calibration.reference_bottom,
+        tuple(
+            type(c)(c.index, c.file, c.top, c.bottom, np.array([[1.0, 0, 0], [0, 1.0, 0]]), c.gains_bgr, 0.0)
+            for c in calibration.cameras
+        ),
+    )
+    assert min(spreads(identity, full_target.truth).values()) > 10 * RMS_LIMIT_PX
+
+
+def test_points_file_pins_the_axis_within_limit(full_target: Rendered, tmp_path: Path) -> None:
+    # staff click whole pixels: round the true points as a click would
+    doc = {
+        "cameras": [
+            {
+                "index": c["index"],
+                "file": c["file"],
+                "top": [round(v) for v in c["axis"]["top"]],
+                "bottom": [round(v) for v in c["axis"]["bottom"]],
+            }
+            for c in full_target.truth["cameras"]
+        ]
+    }
+    points_path = tmp_path / "points.json"
+    points_path.write_text(json.dumps(doc))
+    frames = read_folder(full_target.folder)
+    calibration, _ = calibrate_frames(frames, TargetSection(), "rig", points=load_points(points_path, frames))
+    assert calibration.source == "points"
+    result = spreads(calibration, full_target.truth)
+    assert max(result.values()) <= RMS_LIMIT_PX, result
+
+
+def test_markers_hold_still_in_the_encoded_clip(full_target: Rendered, tmp_path: Path) -> None:
+    """End to end through the CLI and the encoder: find the marker balls in the decoded clip's frames."""
+    cal = tmp_path / "calibration.json"
+    assert run_booth("calibrate", str(full_target.folder), "--out", str(cal)).returncode == 0
+    result = run_booth("stitch", str(full_target.folder), "--calibration", str(cal), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    (clip,) = clip_dirs(tmp_path / "out")
+    meta = read_clip_json(clip)
+    assert meta["cameras_missing"] == []
+    tops, bottoms = [], []
+    with av.open(str(clip / "clip.mp4")) as container:
+        for k, frame in enumerate(container.decode(video=0)):
+            if k % 3:
+                continue
+            found = find_target(cv2.cvtColor(frame.to_ndarray(format="rgb24"), cv2.COLOR_RGB2BGR), TargetSection())
+            assert isinstance(found, TargetFound), f"frame {k}: {found}"
+            tops.append(found.top)
+            bottoms.append(found.bottom)
+    assert len(tops) >= 30
+    # H.264 and re-detection add their own error; the pivot must still sit still to within about 1.5 px
+    assert rms_spread(np.array(tops)) <= RMS_LIMIT_PX
+    assert rms_spread(np.array(bottoms)) <= RMS_LIMIT_PX
+    axis_x = np.array(tops + bottoms)[:, 0].mean()
+    assert abs(axis_x - (1080 - 1) / 2) < 2.0, "the axis must be on the output's vertical centre line"
+
+
+@pytest.mark.parametrize("profile,size", [("landscape", (1920, 1080)), ("square", (1080, 1080))])
+def test_every_profile_keeps_the_axis_centred(full_target: Rendered, profile: str, size: tuple[int, int]) -> None:
+    calibration, _ = calibrate_frames(read_folder(full_target.folder), TargetSection(), "rig")
+    geometry = plan_output(calibration, profile)
+    assert (geometry.width, geometry.height) == size
+    for point in ("top", "bottom"):
+        placed = axis_in_output(calibration, geometry, full_target.truth, point)
+        assert rms_spread(placed) <= RMS_LIMIT_PX
+        assert abs(placed[:, 0].mean() - (size[0] - 1) / 2) < 1.0
