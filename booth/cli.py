@@ -21,7 +21,7 @@ from booth.shoot import Rig, calibrate_rig, shoot
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import check_same_size, read_folder
 from booth.stitch.stitcher import Stitcher
-from rig.base import RigError
+from rig.base import Frame, RigError
 from rig.sim.camera import RigLayout
 from rig.sim.rig import SimRig
 from rig.sim.scene import TargetGeometry
@@ -130,20 +130,29 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_frames_fit(
-    frames_dir: Path, calibration: Calibration, size: tuple[int, int] | None, count: int, calibration_path: Path
-) -> None:
-    if count > calibration.camera_count:
+def _frames_for(frames: list[Frame], calibration: Calibration, frames_dir: Path, cal_path: Path) -> list[Frame]:
+    """The folder's frames with the camera index the calibration knows them by; refuses frames it cannot fit."""
+    if len(frames) > calibration.camera_count:
         raise InputError(
-            f"{frames_dir}: {count} frames, but {calibration_path} is for a rig of "
+            f"{frames_dir}: {len(frames)} frames, but {cal_path} is for a rig of "
             f"{calibration.camera_count} cameras; use that rig's calibration"
         )
+    known = {c.file: c.index for c in calibration.cameras}
+    if all(f.file_name in known for f in frames):
+        frames = [replace(f, camera_index=known[f.file_name]) for f in frames]
+    elif len(frames) != calibration.camera_count:
+        raise InputError(
+            f"{frames_dir}: cannot tell which camera took which frame: name them as in the "
+            f"calibration (e.g. {calibration.cameras[0].file}) or give one frame per camera"
+        )
+    size = check_same_size(frames, frames_dir)
     if size is not None and size != tuple(calibration.image_size):
         cw, ch = calibration.image_size
         raise InputError(
-            f"{frames_dir}: frames are {size[0]}x{size[1]} but {calibration_path} was made for "
+            f"{frames_dir}: frames are {size[0]}x{size[1]} but {cal_path} was made for "
             f"{cw}x{ch} frames; recalibrate with frames of this size"
         )
+    return frames
 
 
 def _stitch_config(config: BoothConfig, profile: str | None) -> BoothConfig:
@@ -166,17 +175,7 @@ def cmd_stitch(args: argparse.Namespace) -> int:
     if args.calibration is None:
         raise InputError("no calibration: give --calibration calibration.json or set calibration.file in booth.toml")
     calibration = Calibration.load(args.calibration)
-    frames = read_folder(args.frames)
-    known = {c.file: c.index for c in calibration.cameras}
-    if all(f.file_name in known for f in frames):
-        frames = [replace(f, camera_index=known[f.file_name]) for f in frames]
-    elif len(frames) != calibration.camera_count:
-        raise InputError(
-            f"{args.frames}: cannot tell which camera took which frame: name them as in the "
-            f"calibration (e.g. {calibration.cameras[0].file}) or give one frame per camera"
-        )
-    size = check_same_size(frames, args.frames)
-    _check_frames_fit(args.frames, calibration, size, len(frames), args.calibration)
+    frames = _frames_for(read_folder(args.frames), calibration, args.frames, args.calibration)
     stitch = config.stitch
     stitcher = Stitcher(
         calibration,
@@ -315,6 +314,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except RigError as exc:
         print(f"booth: rig fault: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # disk full, permissions, a file where a folder should be
+        where = exc.filename or "a file"
+        print(f"booth: error: {where}: {exc.strerror or exc}; check the path and free space", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("booth: interrupted; nothing half-written was kept", file=sys.stderr)

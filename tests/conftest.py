@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 
 from rig.sim.camera import RigLayout
@@ -88,6 +90,12 @@ def run_booth(*args: str, cwd: Path | None = None) -> BoothRun:
         [sys.executable, "-m", "booth.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600, check=False
     )
     return BoothRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+def imread(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path))
+    assert image is not None, f"{path} is not a readable image"
+    return image
 
 
 def clip_dirs(out: Path) -> list[Path]:

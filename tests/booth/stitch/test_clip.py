@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import Rendered, clip_dirs, read_clip_json, run_booth
+from tests.conftest import Rendered, clip_dirs, imread, read_clip_json, run_booth
 
 REQUIRED_FIELDS = {
     "clip_id",
@@ -93,7 +93,7 @@ def test_clip_json_is_complete_and_true(vertical_clip: Path) -> None:
 
 
 def test_poster_and_preview(vertical_clip: Path) -> None:
-    poster = cv2.imread(str(vertical_clip / "poster.jpg"))
+    poster = imread(vertical_clip / "poster.jpg")
     assert poster.shape == (1920, 1080, 3)
     preview = vertical_clip / "preview.webp"
     assert preview.stat().st_size < 3 * 1024 * 1024

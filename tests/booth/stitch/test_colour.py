@@ -13,7 +13,7 @@ from booth.stitch.align import frame_warp
 from booth.stitch.calibration import Calibration
 from booth.stitch.colour import SRGB8_TO_LINEAR, gain_lut, linear_to_srgb8, neutral_gains
 from booth.stitch.timeline import boomerang
-from tests.conftest import Rendered, clip_dirs, read_clip_json, run_booth
+from tests.conftest import Rendered, clip_dirs, imread, read_clip_json, run_booth
 
 
 def sleeve_mean(image: np.ndarray, top: np.ndarray, bottom: np.ndarray, half_w_px: float) -> np.ndarray:
@@ -59,12 +59,14 @@ def test_neutral_surface_spread_shrinks_at_least_three_times(full_target: Render
         if not frames_of_view:
             continue
         top, bottom = np.array(cam["axis"]["top"]), np.array(cam["axis"]["bottom"])
-        px_per_m = np.linalg.norm(top - bottom)
-        raw = cv2.imread(str(full_target.folder / cam["file"]))
+        px_per_m = float(np.linalg.norm(top - bottom))
+        raw = imread(full_target.folder / cam["file"])
         before.append(sleeve_mean(raw, top, bottom, 0.02 * px_per_m))
         m = frame_warp(calibration.camera(k), geometry, 1)  # type: ignore[arg-type]
         top_o, bottom_o = m @ np.append(top, 1.0), m @ np.append(bottom, 1.0)
-        after.append(sleeve_mean(decoded[frames_of_view[0]], top_o, bottom_o, 0.02 * np.linalg.norm(top_o - bottom_o)))
+        after.append(
+            sleeve_mean(decoded[frames_of_view[0]], top_o, bottom_o, 0.02 * float(np.linalg.norm(top_o - bottom_o)))
+        )
     assert len(after) >= 20
     spread_before, spread_after = channel_spread(before), channel_spread(after)
     assert spread_before > 0.02, "the rig's seeded colour errors should be visible before correction"

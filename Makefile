@@ -1,0 +1,39 @@
+# The two commands of README.md: `make demo` (the main job on the simulated rig) and `make test` (the suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Debian packages the suite needs; installed by `make test` when run as root on a fresh machine.
+DEBIAN_PACKAGES :=
+
+.PHONY: demo test install install-test system-packages lint clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+
+install-test: $(VENV)/bin/python system-packages
+	$(PY) -m pip install --quiet -e '.[test]'
+
+system-packages:
+	@if [ -n "$(strip $(DEBIAN_PACKAGES))" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	  else echo "run as root, or install: $(DEBIAN_PACKAGES)"; fi; \
+	fi
+
+demo: install
+	$(VENV)/bin/booth shoot --rig sim --out demo/clips
+	@echo "Your clip is in the newest folder under demo/clips/ (clip.mp4, poster.jpg, preview.webp)."
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest -q
+
+clean:
+	rm -rf demo booth-data .pytest_cache .mypy_cache .ruff_cache
