@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -19,8 +18,6 @@ from typing import Any
 import av
 import cv2
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from booth.config import StitchSection, TargetSection
 from booth.stitch.align import frame_warp, plan_output
