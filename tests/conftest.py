@@ -92,6 +92,10 @@ def run_booth(*args: str, cwd: Path | None = None) -> BoothRun:
     return BoothRun(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_stitch(frames: Path, calibration: Path, out: Path, *extra: str) -> BoothRun:
+    return run_booth("stitch", str(frames), "--calibration", str(calibration), "--out", str(out), *extra)
+
+
 def imread(path: Path) -> np.ndarray:
     image = cv2.imread(str(path))
     assert image is not None, f"{path} is not a readable image"

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import BoothRun, Rendered, imread, render, run_booth
+from tests.conftest import BoothRun, Rendered, imread, render, run_booth, run_stitch
 
 
 def assert_refused(result: BoothRun, *words: str) -> str:
@@ -32,7 +32,7 @@ def test_empty_folder(tmp_path: Path, small_calibration: Path) -> None:
     empty.mkdir()
     out = tmp_path / "out"
     assert_refused(
-        run_booth("stitch", str(empty), "--calibration", str(small_calibration), "--out", str(out)),
+        run_stitch(empty, small_calibration, out),
         str(empty),
         "no JPEG",
     )
@@ -44,7 +44,7 @@ def test_empty_folder(tmp_path: Path, small_calibration: Path) -> None:
 def test_missing_folder(tmp_path: Path, small_calibration: Path) -> None:
     out = tmp_path / "out"
     assert_refused(
-        run_booth("stitch", str(tmp_path / "nope"), "--calibration", str(small_calibration), "--out", str(out)),
+        run_stitch(tmp_path / "nope", small_calibration, out),
         "no such folder",
     )
     assert untouched(out)
@@ -56,7 +56,7 @@ def test_frames_of_different_sizes(tmp_path: Path, small_participant: Rendered, 
     cv2.imwrite(str(frames / "cam_07.jpg"), cv2.resize(odd, (1000, 700)))
     out = tmp_path / "out"
     line = assert_refused(
-        run_booth("stitch", str(frames), "--calibration", str(small_calibration), "--out", str(out)),
+        run_stitch(frames, small_calibration, out),
         "different sizes",
         "cam_07.jpg",
         "1000x700",
@@ -71,7 +71,7 @@ def test_calibration_for_another_camera_count(tmp_path: Path, small_participant:
     assert run_booth("calibrate", str(eight.folder), "--out", str(cal)).returncode == 0
     out = tmp_path / "out"
     assert_refused(
-        run_booth("stitch", str(small_participant.folder), "--calibration", str(cal), "--out", str(out)),
+        run_stitch(small_participant.folder, cal, out),
         "12 frames",
         "8 cameras",
     )
@@ -84,7 +84,7 @@ def test_calibration_for_another_image_size(tmp_path: Path, small_target: Render
     assert run_booth("calibrate", str(small_target.folder), "--out", str(cal)).returncode == 0
     out = tmp_path / "out"
     assert_refused(
-        run_booth("stitch", str(bigger.folder), "--calibration", str(cal), "--out", str(out)),
+        run_stitch(bigger.folder, cal, out),
         "1500x1000",
         "1200x800",
         "recalibrate",
@@ -97,25 +97,14 @@ def test_malformed_calibration_file(tmp_path: Path, small_participant: Rendered,
     cal = tmp_path / "calibration.json"
     cal.write_text(content)
     out = tmp_path / "out"
-    assert_refused(
-        run_booth("stitch", str(small_participant.folder), "--calibration", str(cal), "--out", str(out)), str(cal)
-    )
+    assert_refused(run_stitch(small_participant.folder, cal, out), str(cal))
     assert untouched(out)
 
 
 def test_unknown_profile(tmp_path: Path, small_participant: Rendered, small_calibration: Path) -> None:
     out = tmp_path / "out"
     assert_refused(
-        run_booth(
-            "stitch",
-            str(small_participant.folder),
-            "--calibration",
-            str(small_calibration),
-            "--out",
-            str(out),
-            "--profile",
-            "portrait",
-        ),
+        run_stitch(small_participant.folder, small_calibration, out, "--profile", "portrait"),
         "portrait",
         "vertical",
     )
@@ -127,16 +116,7 @@ def test_unknown_profile_in_booth_toml(tmp_path: Path, small_participant: Render
     cfg.write_text('[stitch]\nprofile = "cinema"\n')
     out = tmp_path / "out"
     assert_refused(
-        run_booth(
-            "stitch",
-            str(small_participant.folder),
-            "--calibration",
-            str(small_calibration),
-            "--out",
-            str(out),
-            "--config",
-            str(cfg),
-        ),
+        run_stitch(small_participant.folder, small_calibration, out, "--config", str(cfg)),
         "stitch.profile",
         "cinema",
     )
@@ -158,16 +138,7 @@ def test_overlay_that_is_not_a_transparent_image(
         words = ["no such overlay"]
     out = tmp_path / "out"
     assert_refused(
-        run_booth(
-            "stitch",
-            str(small_participant.folder),
-            "--calibration",
-            str(small_calibration),
-            "--out",
-            str(out),
-            "--overlay",
-            str(overlay),
-        ),
+        run_stitch(small_participant.folder, small_calibration, out, "--overlay", str(overlay)),
         str(overlay),
         *words,
     )
@@ -277,16 +248,7 @@ def test_malformed_booth_toml(
     cfg.write_text(content)
     out = tmp_path / "out"
     assert_refused(
-        run_booth(
-            "stitch",
-            str(small_participant.folder),
-            "--calibration",
-            str(small_calibration),
-            "--out",
-            str(out),
-            "--config",
-            str(cfg),
-        ),
+        run_stitch(small_participant.folder, small_calibration, out, "--config", str(cfg)),
         str(cfg),
         *words,
     )
@@ -308,8 +270,6 @@ def test_sim_render_refuses_a_full_folder_and_bad_sizes(tmp_path: Path) -> None:
 def test_output_folder_that_is_a_file(tmp_path: Path, small_participant: Rendered, small_calibration: Path) -> None:
     blocker = tmp_path / "out"
     blocker.write_text("a file where a folder should be")
-    result = run_booth(
-        "stitch", str(small_participant.folder), "--calibration", str(small_calibration), "--out", str(blocker)
-    )
+    result = run_stitch(small_participant.folder, small_calibration, blocker)
     assert_refused(result, str(blocker))
     assert blocker.read_text() == "a file where a folder should be"

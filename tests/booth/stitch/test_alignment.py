@@ -15,7 +15,7 @@ from booth.stitch.align import OutputGeometry, frame_warp, plan_output
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import read_folder
 from booth.stitch.target import TargetFound, find_target
-from tests.conftest import Rendered, clip_dirs, read_clip_json, run_booth
+from tests.conftest import Rendered, clip_dirs, read_clip_json, run_booth, run_stitch
 
 RMS_LIMIT_PX = 1.5
 
@@ -96,7 +96,7 @@ def test_markers_hold_still_in_the_encoded_clip(full_target: Rendered, tmp_path:
     """End to end through the CLI and the encoder: find the marker balls in the decoded clip's frames."""
     cal = tmp_path / "calibration.json"
     assert run_booth("calibrate", str(full_target.folder), "--out", str(cal)).returncode == 0
-    result = run_booth("stitch", str(full_target.folder), "--calibration", str(cal), "--out", str(tmp_path / "out"))
+    result = run_stitch(full_target.folder, cal, tmp_path / "out")
     assert result.returncode == 0, result.stderr
     (clip,) = clip_dirs(tmp_path / "out")
     meta = read_clip_json(clip)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import Rendered, clip_dirs, imread, read_clip_json, run_booth
+from tests.conftest import Rendered, clip_dirs, imread, read_clip_json, run_stitch
 
 REQUIRED_FIELDS = {
     "clip_id",
@@ -51,9 +51,7 @@ def vertical_clip(
     small_participant: Rendered, small_calibration: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     out = tmp_path_factory.mktemp("clip")
-    result = run_booth(
-        "stitch", str(small_participant.folder), "--calibration", str(small_calibration), "--out", str(out)
-    )
+    result = run_stitch(small_participant.folder, small_calibration, out)
     assert result.returncode == 0, result.stderr
     assert "from 12 cameras" in result.stdout
     (clip,) = clip_dirs(out)
@@ -121,13 +119,10 @@ def test_overlay_and_end_card(small_participant: Rendered, small_calibration: Pa
     cfg = tmp_path / "booth.toml"
     cfg.write_text('[stitch]\nend_card = "card.png"\nend_card_s = 1.0\nprofile = "square"\n')
     out = tmp_path / "out"
-    result = run_booth(
-        "stitch",
-        str(small_participant.folder),
-        "--calibration",
-        str(small_calibration),
-        "--out",
-        str(out),
+    result = run_stitch(
+        small_participant.folder,
+        small_calibration,
+        out,
         "--overlay",
         str(tmp_path / "overlay.png"),
         "--config",

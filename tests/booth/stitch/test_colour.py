@@ -13,7 +13,7 @@ from booth.stitch.align import frame_warp
 from booth.stitch.calibration import Calibration
 from booth.stitch.colour import SRGB8_TO_LINEAR, gain_lut, linear_to_srgb8, neutral_gains
 from booth.stitch.timeline import boomerang
-from tests.conftest import Rendered, clip_dirs, imread, read_clip_json, run_booth
+from tests.conftest import Rendered, clip_dirs, imread, read_clip_json, run_booth, run_stitch
 
 
 def sleeve_mean(image: np.ndarray, top: np.ndarray, bottom: np.ndarray, half_w_px: float) -> np.ndarray:
@@ -39,7 +39,7 @@ def test_neutral_surface_spread_shrinks_at_least_three_times(full_target: Render
     assert run_booth("calibrate", str(full_target.folder), "--out", str(cal_path)).returncode == 0
     calibration = Calibration.load(cal_path)
     out = tmp_path / "out"
-    result = run_booth("stitch", str(full_target.folder), "--calibration", str(cal_path), "--out", str(out))
+    result = run_stitch(full_target.folder, cal_path, out)
     assert result.returncode == 0, result.stderr
     (clip,) = clip_dirs(out)
     meta = read_clip_json(clip)

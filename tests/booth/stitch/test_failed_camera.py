@@ -11,11 +11,11 @@ from booth.config import BoothConfig
 from booth.shoot import Rig, calibrate_rig, shoot
 from rig.sim.camera import RigLayout
 from rig.sim.rig import SimRig
-from tests.conftest import Rendered, clip_dirs, read_clip_json, render, run_booth
+from tests.conftest import Rendered, clip_dirs, read_clip_json, render, run_booth, run_stitch
 
 
 def stitch(frames: Path, calibration: Path, out: Path, *extra: str) -> tuple[int, str, str]:
-    r = run_booth("stitch", str(frames), "--calibration", str(calibration), "--out", str(out), *extra)
+    r = run_stitch(frames, calibration, out, *extra)
     return r.returncode, r.stdout, r.stderr
 
 
