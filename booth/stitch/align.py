@@ -59,7 +59,8 @@ def _inside_all(points: np.ndarray, quads: list[np.ndarray]) -> bool:
 
 
 def plan_output(calibration: Calibration, profile: str, zoom: float = 1.0) -> OutputGeometry:
-    """The largest window of the profile's shape, centred on the axis, that every camera fully covers."""
+    """The largest window of the profile's shape, centred on the axis, that every camera fully covers, placed
+    as near the middle of the axis as that allows."""
     out_w, out_h = PROFILES[profile]
     aspect = out_w / out_h
     quads = _covered_quads(calibration)
@@ -80,11 +81,14 @@ def plan_output(calibration: Calibration, profile: str, zoom: float = 1.0) -> Ou
             lo, hi = (mid, hi) if fits(cy, mid) else (lo, mid)
         return lo
 
-    # the vertical centre that allows the largest window; the axis always stays on the centre line
-    candidates = np.linspace(0.25 * img_h, 0.75 * img_h, 51)
-    sizes = [largest(float(cy)) for cy in candidates]
-    k = int(np.argmax(sizes))
-    height = sizes[k] / zoom
+    # among the vertical places that allow (nearly) the largest window, the one nearest the middle of the
+    # axis, so the participant stays centred when the frame's shape leaves room above and below
+    middle = (calibration.reference_top[1] + calibration.reference_bottom[1]) / 2.0
+    candidates = np.append(np.linspace(0.2 * img_h, 0.8 * img_h, 61), middle)
+    sizes = np.array([largest(float(cy)) for cy in candidates])
+    good = np.flatnonzero(sizes >= 0.98 * sizes.max())
+    k = int(good[np.argmin(np.abs(candidates[good] - middle))])
+    height = float(sizes[k]) / zoom
     if height < 16:
         raise ValueError("the cameras share no common view of the pivot: recalibrate")
     cy = float(candidates[k])

@@ -123,7 +123,11 @@ def test_every_profile_keeps_the_axis_centred(full_target: Rendered, profile: st
     calibration, _ = calibrate_frames(read_folder(full_target.folder), TargetSection(), "rig")
     geometry = plan_output(calibration, profile)
     assert (geometry.width, geometry.height) == size
+    middles = []
     for point in ("top", "bottom"):
         placed = axis_in_output(calibration, geometry, full_target.truth, point)
         assert rms_spread(placed) <= RMS_LIMIT_PX
         assert abs(placed[:, 0].mean() - (size[0] - 1) / 2) < 1.0
+        middles.append(placed[:, 1].mean())
+    # a wide frame leaves room above and below: the pivot's middle stays in the middle, feet and head in view
+    assert abs(np.mean(middles) - (size[1] - 1) / 2) < 0.05 * size[1]
