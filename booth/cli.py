@@ -56,6 +56,16 @@ def _cameras(text: str) -> int:
     return n
 
 
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 0 <= seed < 2**31:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number from 0 to {2**31 - 1}, not {seed}")
+    return seed
+
+
 def _sim_rig(config: BoothConfig, cameras: int | None, seed: int | None, size: tuple[int, int] | None) -> SimRig:
     sim = config.rig.sim
     w, h = size or (sim.width, sim.height)
@@ -259,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--cameras", type=_cameras, help="cameras on the arc, 8 to 48 (default 24)")
     render.add_argument("--out", type=Path, required=True, help="new folder for cam_NN.jpg and ground_truth.json")
     render.add_argument("--target", action="store_true", help="shoot the calibration target, not a participant")
-    render.add_argument("--seed", type=int, help="seed of the rig's imperfections (default 1)")
+    render.add_argument("--seed", type=_seed, help="seed of the rig's imperfections (default 1)")
     render.add_argument("--size", type=_size, help="frame size WxH (default 3000x2000, up to 6000x4000)")
     with_config(render)
     render.set_defaults(func=cmd_sim_render)
@@ -288,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     shoot_p.add_argument("--out", type=Path, required=True, help="folder in which the clip folder is made")
     shoot_p.add_argument("--cameras", type=_cameras, help="cameras on the arc, 8 to 48")
     shoot_p.add_argument("--profile", choices=PROFILE_NAMES, help="output frame (default: vertical)")
-    shoot_p.add_argument("--seed", type=int, help="seed of the simulated rig")
+    shoot_p.add_argument("--seed", type=_seed, help="seed of the simulated rig")
     shoot_p.add_argument("--calibration", type=Path, help="calibration.json (default: calibrate the sim rig first)")
     shoot_p.add_argument("--overlay", type=Path, help="brand overlay PNG with transparency")
     with_config(shoot_p)

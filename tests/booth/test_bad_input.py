@@ -264,7 +264,8 @@ def test_sim_render_refuses_a_full_folder_and_bad_sizes(tmp_path: Path) -> None:
     assert_refused(run_booth("sim", "render", "--out", str(tmp_path / "a"), "--cameras", "60"), "8 to 48")
     assert_refused(run_booth("sim", "render", "--out", str(tmp_path / "b"), "--size", "big"), "3000x2000")
     assert_refused(run_booth("sim", "render", "--out", str(tmp_path / "c"), "--size", "8000x6000"), "6000x4000")
-    assert not any((tmp_path / n).exists() for n in "abc")
+    assert_refused(run_booth("sim", "render", "--out", str(tmp_path / "d"), "--seed", "-3"), "seed", "-3")
+    assert not any((tmp_path / n).exists() for n in "abcd")
 
 
 def test_output_folder_that_is_a_file(tmp_path: Path, small_participant: Rendered, small_calibration: Path) -> None:
