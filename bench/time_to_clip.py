@@ -49,7 +49,7 @@ def booth_pipeline(frames_dir: Path, calibration: Calibration, out: Path) -> dic
     """The booth's stitcher, from files on disk: read, add as if arriving, finish."""
     t0 = time.perf_counter()
     stitcher = Stitcher(calibration, StitchSection(), minimum_cameras=12)
-    for frame in read_folder(frames_dir):
+    for frame in read_folder(frames_dir).frames:
         stitcher.add(frame)
     clip = stitcher.finish(out, shot_id="bench")
     timings = dict(clip.metadata["timings_ms"])
@@ -63,7 +63,7 @@ def naive_pipeline(frames_dir: Path, calibration: Calibration, out: Path) -> dic
     s = StitchSection()
     geometry = plan_output(calibration, s.profile)
     views: list[np.ndarray] = []
-    for frame in read_folder(frames_dir):
+    for frame in read_folder(frames_dir).frames:
         cam = calibration.camera(frame.camera_index)
         assert cam is not None
         image = decode(frame.data, 1)
@@ -92,7 +92,7 @@ def floor_pipeline(frames_dir: Path, calibration: Calibration, out: Path) -> dic
     geometry = plan_output(calibration, s.profile)
     r = geometry.reduction()
     with ThreadPoolExecutor() as pool:
-        decoded = [im for im in pool.map(lambda f: decode(f.data, r), read_folder(frames_dir)) if im is not None]
+        decoded = [im for im in pool.map(lambda f: decode(f.data, r), read_folder(frames_dir).frames) if im is not None]
     views = [
         bgr_to_i420(cv2.resize(im[: geometry.height, : geometry.width], (geometry.width, geometry.height)))
         for im in decoded
@@ -142,7 +142,7 @@ def main() -> None:
     for name, t in (("target", t_target), ("participant", t_frames)):
         if t is not None:
             print(f"sim render ({name}): {args.cameras} frames at {args.size} in {t:.1f} s")
-    calibration, _ = calibrate_frames(read_folder(target_dir), TargetSection(), "bench")
+    calibration, _ = calibrate_frames(read_folder(target_dir).frames, TargetSection(), "bench")
     truth = json.loads((frames_dir / "ground_truth.json").read_text())
     mb = sum(p.stat().st_size for p in frames_dir.glob("cam_*.jpg")) / 1e6
     print(f"input: {args.cameras} JPEGs, {args.size}, quality 92, {mb:.0f} MB on disk; output vertical 1080x1920")

@@ -8,9 +8,10 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
+
+import cv2
 
 from booth import __version__
 from booth.atomic import staged_folder
@@ -19,7 +20,7 @@ from booth.config_doc import example_toml
 from booth.errors import BoothError, InputError
 from booth.shoot import Rig, calibrate_rig, shoot
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
-from booth.stitch.frames import check_same_size, read_folder
+from booth.stitch.frames import FrameFolder, check_same_size, read_folder
 from booth.stitch.stitcher import Stitcher
 from rig.base import Frame, RigError
 from rig.sim.camera import RigLayout
@@ -120,10 +121,15 @@ def cmd_sim_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_file(path: Path) -> None:
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give the file to write, e.g. {path / 'calibration.json'}")
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    frames = read_folder(args.frames)
-    check_same_size(frames, args.frames)
+    _output_file(args.out)
+    frames = read_folder(args.frames).frames
     points = load_points(args.points, frames) if args.points else None
     calibration, warnings = calibrate_frames(
         frames, config.calibration.target, args.rig_id or config.rig.id, points=points, folder=args.frames
@@ -140,29 +146,38 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _frames_for(frames: list[Frame], calibration: Calibration, frames_dir: Path, cal_path: Path) -> list[Frame]:
-    """The folder's frames with the camera index the calibration knows them by; refuses frames it cannot fit."""
-    if len(frames) > calibration.camera_count:
+def _frames_for(folder: FrameFolder, calibration: Calibration, cal_path: Path) -> list[Frame]:
+    """The folder's frames, checked against the calibration; refuses frames it cannot place on the rig."""
+    frames, count = folder.frames, calibration.camera_count
+    if len(frames) > count:
         raise InputError(
-            f"{frames_dir}: {len(frames)} frames, but {cal_path} is for a rig of "
-            f"{calibration.camera_count} cameras; use that rig's calibration"
+            f"{folder.folder}: {len(frames)} frames, but {cal_path} is for a rig of {count} cameras; "
+            "use that rig's calibration"
         )
-    known = {c.file: c.index for c in calibration.cameras}
-    if all(f.file_name in known for f in frames):
-        frames = [replace(f, camera_index=known[f.file_name]) for f in frames]
-    elif len(frames) != calibration.camera_count:
+    if folder.named:
+        for f in frames:
+            if f.camera_index >= count:
+                raise InputError(
+                    f"{folder.folder}: {f.file_name} is camera {f.camera_index}, but {cal_path} is "
+                    f"for cameras 0 to {count - 1}"
+                )
+    elif len(frames) != count:
         raise InputError(
-            f"{frames_dir}: cannot tell which camera took which frame: name them as in the "
-            f"calibration (e.g. {calibration.cameras[0].file}) or give one frame per camera"
+            f"{folder.folder}: {len(frames)} frames for {count} cameras and no camera names: name each frame "
+            "cam_NN.jpg by its rig position so the missing ones are known"
         )
-    size = check_same_size(frames, frames_dir)
+    size = check_same_size(frames, folder.folder)
+    _check_size(size, calibration, cal_path, f"{folder.folder}: frames are")
+    return frames
+
+
+def _check_size(size: tuple[int, int] | None, calibration: Calibration, cal_path: Path, what: str) -> None:
     if size is not None and size != tuple(calibration.image_size):
         cw, ch = calibration.image_size
         raise InputError(
-            f"{frames_dir}: frames are {size[0]}x{size[1]} but {cal_path} was made for "
-            f"{cw}x{ch} frames; recalibrate with frames of this size"
+            f"{what} {size[0]}x{size[1]} but {cal_path} was made for {cw}x{ch} frames; recalibrate with frames of "
+            "this size"
         )
-    return frames
 
 
 def _stitch_config(config: BoothConfig, profile: str | None) -> BoothConfig:
@@ -185,15 +200,8 @@ def cmd_stitch(args: argparse.Namespace) -> int:
     if args.calibration is None:
         raise InputError("no calibration: give --calibration calibration.json or set calibration.file in booth.toml")
     calibration = Calibration.load(args.calibration)
-    frames = _frames_for(read_folder(args.frames), calibration, args.frames, args.calibration)
-    stitch = config.stitch
-    stitcher = Stitcher(
-        calibration,
-        stitch,
-        minimum_cameras=config.rig.minimum_usable(calibration.camera_count),
-        overlay=args.overlay or (config.resolve(stitch.overlay) if stitch.overlay else None),
-        end_card=args.end_card or (config.resolve(stitch.end_card) if stitch.end_card else None),
-    )
+    frames = _frames_for(read_folder(args.frames), calibration, args.calibration)
+    stitcher = Stitcher.from_config(calibration, config, overlay=args.overlay, end_card=args.end_card)
     for frame in frames:
         stitcher.add(frame)
     clip = stitcher.finish(
@@ -229,6 +237,7 @@ def cmd_shoot(args: argparse.Namespace) -> int:
                 f"{args.calibration}: made for {calibration.camera_count} cameras, the rig has "
                 f"{sim.layout.cameras}; recalibrate"
             )
+        _check_size((sim.layout.width, sim.layout.height), calibration, args.calibration, "the rig's frames are")
     else:
         cached = config.data_dir / "calibrations" / f"{sim.rig_id}.json"
         if cached.exists():
@@ -307,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool) -> None:
+    cv2.utils.logging.setLogLevel(
+        cv2.utils.logging.LOG_LEVEL_ERROR
+    )  # OpenCV's own warnings would break the one-line messages; ours say what matters
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("booth: %(levelname)s: %(message)s"))
     root = logging.getLogger()
@@ -335,7 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line for people, the trace in a file
         with tempfile.NamedTemporaryFile("w", prefix="booth-crash-", suffix=".log", delete=False) as fh:
             traceback.print_exc(file=fh)
-        print(f"booth: internal error: {type(exc).__name__}: {exc} (details in {fh.name})", file=sys.stderr)
+        first = (str(exc).splitlines() or [""])[0][:200]
+        print(f"booth: internal error: {type(exc).__name__}: {first} (details in {fh.name})", file=sys.stderr)
         return 70
 
 

@@ -147,7 +147,14 @@ def _describe(error: Any) -> str:
     if kind.startswith("value_error"):
         message = message.removeprefix("Value error, ")
         return f"{loc}: {message}" if error["loc"] else message
-    return f"{loc}: {message[0].lower()}{message[1:]} (got {error['input']!r})"
+    shown = repr(error["input"])
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"{loc}: {message[0].lower()}{message[1:]} (got {shown})"
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The first validation problem as 'key.path: message', for one-line errors about any JSON or TOML file."""
+    return _describe(exc.errors()[0])
 
 
 def config_problems(data: dict[str, Any]) -> list[str]:

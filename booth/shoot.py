@@ -77,20 +77,13 @@ def shoot(
     end_card: Path | None = None,
 ) -> Clip:
     """A whole shot: frames are aligned while the other cameras are still delivering."""
-    stitch = config.stitch
-    stitcher = Stitcher(
-        calibration,
-        stitch,
-        minimum_cameras=config.rig.minimum_usable(calibration.camera_count),
-        overlay=overlay or (config.resolve(stitch.overlay) if stitch.overlay else None),
-        end_card=end_card or (config.resolve(stitch.end_card) if stitch.end_card else None),
-    )
+    stitcher = Stitcher.from_config(calibration, config, overlay=overlay, end_card=end_card)
     try:
         shot = capture(rig, config.rig.collect_timeout_s, stitcher.add)
+        keep_frames(shot, config.data_dir / "shots")
     except BaseException:
         stitcher.abandon()
         raise
-    keep_frames(shot, config.data_dir / "shots")
     skew = shot.fire.skew_us if shot.fire else None
     return stitcher.finish(
         out_dir,

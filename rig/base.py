@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol, runtime_checkable
 
+MIN_CAMERAS = 8
+MAX_CAMERAS = 48
+
 
 class RigError(Exception):
     """A hardware fault with a one-line message that tells staff what to do."""

@@ -36,9 +36,12 @@ def render(
     size: tuple[int, int],
     seed: int = 1,
     faults: dict[int, Fault] | None = None,
+    shot: int = 1,
 ) -> Rendered:
+    """One shot of a sim rig; a later `shot` number of the same rig has its own sensor noise."""
     folder.mkdir(parents=True)
-    rig = SimRig(RigLayout(cameras=cameras, width=size[0], height=size[1]), seed=seed, faults=dict(faults or {}))
+    layout = RigLayout(cameras=cameras, width=size[0], height=size[1])
+    rig = SimRig(layout, seed=seed, faults=dict(faults or {}), shots_taken=shot - 1)
     rig.scene_name = "target" if scene == "target" else "participant"
     truth = rig.render_to(folder)
     return Rendered(folder, truth)

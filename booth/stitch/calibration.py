@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from booth.atomic import write_atomic
-from booth.config import TargetSection
+from booth.config import TargetSection, first_problem
 from booth.errors import CalibrationError, InputError
 from booth.ids import new_id, utc_now_iso
 from booth.stitch.colour import is_neutral, neutral_gains
 from booth.stitch.frames import check_same_size, decode, frame_problem, jpeg_info
 from booth.stitch.target import TargetFound, find_target, patch_mean
-from rig.base import Frame
+from rig.base import MAX_CAMERAS, MIN_CAMERAS, Frame
 
 Point = tuple[float, float]
 MAX_TILT_DEG = 15.0
@@ -31,32 +31,59 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Gains(_Strict):
+    r: float = Field(gt=0.0, le=16.0)
+    g: float = Field(gt=0.0, le=16.0)
+    b: float = Field(gt=0.0, le=16.0)
+
+
 class CameraEntry(_Strict):
-    index: int = Field(ge=0, le=47)
+    index: int = Field(ge=0, lt=MAX_CAMERAS)
     file: str
     top: tuple[float, float]
     bottom: tuple[float, float]
     transform: tuple[tuple[float, float, float], tuple[float, float, float]] = Field(
         description="2x3 similarity from this camera's pixels to rig space (the reference camera's pixels)"
     )
-    gains: dict[Literal["r", "g", "b"], float]
+    gains: Gains
     residual_px: float = Field(ge=0.0)
+
+    @model_validator(mode="after")
+    def _is_a_similarity(self) -> CameraEntry:
+        (a, b, _), (c, d, _) = self.transform
+        scale = math.hypot(a, c)
+        if not (0.05 < scale < 20.0 and abs(a - d) <= 1e-6 * scale and abs(b + c) <= 1e-6 * scale):
+            raise ValueError("transform is not a rotation, scale and shift")
+        return self
+
+
+class Reference(_Strict):
+    top: tuple[float, float]
+    bottom: tuple[float, float]
 
 
 class CalibrationFile(_Strict):
     version: Literal[1] = 1
     id: str
     rig_id: str
-    camera_count: int = Field(ge=2, le=48)
+    camera_count: int = Field(ge=MIN_CAMERAS, le=MAX_CAMERAS)
     image_size: tuple[int, int]
     created_at: str
     source: Literal["target", "points"]
-    reference: dict[Literal["top", "bottom"], tuple[float, float]]
+    reference: Reference
     cameras: list[CameraEntry]
+
+    @model_validator(mode="after")
+    def _one_entry_per_camera(self) -> CalibrationFile:
+        if sorted(c.index for c in self.cameras) != list(range(self.camera_count)):
+            raise ValueError(f"cameras must be indices 0 to {self.camera_count - 1}, each once")
+        if not all(16 <= v <= 20_000 for v in self.image_size):
+            raise ValueError(f"image_size {list(self.image_size)} is not a camera frame size")
+        return self
 
 
 class PointEntry(_Strict):
-    index: int = Field(ge=0, le=47)
+    index: int = Field(ge=0, lt=MAX_CAMERAS)
     file: str = Field(min_length=1)
     top: tuple[float, float]
     bottom: tuple[float, float]
@@ -109,7 +136,7 @@ class Calibration:
             image_size=self.image_size,
             created_at=self.created_at,
             source=self.source,
-            reference={"top": self.reference_top, "bottom": self.reference_bottom},
+            reference=Reference(top=self.reference_top, bottom=self.reference_bottom),
             cameras=[
                 CameraEntry(
                     index=c.index,
@@ -117,11 +144,11 @@ class Calibration:
                     top=(round(c.top[0], 3), round(c.top[1], 3)),
                     bottom=(round(c.bottom[0], 3), round(c.bottom[1], 3)),
                     transform=(_row(c.transform[0]), _row(c.transform[1])),
-                    gains={
-                        "r": round(float(c.gains_bgr[2]), 5),
-                        "g": round(float(c.gains_bgr[1]), 5),
-                        "b": round(float(c.gains_bgr[0]), 5),
-                    },
+                    gains=Gains(
+                        r=round(float(c.gains_bgr[2]), 5),
+                        g=round(float(c.gains_bgr[1]), 5),
+                        b=round(float(c.gains_bgr[0]), 5),
+                    ),
                     residual_px=round(c.residual_px, 4),
                 )
                 for c in self.cameras
@@ -144,9 +171,9 @@ class Calibration:
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: not valid JSON (line {exc.lineno}): remake it with 'booth calibrate'") from None
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InputError(f"{path}: not a calibration file: {where}: {first['msg']}") from None
+            raise InputError(
+                f"{path}: not a calibration file: {first_problem(exc)}; remake it with 'booth calibrate'"
+            ) from None
         if doc.camera_count != len(doc.cameras):
             raise InputError(f"{path}: says {doc.camera_count} cameras but holds {len(doc.cameras)}")
         return Calibration(
@@ -155,8 +182,8 @@ class Calibration:
             image_size=doc.image_size,
             created_at=doc.created_at,
             source=doc.source,
-            reference_top=doc.reference["top"],
-            reference_bottom=doc.reference["bottom"],
+            reference_top=doc.reference.top,
+            reference_bottom=doc.reference.bottom,
             cameras=tuple(
                 CameraCalibration(
                     index=c.index,
@@ -164,7 +191,7 @@ class Calibration:
                     top=c.top,
                     bottom=c.bottom,
                     transform=np.array(c.transform, dtype=np.float64),
-                    gains_bgr=np.array([c.gains["b"], c.gains["g"], c.gains["r"]]),
+                    gains_bgr=np.array([c.gains.b, c.gains.g, c.gains.r]),
                     residual_px=c.residual_px,
                 )
                 for c in doc.cameras
@@ -261,7 +288,11 @@ def build_calibration(
 
 
 def index_frames(frames: Sequence[Frame]) -> None:
-    """Refuse a calibration shot with a camera missing from the sequence of camera numbers."""
+    """Refuse a calibration shot with too few or too many frames, or a camera missing from the sequence."""
+    if not MIN_CAMERAS <= len(frames) <= MAX_CAMERAS:
+        raise CalibrationError(
+            f"{len(frames)} frames: a rig has {MIN_CAMERAS} to {MAX_CAMERAS} cameras, one target frame from each"
+        )
     numbers = [f.camera_index for f in frames]
     expected = set(range(max(numbers) + 1))
     missing = sorted(expected - set(numbers))
@@ -281,12 +312,18 @@ def calibrate_frames(
 ) -> tuple[Calibration, list[str]]:
     """A calibration from one shot of the target: detected marker balls, or axis points given by hand."""
     where = folder or Path(".")
-    size = check_same_size(list(frames), where)
     index_frames(frames)
+    size = check_same_size(list(frames), where)
     problems = [f"{f.camera_index} ({f.file_name}: {p})" for f in frames if (p := frame_problem(f.data))]
     if problems:
         raise CalibrationError(f"target not found in camera(s) {'; '.join(problems)}: reshoot the target")
     assert size is not None
+    if points is not None:
+        bad = _check_geometry(
+            [AxisObservation(f.camera_index, f.file_name, *points[f.camera_index], np.ones(3), 0.0) for f in frames]
+        )
+        if bad:
+            raise CalibrationError(f"axis not usable in camera(s) {', '.join(bad)}: fix points.json")
 
     def observe(frame: Frame) -> AxisObservation | str:
         image = decode(frame.data)
@@ -327,10 +364,8 @@ def load_points(path: Path, frames: Sequence[Frame]) -> dict[int, tuple[Point, P
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
         raise InputError(
-            f'{path}: {where}: {first["msg"]}; expected {{"cameras": [{{"index": 0, "file": "cam_00.jpg", '
+            f'{path}: {first_problem(exc)}; expected {{"cameras": [{{"index": 0, "file": "cam_00.jpg", '
             f'"top": [x, y], "bottom": [x, y]}}, ...]}}'
         ) from None
     by_file = {f.file_name: f for f in frames}

@@ -29,8 +29,10 @@ class Overlay:
 
 
 def _read_image(path: Path, what: str, flags: int) -> np.ndarray:
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path}: no such {what} file")
+    if not path.is_file():
+        raise InputError(f"{path}: is not a file; the {what} must be a PNG or JPEG file")
     image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), flags)
     if image is None:
         raise InputError(f"{path}: not an image; the {what} must be a PNG or JPEG file")

@@ -68,7 +68,6 @@ def write_mp4(frames: Iterable[np.ndarray], path: Path, width: int, height: int,
             "profile": "high",
             "maxrate": str(maxrate),
             "bufsize": str(maxrate * 2),
-            "movflags": "+faststart",
         }
         for image in frames:
             frame = av.VideoFrame.from_ndarray(image, format="yuv420p")

@@ -92,14 +92,34 @@ def camera_number(path: Path) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def read_folder(folder: Path) -> list[Frame]:
-    """Every frame of a folder with its camera index: from cam_NN names where all files have one,
-    otherwise the position in file-name order."""
+@dataclass(frozen=True)
+class FrameFolder:
+    """A folder's frames with their camera indices, and how those were known."""
+
+    folder: Path
+    frames: list[Frame]
+    named: bool
+    """True when every file is named cam_NN (the index is NN); False when the indices are file-name order."""
+
+
+def read_folder(folder: Path) -> FrameFolder:
+    """Every frame of a folder with its camera index. Files named cam_NN.jpg are camera NN, whatever else is
+    missing; only a folder where no file carries such a name is taken in file-name order."""
     files = list_frame_files(folder)
     numbers = [camera_number(f) for f in files]
-    if any(n is None for n in numbers) or len(set(numbers)) != len(numbers):
-        numbers = list(range(len(files)))
-    return [read_frame(path, int(n)) for path, n in zip(files, numbers, strict=True)]  # type: ignore[arg-type]
+    if all(n is None for n in numbers):
+        return FrameFolder(folder, [read_frame(path, k) for k, path in enumerate(files)], named=False)
+    seen: dict[int, Path] = {}
+    for path, n in zip(files, numbers, strict=True):
+        if n is None:
+            raise InputError(
+                f"{folder}: {path.name} is not named like the other frames (cam_NN.jpg); "
+                "move it out of the folder or rename it by its camera"
+            )
+        if n in seen:
+            raise InputError(f"{folder}: {seen[n].name} and {path.name} are both camera {n}; keep one")
+        seen[n] = path
+    return FrameFolder(folder, [read_frame(path, n) for n, path in sorted(seen.items())], named=True)
 
 
 def read_frame(path: Path, index: int) -> Frame:

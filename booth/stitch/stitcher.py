@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from booth.atomic import staged_folder
-from booth.config import StitchSection
+from booth.config import BoothConfig, StitchSection
 from booth.errors import StitchError
 from booth.ids import new_id, utc_now_iso
 from booth.shot import Clip, MissingCamera
@@ -94,6 +94,20 @@ class Stitcher:
         self._pending: dict[int, Future[View | Unusable]] = {}
         self._started: float | None = None
         self.warnings: list[str] = []
+
+    @classmethod
+    def from_config(
+        cls, calibration: Calibration, config: BoothConfig, *, overlay: Path | None = None, end_card: Path | None = None
+    ) -> Stitcher:
+        """A stitcher with booth.toml's settings; an overlay or end card given here wins over booth.toml's."""
+        s = config.stitch
+        return cls(
+            calibration,
+            s,
+            minimum_cameras=config.rig.minimum_usable(calibration.camera_count),
+            overlay=overlay or (config.resolve(s.overlay) if s.overlay else None),
+            end_card=end_card or (config.resolve(s.end_card) if s.end_card else None),
+        )
 
     def add(self, frame: Frame) -> None:
         """Start aligning a frame now, while the other cameras are still delivering."""

@@ -118,6 +118,8 @@ def patch_mean(
     """Mean linear BGR colour of the middle of the grey sleeve, located from the two marker centres."""
     t, b = np.array(top), np.array(bottom)
     axis = t - b
+    if float(np.linalg.norm(axis)) < 2.0:
+        return np.zeros(3)
     px_per_m = float(np.linalg.norm(axis)) / (spec.top_m - spec.bottom_m)
     up = axis / np.linalg.norm(axis)
     side = np.array([-up[1], up[0]])

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rig.base import MAX_CAMERAS, MIN_CAMERAS
+
 MAX_YAW_DEG = 2.0
 MAX_PITCH_DEG = 2.0
 MAX_ROLL_DEG = 3.0
@@ -14,8 +16,6 @@ MAX_FOCAL_ERROR = 0.03
 MAX_POSITION_ERROR_M = 0.01
 MAX_GAIN_ERROR = 0.08
 MAX_EXPOSURE_STOPS = 1.0 / 3.0
-MIN_CAMERAS = 8
-MAX_CAMERAS = 48
 
 
 @dataclass(frozen=True)

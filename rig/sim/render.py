@@ -172,15 +172,22 @@ def camera_response(linear: np.ndarray, camera: SimCamera, noise: np.ndarray) ->
     return _LINEAR_TO_SRGB8[img.astype(np.uint16)]
 
 
+NOISE_MARGIN = 64
+
+
 def sensor_noise(width: int, height: int, seed: int) -> np.ndarray:
-    """A field of sensor noise in the 12-bit linear scale, shared by a shot's cameras (each uses a shifted view)."""
+    """A field of sensor noise in the 12-bit linear scale, a margin larger than a frame: a shot's cameras
+    share it, each through its own offset window (no copy)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))
-    return rng.standard_normal((height, width, 3), dtype=np.float32) * np.float32(NOISE_SIGMA * 4095.0)
+    shape = (height + NOISE_MARGIN, width + NOISE_MARGIN, 3)
+    return rng.standard_normal(shape, dtype=np.float32) * np.float32(NOISE_SIGMA * 4095.0)
 
 
 def shifted(noise: np.ndarray, index: int) -> np.ndarray:
-    h, w = noise.shape[:2]
-    return np.roll(noise, shift=(index * 7919 % h, index * 104729 % w), axis=(0, 1))
+    """Camera index's window on the shared noise field; distinct for every camera of a rig."""
+    h, w = noise.shape[0] - NOISE_MARGIN, noise.shape[1] - NOISE_MARGIN
+    dy, dx = (index * 7) % NOISE_MARGIN, (index * 13) % NOISE_MARGIN
+    return noise[dy : dy + h, dx : dx + w]
 
 
 def encode_jpeg(image: np.ndarray, quality: int) -> bytes:

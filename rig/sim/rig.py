@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -50,6 +51,8 @@ class SimRig:
     faults: dict[int, Fault] = field(default_factory=dict)
     """Scripted camera faults by camera index, for showing how the booth copes."""
     workers: int = field(default_factory=lambda: os.cpu_count() or 2)
+    shots_taken: int = 0
+    """Shots fired so far; each shot has its own sensor noise."""
 
     def __post_init__(self) -> None:
         try:
@@ -59,7 +62,6 @@ class SimRig:
         self._scenes: dict[str, tuple[Scene, TextureCache]] = {}
         self._lock = threading.Lock()
         self._state = TriggerState.IDLE
-        self._shots = 0
         self._pending: list[Future[Frame]] = []
         self._last_frame: dict[int, float] = {}
         self._noise: tuple[int, np.ndarray] | None = None
@@ -68,8 +70,11 @@ class SimRig:
 
     @property
     def rig_id(self) -> str:
+        """Names this exact set-up: any change of geometry, optics or target gives another id, so a
+        calibration kept for one is never used for another."""
         lay = self.layout
-        return f"sim-s{self.seed}-n{lay.cameras}-{lay.width}x{lay.height}-r{lay.radius_m:g}-a{lay.span_deg:g}"
+        digest = hashlib.sha256(repr((lay, self.target, self.seed)).encode()).hexdigest()[:8]
+        return f"sim-s{self.seed}-n{lay.cameras}-{lay.width}x{lay.height}-{digest}"
 
     @property
     def sim_cameras(self) -> list[SimCamera]:
@@ -108,8 +113,8 @@ class SimRig:
 
     def start_exposures(self, fired_at: float) -> None:
         scene, textures = self.scene()
-        self._shots += 1
-        noise_seed = self.seed * 100_003 + self._shots
+        self.shots_taken += 1
+        noise_seed = self.seed * 100_003 + self.shots_taken
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="simcam")
         self._pending = [
             pool.submit(self._expose, cam, scene, textures, noise_seed, fired_at)

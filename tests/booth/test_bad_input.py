@@ -274,3 +274,79 @@ def test_output_folder_that_is_a_file(tmp_path: Path, small_participant: Rendere
     result = run_stitch(small_participant.folder, small_calibration, blocker)
     assert_refused(result, str(blocker))
     assert blocker.read_text() == "a file where a folder should be"
+
+
+def test_stray_jpeg_among_the_frames_is_named(
+    tmp_path: Path, small_participant: Rendered, small_calibration: Path
+) -> None:
+    frames = small_participant.copy_to(tmp_path / "frames")
+    (frames / "cam_05.jpg").unlink()
+    (frames / "notes.jpg").write_bytes((frames / "cam_06.jpg").read_bytes())
+    out = tmp_path / "out"
+    assert_refused(run_stitch(frames, small_calibration, out), "notes.jpg", "cam_NN.jpg")
+    assert untouched(out)
+
+
+def test_unnamed_frames_with_one_missing_are_refused(
+    tmp_path: Path, small_participant: Rendered, small_calibration: Path
+) -> None:
+    """Without camera names a gap cannot be placed: refuse rather than warp frames with a neighbour's calibration."""
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for k in range(12):
+        if k != 5:
+            (frames / f"DSC_{100 + k:04d}.jpg").write_bytes(
+                (small_participant.folder / f"cam_{k:02d}.jpg").read_bytes()
+            )
+    out = tmp_path / "out"
+    assert_refused(run_stitch(frames, small_calibration, out), "11 frames for 12 cameras", "cam_NN.jpg")
+    assert untouched(out)
+
+
+@pytest.mark.parametrize(
+    "mutate,words",
+    [
+        (lambda d: d["cameras"][3].update(index=2), ["indices 0 to 11"]),
+        (lambda d: d["cameras"][3].update(transform=[[0, 0, 0], [0, 0, 0]]), ["cameras.3", "transform is not a rotation"]),
+        (lambda d: d["cameras"][1]["gains"].pop("g"), ["cameras.1.gains.g", "required"]),
+        (lambda d: d["cameras"][1]["gains"].update(r=-1), ["cameras.1.gains.r"]),
+        (lambda d: d.update(camera_count=0), ["camera_count"]),
+    ],
+)
+def test_calibration_with_broken_contents(
+    tmp_path: Path,
+    small_participant: Rendered,
+    small_calibration: Path,
+    mutate: Callable[[dict], None],
+    words: list[str],
+) -> None:
+    doc = json.loads(small_calibration.read_text())
+    mutate(doc)
+    cal = tmp_path / "calibration.json"
+    cal.write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    assert_refused(run_stitch(small_participant.folder, cal, out), str(cal), *words)
+    assert untouched(out)
+
+
+def test_calibrate_refuses_an_output_folder_and_a_one_camera_rig(tmp_path: Path, small_target: Rendered) -> None:
+    folder = tmp_path / "existing"
+    folder.mkdir()
+    assert_refused(run_booth("calibrate", str(small_target.folder), "--out", str(folder)), "is a folder")
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "cam_00.jpg").write_bytes((small_target.folder / "cam_00.jpg").read_bytes())
+    assert_refused(run_booth("calibrate", str(one), "--out", str(tmp_path / "c.json")), "8 to 48 cameras")
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_shoot_refuses_a_calibration_for_other_frames_before_firing(tmp_path: Path, small_calibration: Path) -> None:
+    cfg = tmp_path / "booth.toml"
+    cfg.write_text('[booth]\ndata_dir = "data"\n[rig]\ncameras = 12\n[rig.sim]\nwidth = 1500\nheight = 1000\n')
+    out = tmp_path / "clips"
+    result = run_booth(
+        "shoot", "--rig", "sim", "--out", str(out), "--config", str(cfg), "--calibration", str(small_calibration)
+    )
+    assert_refused(result, "1500x1000", "1200x800")
+    assert not (tmp_path / "data").exists(), "nothing was shot"
+    assert untouched(out)

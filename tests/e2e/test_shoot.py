@@ -37,3 +37,16 @@ def test_shoot_on_the_sim_rig(tmp_path: Path) -> None:
         with av.open(str(clip / "clip.mp4")) as container:
             assert sum(1 for _ in container.decode(video=0)) == meta["frame_count"]
         assert str(clip) in first.stdout + second.stdout
+
+
+def test_a_changed_rig_is_calibrated_again(tmp_path: Path) -> None:
+    """A kept calibration belongs to one exact set-up: new optics or geometry must not reuse it."""
+    base = '[booth]\ndata_dir = "data"\n[rig]\ncameras = 8\n[rig.sim]\nwidth = 1200\nheight = 800\n'
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_text(base)
+    second.write_text(base + "vertical_fov_deg = 38.0\ncamera_height_m = 1.6\n")
+    for cfg in (first, second):
+        result = run_booth("shoot", "--out", str(tmp_path / "clips"), "--config", str(cfg))
+        assert result.returncode == 0, result.stderr
+        assert "calibrated the simulated rig" in result.stdout
+    assert len(list((tmp_path / "data" / "calibrations").glob("*.json"))) == 2

@@ -41,7 +41,7 @@ def spreads(calibration: Calibration, truth: dict) -> dict[str, float]:
 
 
 def test_detected_target_pins_the_axis_within_limit(full_target: Rendered, full_participant: Rendered) -> None:
-    calibration, warnings = calibrate_frames(read_folder(full_target.folder), TargetSection(), "rig")
+    calibration, warnings = calibrate_frames(read_folder(full_target.folder).frames, TargetSection(), "rig")
     assert warnings == []
     assert calibration.camera_count == 24
     # the participant shot is from the same rig: the calibration must hold its axis too
@@ -53,7 +53,7 @@ def test_detected_target_pins_the_axis_within_limit(full_target: Rendered, full_
 
 def test_uncalibrated_rig_would_drift_far_more(full_target: Rendered) -> None:
     """A guard on the test itself: without calibration the seeded aim errors move the axis by many pixels."""
-    calibration, _ = calibrate_frames(read_folder(full_target.folder), TargetSection(), "rig")
+    calibration, _ = calibrate_frames(read_folder(full_target.folder).frames, TargetSection(), "rig")
     identity = Calibration(
         calibration.id,
         calibration.rig_id,
@@ -70,8 +70,9 @@ def test_uncalibrated_rig_would_drift_far_more(full_target: Rendered) -> None:
     assert min(spreads(identity, full_target.truth).values()) > 10 * RMS_LIMIT_PX
 
 
-def test_points_file_pins_the_axis_within_limit(full_target: Rendered, tmp_path: Path) -> None:
-    # staff click whole pixels: round the true points as a click would
+def clicked_points(rendered: Rendered, path: Path) -> Path:
+    """points.json as staff would click it: the true axis points, to the nearest whole pixel."""
+    cams = rendered.truth["cameras"]
     doc = {
         "cameras": [
             {
@@ -80,22 +81,30 @@ def test_points_file_pins_the_axis_within_limit(full_target: Rendered, tmp_path:
                 "top": [round(v) for v in c["axis"]["top"]],
                 "bottom": [round(v) for v in c["axis"]["bottom"]],
             }
-            for c in full_target.truth["cameras"]
+            for c in cams
         ]
     }
-    points_path = tmp_path / "points.json"
-    points_path.write_text(json.dumps(doc))
-    frames = read_folder(full_target.folder)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_points_file_pins_the_axis_within_limit(full_target: Rendered, tmp_path: Path) -> None:
+    points_path = clicked_points(full_target, tmp_path / "points.json")
+    frames = read_folder(full_target.folder).frames
     calibration, _ = calibrate_frames(frames, TargetSection(), "rig", points=load_points(points_path, frames))
     assert calibration.source == "points"
     result = spreads(calibration, full_target.truth)
     assert max(result.values()) <= RMS_LIMIT_PX, result
 
 
-def test_markers_hold_still_in_the_encoded_clip(full_target: Rendered, tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", ["target", "points"])
+def test_markers_hold_still_in_the_encoded_clip(full_target: Rendered, tmp_path: Path, source: str) -> None:
     """End to end through the CLI and the encoder: find the marker balls in the decoded clip's frames."""
     cal = tmp_path / "calibration.json"
-    assert run_booth("calibrate", str(full_target.folder), "--out", str(cal)).returncode == 0
+    extra = ["--points", str(clicked_points(full_target, tmp_path / "points.json"))] if source == "points" else []
+    made = run_booth("calibrate", str(full_target.folder), "--out", str(cal), *extra)
+    assert made.returncode == 0, made.stderr
+    assert f"from the {source}" in made.stdout
     result = run_stitch(full_target.folder, cal, tmp_path / "out")
     assert result.returncode == 0, result.stderr
     (clip,) = clip_dirs(tmp_path / "out")
@@ -120,7 +129,7 @@ def test_markers_hold_still_in_the_encoded_clip(full_target: Rendered, tmp_path:
 
 @pytest.mark.parametrize("profile,size", [("landscape", (1920, 1080)), ("square", (1080, 1080))])
 def test_every_profile_keeps_the_axis_centred(full_target: Rendered, profile: str, size: tuple[int, int]) -> None:
-    calibration, _ = calibrate_frames(read_folder(full_target.folder), TargetSection(), "rig")
+    calibration, _ = calibrate_frames(read_folder(full_target.folder).frames, TargetSection(), "rig")
     geometry = plan_output(calibration, profile)
     assert (geometry.width, geometry.height) == size
     middles = []

@@ -58,13 +58,17 @@ def vertical_clip(
     return clip
 
 
+# At the defaults (30 fps, 1.25 s orbits, 0.5 s hold): 8 frames of rest, 38 forward, 15 held, 38 back, 7 rest.
+DEFAULT_FRAMES = 8 + 38 + 15 + 38 + 7
+
+
 def test_clip_decodes_as_h264_yuv420p_with_the_promised_frames(vertical_clip: Path) -> None:
     meta = read_clip_json(vertical_clip)
     with av.open(str(vertical_clip / "clip.mp4")) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"
         frames = list(container.decode(video=0))
-    assert len(frames) == meta["frame_count"]
+    assert len(frames) == meta["frame_count"] == DEFAULT_FRAMES
     assert {(f.width, f.height) for f in frames} == {(1080, 1920)}
     assert {f.format.name for f in frames} == {"yuv420p"}
     assert meta["fps"] == 30
@@ -135,7 +139,7 @@ def test_overlay_and_end_card(small_participant: Rendered, small_calibration: Pa
     meta = read_clip_json(clip)
     with av.open(str(clip / "clip.mp4")) as container:
         frames = [cv2.cvtColor(f.to_ndarray(format="rgb24"), cv2.COLOR_RGB2BGR) for f in container.decode(video=0)]
-    assert len(frames) == meta["frame_count"]
+    assert len(frames) == meta["frame_count"] == DEFAULT_FRAMES + 30  # plus a 1 s end card
     band = frames[10][1720:1830, 200:880].reshape(-1, 3).mean(axis=0)
     assert band[2] > 200 and band[0] < 50 and band[1] < 50, band
     tail = frames[-1][900:1020, 480:600].reshape(-1, 3).mean(axis=0)

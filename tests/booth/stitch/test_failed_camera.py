@@ -11,7 +11,7 @@ from booth.config import BoothConfig
 from booth.shoot import Rig, calibrate_rig, shoot
 from rig.sim.camera import RigLayout
 from rig.sim.rig import SimRig
-from tests.conftest import Rendered, clip_dirs, read_clip_json, render, run_booth, run_stitch
+from tests.conftest import Rendered, clip_dirs, read_clip_json, run_booth, run_stitch
 
 
 def stitch(frames: Path, calibration: Path, out: Path, *extra: str) -> tuple[int, str, str]:
@@ -19,10 +19,11 @@ def stitch(frames: Path, calibration: Path, out: Path, *extra: str) -> tuple[int
     return r.returncode, r.stdout, r.stderr
 
 
-def test_truncated_frame_in_a_24_camera_shot_gives_a_23_camera_clip(full_participant: Rendered, tmp_path: Path) -> None:
-    target = render(tmp_path / "target", scene="target", cameras=24, size=(3000, 2000))
+def test_truncated_frame_in_a_24_camera_shot_gives_a_23_camera_clip(
+    full_target: Rendered, full_participant: Rendered, tmp_path: Path
+) -> None:
     cal = tmp_path / "calibration.json"
-    assert run_booth("calibrate", str(target.folder), "--out", str(cal)).returncode == 0
+    assert run_booth("calibrate", str(full_target.folder), "--out", str(cal)).returncode == 0
     frames = full_participant.copy_to(tmp_path / "frames")
     victim = frames / "cam_09.jpg"
     data = victim.read_bytes()

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
+from booth.errors import InputError
 from booth.stitch.frames import decode, frame_problem, jpeg_info, read_folder
 
 
@@ -38,13 +40,32 @@ def test_decode_at_reduced_scale() -> None:
         assert image is not None and image.shape == shape
 
 
-def test_folder_order_and_camera_numbers(tmp_path: Path) -> None:
+def test_camera_names_keep_their_numbers_when_others_are_missing(tmp_path: Path) -> None:
     for name in ("cam_02.jpg", "cam_00.jpg", "cam_10.JPG", "notes.txt"):
         (tmp_path / name).write_bytes(jpeg())
-    frames = read_folder(tmp_path)
-    assert [(f.camera_index, f.file_name) for f in frames] == [(0, "cam_00.jpg"), (2, "cam_02.jpg"), (10, "cam_10.JPG")]
-    other = tmp_path / "other"
-    other.mkdir()
+    folder = read_folder(tmp_path)
+    assert folder.named
+    assert [(f.camera_index, f.file_name) for f in folder.frames] == [
+        (0, "cam_00.jpg"),
+        (2, "cam_02.jpg"),
+        (10, "cam_10.JPG"),
+    ]
+
+
+def test_other_names_are_taken_in_file_name_order(tmp_path: Path) -> None:
     for name in ("DSC_0100.jpg", "DSC_0099.jpg"):
-        (other / name).write_bytes(jpeg())
-    assert [(f.camera_index, f.file_name) for f in read_folder(other)] == [(0, "DSC_0099.jpg"), (1, "DSC_0100.jpg")]
+        (tmp_path / name).write_bytes(jpeg())
+    folder = read_folder(tmp_path)
+    assert not folder.named
+    assert [(f.camera_index, f.file_name) for f in folder.frames] == [(0, "DSC_0099.jpg"), (1, "DSC_0100.jpg")]
+
+
+def test_a_stray_jpeg_among_camera_frames_is_refused_by_name(tmp_path: Path) -> None:
+    for name in ("cam_00.jpg", "cam_01.jpg", "notes.jpg"):
+        (tmp_path / name).write_bytes(jpeg())
+    with pytest.raises(InputError, match=r"notes\.jpg is not named like the other frames"):
+        read_folder(tmp_path)
+    (tmp_path / "notes.jpg").unlink()
+    (tmp_path / "cam_1.jpg").write_bytes(jpeg())
+    with pytest.raises(InputError, match=r"cam_01\.jpg and cam_1\.jpg are both camera 1"):
+        read_folder(tmp_path)
