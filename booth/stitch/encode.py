@@ -49,6 +49,12 @@ def bgr_to_i420(image: np.ndarray) -> np.ndarray:
     return np.concatenate([ycc[..., 0].ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
 
 
+def i420_to_bgr(yuv: np.ndarray) -> np.ndarray:
+    """The inverse of bgr_to_i420 (BT.709, limited range), through FFmpeg's converter."""
+    frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+    return frame.reformat(format="bgr24", src_colorspace="itu709").to_ndarray()
+
+
 def write_mp4(frames: Iterable[np.ndarray], path: Path, width: int, height: int, settings: EncodeSettings) -> int:
     """Encode I420 frames (see bgr_to_i420) to H.264 (yuv420p, BT.709, High profile) in an MP4 whose moov
     atom precedes mdat, so phones start playing before the download ends. Returns the frame count."""

@@ -28,6 +28,7 @@ from booth.stitch.encode import (
     PREVIEW_FPS,
     EncodeSettings,
     bgr_to_i420,
+    i420_to_bgr,
     shrink,
     write_mp4,
     write_poster,
@@ -46,10 +47,8 @@ class View:
 
     index: int
     file: str
-    image: np.ndarray
-    """BGR, output size."""
     yuv: np.ndarray
-    """The same frame as I420 for the encoder: converted once per camera, not once per output frame."""
+    """Output size, I420 for the encoder: converted once per camera, not once per output frame."""
     small: np.ndarray
     """BGR at preview size."""
     decode_ms: float
@@ -155,7 +154,7 @@ class Stitcher:
         yuv = bgr_to_i420(matched)
         small = shrink(matched, self.settings.preview_width)
         t3 = time.perf_counter()
-        return View(frame.camera_index, name, matched, yuv, small, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
+        return View(frame.camera_index, name, yuv, small, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
 
     def _gather(self) -> tuple[list[View], list[MissingCamera]]:
         views: list[View] = []
@@ -222,7 +221,7 @@ class Stitcher:
                     EncodeSettings(s.fps, s.crf, s.preset, s.max_bitrate_mbps),
                 )
                 t3 = time.perf_counter()
-                write_poster(views[len(views) // 2].image, stage / "poster.jpg", s.poster_quality)
+                write_poster(i420_to_bgr(views[len(views) // 2].yuv), stage / "poster.jpg", s.poster_quality)
                 t4 = time.perf_counter()
                 preview_bytes, preview_ms = preview_job.result()
                 t5 = time.perf_counter()

@@ -307,7 +307,10 @@ def test_unnamed_frames_with_one_missing_are_refused(
     "mutate,words",
     [
         (lambda d: d["cameras"][3].update(index=2), ["indices 0 to 11"]),
-        (lambda d: d["cameras"][3].update(transform=[[0, 0, 0], [0, 0, 0]]), ["cameras.3", "transform is not a rotation"]),
+        (
+            lambda d: d["cameras"][3].update(transform=[[0, 0, 0], [0, 0, 0]]),
+            ["cameras.3", "transform is not a rotation"],
+        ),
         (lambda d: d["cameras"][1]["gains"].pop("g"), ["cameras.1.gains.g", "required"]),
         (lambda d: d["cameras"][1]["gains"].update(r=-1), ["cameras.1.gains.r"]),
         (lambda d: d.update(camera_count=0), ["camera_count"]),
