@@ -123,11 +123,6 @@ class BoothConfig(Section):
 
     _base_dir: Path = PrivateAttr(default=Path("."))
 
-    @property
-    def base_dir(self) -> Path:
-        """The folder of booth.toml: relative paths in it are taken from there."""
-        return self._base_dir
-
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else self._base_dir / path
 

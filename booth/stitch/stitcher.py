@@ -29,6 +29,7 @@ from booth.stitch.encode import (
     EncodeSettings,
     bgr_to_i420,
     i420_to_bgr,
+    is_faststart,
     shrink,
     write_mp4,
     write_poster,
@@ -228,6 +229,8 @@ class Stitcher:
             expected = frame_count(timeline, self.end_card is not None, s.end_card_s)
             if written != expected:
                 raise StitchError(f"encoder wrote {written} frames where {expected} were planned")
+            if not is_faststart(stage / "clip.mp4"):  # phones would have to download it all before playing
+                raise StitchError("the encoder did not put the MP4 index first; check the PyAV installation")
             video_bytes = (stage / "clip.mp4").read_bytes()
             duration = written / s.fps
             metadata: dict[str, Any] = {
