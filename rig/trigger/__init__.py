@@ -1,0 +1,1 @@
+"""The trigger box: its protocol, declared once, and the host driver."""
