@@ -18,6 +18,7 @@ from booth.atomic import staged_folder
 from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, read_toml
 from booth.config_doc import example_toml
 from booth.errors import BoothError, InputError
+from booth.rig_commands import add_rig_commands
 from booth.shoot import Rig, calibrate_rig, shoot
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import FrameFolder, check_same_size, read_folder
@@ -312,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     shoot_p.add_argument("--overlay", type=Path, help="brand overlay PNG with transparency")
     with_config(shoot_p)
     shoot_p.set_defaults(func=cmd_shoot)
+    add_rig_commands(sub, _Parser)
     return parser
 
 

@@ -42,6 +42,35 @@ class SimSection(Section):
     jpeg_quality: int = Field(92, ge=50, le=100, description="JPEG quality the virtual cameras write.")
 
 
+class TriggerSection(Section):
+    port: str | None = Field(None, description="Serial port of the trigger box, e.g. /dev/ttyACM0.")
+    pulse_ms: float = Field(100.0, gt=0.0, le=5000.0, description="How long each shutter line is held, ms.")
+    focus_lead_ms: float = Field(
+        50.0,
+        ge=0.0,
+        le=5000.0,
+        description="Least time between pressing focus (arm) and the first shutter edge, ms; cameras need it to wake.",
+    )
+    flash_delay_us: int = Field(0, ge=0, le=1_000_000, description="Flash output edge after the fire time, us.")
+    flash_pulse_ms: float = Field(
+        0.0, ge=0.0, le=5000.0, description="How long the flash output is held, ms; 0: no flash."
+    )
+    max_assert_ms: int = Field(500, ge=1, le=5000, description="The box never holds any output longer than this.")
+    delays_us: list[Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
+        default_factory=list,
+        max_length=24,
+        description="Per-channel shutter delay after the fire time, us, in"
+        " channel order (shutter-lag compensation or time-slice effects); channels not listed fire at 0.",
+    )
+
+    @model_validator(mode="after")
+    def _within_max(self) -> TriggerSection:
+        for name in ("pulse_ms", "flash_pulse_ms"):
+            if getattr(self, name) > self.max_assert_ms:
+                raise ValueError(f"{name} ({getattr(self, name)}) is longer than max_assert_ms ({self.max_assert_ms})")
+        return self
+
+
 class RigSection(Section):
     kind: Literal["sim"] = Field("sim", description="Which rig drives the booth: 'sim' is the simulated rig.")
     id: Identifier = Field("rig-01", description="Name of the physical rig set-up; calibrations are tied to it.")
@@ -56,6 +85,7 @@ class RigSection(Section):
         description="How long after the fire the booth waits for frames before it goes on without the late cameras.",
     )
     sim: SimSection = Field(default_factory=SimSection, description="The simulated rig.")
+    trigger: TriggerSection = Field(default_factory=TriggerSection, description="The trigger box.")
 
     @model_validator(mode="after")
     def _min_within_rig(self) -> RigSection:

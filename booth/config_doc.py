@@ -21,6 +21,7 @@ HEADER = """\
 EXAMPLES: dict[str, str] = {
     "rig.min_cameras": "12",
     "calibration.file": '"calibration.json"',
+    "rig.trigger.port": '"/dev/ttyACM0"',
     "stitch.overlay": '"brand/overlay.png"',
     "stitch.end_card": '"brand/end-card.png"',
 }
@@ -63,10 +64,11 @@ def _section(model: type[BaseModel], prefix: str, out: list[str]) -> None:
             continue
         lines.append(f"# {info.description}{_limits(info)}")
         key = f"{prefix}.{name}"
-        if info.default is None:
+        default = info.get_default(call_default_factory=True)
+        if default is None:
             lines.append(f"# {name} = {EXAMPLES.get(key, '...')}")
         else:
-            lines.append(f"{name} = {_value(info.default)}")
+            lines.append(f"{name} = {_value(default)}")
     if lines:
         out.append(f"[{prefix}]")
         out.extend(lines)

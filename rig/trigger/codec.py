@@ -6,7 +6,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from rig.trigger.protocol import FIELD_TYPES, MAX_LEN, MESSAGES, SYNC, Message
+from rig.trigger.protocol import FIELD_TYPES, MESSAGES, SYNC, Message
 
 _BY_ID = {m.type_id: m for m in MESSAGES}
 _BY_NAME = {m.name: m for m in MESSAGES}
@@ -131,10 +131,15 @@ class FrameParser:
             except ValueError:
                 found.append(BadFrame("payload", seq))
 
+    def resync(self) -> list[Packet | BadFrame]:
+        """Give up on the partial frame held (its sender went quiet mid-frame: the sync byte was noise or the
+        rest was lost) and look for frames in what came after its sync byte."""
+        if not self._buf:
+            return []
+        del self._buf[:1]
+        return self.feed(b"")
+
     @property
     def pending(self) -> int:
         """Bytes held for a frame not yet complete (never more than one frame's worth plus noise)."""
         return len(self._buf)
-
-
-assert MAX_LEN <= 255

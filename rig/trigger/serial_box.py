@@ -1,0 +1,335 @@
+"""The trigger box over USB serial: the Trigger interface, with handshake, resends, reconnects and clock sync."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import serial
+
+from rig.base import FireReport, FireSchedule, RigError, TriggerState, TriggerStatus
+from rig.trigger.clocksync import ClockFit, ClockSample, ClockUnwrapper, fit
+from rig.trigger.codec import BadFrame, FrameParser, Packet, encode_frame
+from rig.trigger.protocol import BAUD, CHANNELS, FLASH_BIT, PROTOCOL_VERSION, BoxFault, BoxState, NakReason
+
+log = logging.getLogger(__name__)
+
+RESEND_REASONS = {NakReason.BAD_CRC, NakReason.BAD_LENGTH}
+CLOCK_WINDOW = 64
+
+
+class FaultKind(Enum):
+    PORT = "port"
+    NO_ANSWER = "no answer"
+    VERSION = "version"
+    REFUSED = "refused"
+
+
+_ADVICE = {
+    FaultKind.PORT: "check the USB cable and the port name",
+    FaultKind.NO_ANSWER: "check that the box is powered and runs the trigger firmware",
+    FaultKind.VERSION: "reflash the box: make -C firmware flash PORT=...",
+    FaultKind.REFUSED: "see the reason",
+}
+
+
+class TriggerFault(RigError):
+    """A named trigger-box fault; its message says what happened and what to do."""
+
+    def __init__(self, kind: FaultKind, detail: str) -> None:
+        super().__init__(
+            f"trigger box: {detail}; {_ADVICE[kind]}" if kind is not FaultKind.REFUSED else f"trigger box: {detail}"
+        )
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class BoxSettings:
+    """What the box is told at connect: channels in use and the timings of a shot."""
+
+    channels: int = CHANNELS
+    pulse_us: int = 100_000
+    focus_lead_us: int = 50_000
+    flash_delay_us: int = 0
+    flash_pulse_us: int = 0
+    max_assert_ms: int = 500
+    delays_us: tuple[int, ...] = ()
+
+    def channel_mask(self) -> int:
+        return (1 << self.channels) - 1
+
+    def fields(self) -> dict[str, Any]:
+        delays = list(self.delays_us) + [0] * (CHANNELS - len(self.delays_us))
+        return {
+            "channel_mask": self.channel_mask(),
+            "pulse_us": self.pulse_us,
+            "focus_lead_us": self.focus_lead_us,
+            "flash_delay_us": self.flash_delay_us,
+            "flash_pulse_us": self.flash_pulse_us,
+            "max_assert_ms": self.max_assert_ms,
+            "delays_us": delays[:CHANNELS],
+        }
+
+
+@dataclass(frozen=True)
+class Identity:
+    protocol_version: int
+    build_id: int
+    channels: int
+    clock_hz: int
+    reset_cause: int
+
+    def describe(self) -> str:
+        return f"protocol {self.protocol_version}, build {self.build_id:08x}, {self.channels} channels"
+
+
+@dataclass(frozen=True)
+class EdgeGroup:
+    """Channels whose shutter edges the box wrote together, and when, on both clocks."""
+
+    channels: tuple[int, ...]
+    flash: bool
+    scheduled_us: float
+    """Delay after the fire time that was asked for."""
+    actual_us: float
+    """Delay after the fire time at which the box read its clock, right after writing the edges."""
+    host_time: float
+
+
+@dataclass
+class SerialTrigger:
+    """The trigger box on a serial port. Every wait has a deadline; every resend is bounded."""
+
+    port: str
+    settings: BoxSettings = field(default_factory=BoxSettings)
+    reply_timeout_s: float = 0.25
+    retries: int = 4
+    reconnects: int = 3
+    expected_version: int = PROTOCOL_VERSION
+    open_port: Callable[[str], serial.Serial] = field(default=lambda p: serial.Serial(p, BAUD, timeout=0.02))
+
+    def __post_init__(self) -> None:
+        self._serial: serial.Serial | None = None
+        self._parser = FrameParser()
+        self._seq = 0
+        self._inbox: deque[Packet] = deque()
+        self.events: deque[Packet] = deque()
+        self.identity: Identity | None = None
+        self._unwrap = ClockUnwrapper()
+        self._samples: deque[ClockSample] = deque(maxlen=CLOCK_WINDOW)
+        self.clock: ClockFit | None = None
+        self.last_error = ""
+        self.last_groups: list[EdgeGroup] = []
+
+    # --- connection -------------------------------------------------------------------------------------
+
+    def connect(self) -> Identity:
+        """Open the port, check the firmware speaks our protocol, configure it and sync clocks."""
+        self.close()
+        try:
+            self._serial = self.open_port(self.port)
+        except (serial.SerialException, OSError) as exc:
+            raise TriggerFault(FaultKind.PORT, f"cannot open {self.port} ({exc})") from None
+        self._parser = FrameParser()
+        self._serial.reset_input_buffer()
+        reply = self.request("identify")
+        ident = Identity(**reply.fields)
+        if ident.protocol_version != self.expected_version:
+            self.close()
+            raise TriggerFault(
+                FaultKind.VERSION,
+                f"the box speaks protocol {ident.protocol_version}, this host speaks {self.expected_version}",
+            )
+        self.identity = ident
+        if ident.reset_cause & 8:
+            log.warning("trigger box restarted after its watchdog fired; every line was released")
+        self.request("configure", **self.settings.fields())
+        self.sync_clock()
+        return ident
+
+    def close(self) -> None:
+        if self._serial is not None:
+            with contextlib.suppress(serial.SerialException, OSError):
+                self._serial.close()
+            self._serial = None
+
+    def _reconnect(self, cause: Exception) -> None:
+        delay = 0.2
+        for attempt in range(1, self.reconnects + 1):
+            log.warning("trigger box: port %s lost (%s); reconnecting, attempt %d", self.port, cause, attempt)
+            time.sleep(delay)
+            delay *= 2
+            try:
+                self.connect()
+                return
+            except TriggerFault as exc:
+                if exc.kind is FaultKind.VERSION:
+                    raise
+                cause = exc
+        self.last_error = f"port {self.port} lost"
+        raise TriggerFault(FaultKind.PORT, f"lost {self.port} and could not reconnect ({cause})")
+
+    # --- requests ---------------------------------------------------------------------------------------
+
+    def _next_seq(self) -> int:
+        self._seq = self._seq % 255 + 1  # 0 is for the box's own events
+        return self._seq
+
+    def _read_packets(self, deadline: float) -> None:
+        assert self._serial is not None
+        while not self._inbox and time.monotonic() < deadline:
+            data = self._serial.read(max(1, self._serial.in_waiting))
+            # a quiet line with a partial frame held: that frame's sync byte was noise or its tail was lost
+            items = self._parser.feed(data) if data else (self._parser.resync() if self._parser.pending else [])
+            for item in items:
+                if isinstance(item, BadFrame):
+                    log.info("trigger box: dropped a bad frame (%s)", item.reason)
+                elif item.name == "button":
+                    self.events.append(item)
+                else:
+                    self._inbox.append(item)
+
+    def _await(self, seq: int, deadline: float) -> Packet | None:
+        """The reply to seq, or None at the deadline. A NAK with SEQ 0 is the box saying it could not read
+        the frame well enough to know its SEQ: it answers the request in flight."""
+        while time.monotonic() < deadline:
+            self._read_packets(deadline)
+            while self._inbox:
+                packet = self._inbox.popleft()
+                if packet.seq == seq or (packet.seq == 0 and packet.name == "nak"):
+                    return packet
+        return None
+
+    def request(self, name: str, *, timeout_s: float | None = None, **fields: Any) -> Packet:
+        """Send a command and wait for its reply; on silence or a garbled frame resend it with the same SEQ
+        (the box answers a repeat without acting twice), doubling the wait each time."""
+        if self._serial is None:
+            raise TriggerFault(FaultKind.PORT, f"not connected to {self.port}")
+        seq = self._next_seq()
+        frame = encode_frame(seq, name, **fields)
+        wait = timeout_s or self.reply_timeout_s
+        for _ in range(self.retries + 1):
+            try:
+                self._serial.write(frame)
+                packet = self._await(seq, time.monotonic() + wait)
+            except (serial.SerialException, OSError) as exc:
+                self._reconnect(exc)
+                return self.request(name, timeout_s=timeout_s, **fields)
+            wait *= 2
+            if packet is None:
+                continue
+            if packet.name == "nak":
+                reason = NakReason(packet.fields["reason"])
+                if reason in RESEND_REASONS:
+                    continue
+                self.last_error = f"{name} refused: {reason.name.lower()}"
+                raise TriggerFault(FaultKind.REFUSED, self.last_error)
+            return packet
+        self.last_error = f"no answer to {name}"
+        raise TriggerFault(FaultKind.NO_ANSWER, f"no answer to {name} from {self.port} after {self.retries + 1} tries")
+
+    # --- clock ------------------------------------------------------------------------------------------
+
+    def sync_clock(self, rounds: int = 8) -> ClockFit:
+        """Add round trips to the rolling window and refit; the window spans minutes of use."""
+        for _ in range(rounds):
+            sent = time.time()
+            reply = self.request("clock")
+            self._samples.append(ClockSample(sent, time.time(), self._unwrap(reply.fields["clock"])))
+        assert self.identity is not None
+        self.clock = fit(list(self._samples), self.identity.clock_hz)
+        return self.clock
+
+    def _host(self, clock: int) -> float:
+        assert self.clock is not None
+        return self.clock.host_time(self._unwrap(clock))
+
+    # --- the Trigger interface --------------------------------------------------------------------------
+
+    def arm(self) -> None:
+        self.request("arm")
+
+    def fire(self, schedule: FireSchedule) -> FireReport:
+        """Fire the armed channels now or at a host time; the report is stamped in host time."""
+        if self.clock is None or self.identity is None:
+            raise TriggerFault(FaultKind.PORT, f"not connected to {self.port}")
+        s = self.settings
+        if schedule.channel_delays_us:
+            s = BoxSettings(**{**s.__dict__, "delays_us": tuple(schedule.channel_delays_us)})
+            if s != self.settings:
+                raise TriggerFault(
+                    FaultKind.REFUSED,
+                    "per-shot delays differ from the box's configuration; configure them before arming",
+                )
+        lead = (schedule.at - time.time()) if schedule.at is not None else s.focus_lead_us / 1e6
+        busy = max(0.0, lead) + (max(s.delays_us or (0,)) + s.pulse_us + s.flash_delay_us + s.flash_pulse_us) / 1e6
+        fields: dict[str, Any] = {"now": 1, "at_clock": 0}
+        if schedule.at is not None:
+            fields = {"now": 0, "at_clock": self._unwrap.wrap(self.clock.box_clock(schedule.at))}
+        reply = self.request("fire", timeout_s=self.reply_timeout_s + busy + 0.5, **fields)
+        return self._report(reply)
+
+    def _report(self, reply: Packet) -> FireReport:
+        f = reply.fields
+        hz = self.identity.clock_hz if self.identity else 2_000_000
+        fire_clock = f["fire_clock"]
+        delays = list(self.settings.delays_us) + [0] * CHANNELS
+        groups: list[EdgeGroup] = []
+        for mask, clock in zip(f["group_mask"][: f["group_count"]], f["group_clock"][: f["group_count"]], strict=True):
+            chans = tuple(c for c in range(CHANNELS) if mask & (1 << c))
+            flash = bool(mask & FLASH_BIT)
+            scheduled = self.settings.flash_delay_us if flash and not chans else delays[chans[0]] if chans else 0
+            actual = ((clock - fire_clock) % (1 << 32)) / hz * 1e6
+            groups.append(EdgeGroup(chans, flash, float(scheduled), actual, self._host(clock)))
+        self.last_groups = groups
+        times = [0.0] * self.settings.channels
+        for g in groups:
+            for c in g.channels:
+                if c < len(times):
+                    times[c] = g.host_time
+        errors = [g.actual_us - g.scheduled_us for g in groups]
+        skew = (max(errors) - min(errors)) if errors else 0.0
+        return FireReport(fired_at=self._host(fire_clock), channel_times=times, skew_us=skew)
+
+    def release(self) -> None:
+        self.request("release")
+
+    def status(self) -> TriggerStatus:
+        try:
+            reply = self.request("status")
+        except TriggerFault as exc:
+            return TriggerStatus(connected=False, state=TriggerState.FAULT, last_error=str(exc))
+        state = BoxState(reply.fields["state"])
+        fault = BoxFault(reply.fields["fault"])
+        mapped = {BoxState.IDLE: TriggerState.IDLE, BoxState.ARMED: TriggerState.ARMED}.get(state, TriggerState.FAULT)
+        return TriggerStatus(
+            connected=True,
+            state=mapped,
+            firmware=self.identity.describe() if self.identity else "",
+            last_error=self.last_error or ("" if fault is BoxFault.NONE else f"box fault: {fault.name.lower()}"),
+        )
+
+    def box_status(self) -> dict[str, Any]:
+        return dict(self.request("status").fields)
+
+
+def describe_groups(groups: Sequence[EdgeGroup]) -> list[str]:
+    """One line per edge group, for people: which channels, asked-for and measured delay."""
+    lines = []
+    for g in groups:
+        who = (
+            "flash"
+            if g.flash and not g.channels
+            else f"channels {','.join(str(c) for c in g.channels)}" + (" + flash" if g.flash else "")
+        )
+        lines.append(
+            f"{who}: scheduled +{g.scheduled_us:.1f} us, written +{g.actual_us:.1f} us "
+            f"(error {g.actual_us - g.scheduled_us:+.1f} us)"
+        )
+    return lines

@@ -1,0 +1,125 @@
+"""The simulated trigger box: the compiled firmware in simavr, its UART on a pseudo-terminal, its pins logged."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from rig.base import RigError
+
+FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
+BUILD_DIR = FIRMWARE_DIR / "build"
+CPU_HZ = 16_000_000
+TOOLS = ("avr-gcc", "make", "gcc")
+DEBIAN_PACKAGES = "gcc-avr avr-libc simavr libsimavr-dev libsimavrparts1"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One change of one output pin, at a cycle of the simulated 16 MHz CPU."""
+
+    cycle: int
+    port: str
+    pin: int
+    value: int
+
+    @property
+    def seconds(self) -> float:
+        return self.cycle / CPU_HZ
+
+
+def build_firmware() -> tuple[Path, Path]:
+    """Build the firmware and the simavr bench (make -C firmware); returns (trigger.elf, trigger_bench)."""
+    if not (FIRMWARE_DIR / "Makefile").exists():
+        raise RigError(f"{FIRMWARE_DIR}: firmware sources not found; run from a checkout of the booth")
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        raise RigError(f"{', '.join(missing)} not found: install the Debian packages {DEBIAN_PACKAGES}")
+    proc = subprocess.run(
+        ["make", "-s", "-C", str(FIRMWARE_DIR)], capture_output=True, text=True, check=False, timeout=300
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise RigError(f"firmware build failed: {last}")
+    return BUILD_DIR / "trigger.elf", BUILD_DIR / "trigger_bench"
+
+
+class SimulatedBox:
+    """Runs trigger.elf in simavr. `pty` is the serial port to give the host driver; `edges()` is every pin
+    change so far. Use as a context manager; stop() ends the simulation."""
+
+    def __init__(self, edges_path: Path, start_timeout_s: float = 15.0) -> None:
+        self.edges_path = edges_path
+        self.start_timeout_s = start_timeout_s
+        self._proc: subprocess.Popen[str] | None = None
+        self.pty = ""
+
+    def start(self) -> SimulatedBox:
+        elf, bench = build_firmware()
+        self.edges_path.parent.mkdir(parents=True, exist_ok=True)
+        self._proc = subprocess.Popen(
+            [str(bench), str(elf), str(self.edges_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        found: list[str] = []
+
+        def read_pty() -> None:
+            assert self._proc is not None and self._proc.stdout is not None
+            for line in self._proc.stdout:
+                if line.startswith("pty: "):
+                    found.append(line[5:].strip())
+                    return
+
+        reader = threading.Thread(target=read_pty, daemon=True)
+        reader.start()
+        reader.join(self.start_timeout_s)
+        if not found:
+            self.stop()
+            raise RigError(f"the simulated trigger box did not start within {self.start_timeout_s:.0f} s")
+        self.pty = found[0]
+        return self
+
+    def reset(self) -> None:
+        """Press the box's reset button (an external reset, as when the USB port opens on a real board)."""
+        if self._proc is not None:
+            os.kill(self._proc.pid, signal.SIGUSR1)
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def edges(self, settle_s: float = 0.05) -> list[Edge]:
+        time.sleep(settle_s)  # the bench flushes its log every few milliseconds
+        out: list[Edge] = []
+        if not self.edges_path.exists():
+            return out
+        for line in self.edges_path.read_text().splitlines():
+            parts = line.split(",")
+            if len(parts) == 4 and parts[0].isdigit():
+                out.append(Edge(int(parts[0]), parts[1], int(parts[2]), int(parts[3])))
+        return out
+
+    def stop(self) -> None:
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._proc = None
+
+    def __enter__(self) -> SimulatedBox:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
