@@ -228,6 +228,11 @@ class SerialTrigger:
                 reason = NakReason(packet.fields["reason"])
                 if reason in RESEND_REASONS:
                     continue
+                if reason is NakReason.NOT_CONFIGURED and name != "configure":
+                    # the box restarted (power, reset, a USB reconnect) and forgot its settings
+                    log.warning("trigger box restarted; configuring it again")
+                    self.request("configure", **self.settings.fields())
+                    return self.request(name, timeout_s=timeout_s, **fields)
                 self.last_error = f"{name} refused: {reason.name.lower()}"
                 raise TriggerFault(FaultKind.REFUSED, self.last_error)
             return packet
