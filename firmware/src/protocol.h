@@ -23,6 +23,7 @@
 #define NAK_BAD_CONFIG 7u
 #define NAK_FOCUS_NOT_READY 8u
 #define NAK_NOT_CONFIGURED 9u
+#define NAK_PAST_MAX_ASSERT 10u
 
 #define STATE_IDLE 0u
 #define STATE_ARMED 1u
@@ -110,7 +111,7 @@ typedef struct __attribute__((packed)) {
 } msg_nak_t;
 _Static_assert(sizeof(msg_nak_t) == MSG_NAK_SIZE, "nak layout");
 
-/* box -> host: The fire happened: one entry per group of edges written together. */
+/* box -> host: The fire happened: one entry per delay group. Groups due within 2 us of each other go out in the same port writes and report the same clock. */
 #define MSG_FIRED 0x44u
 #define MSG_FIRED_SIZE 205u
 typedef struct __attribute__((packed)) {

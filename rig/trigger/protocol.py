@@ -7,8 +7,15 @@ Framing on the UART (250000 baud, 8N1), every frame in both directions:
 LEN counts SEQ, TYPE and the payload (2 to 255). The CRC is CRC-16/CCITT-FALSE (polynomial 0x1021, initial
 0xFFFF) over LEN .. end of payload. Multi-byte fields are little-endian. The box answers every host frame
 with a frame of the same SEQ: the command's reply, ACK, or NAK with a reason; a repeated SEQ is answered
-with the previous reply and not executed twice (a resend after a lost reply must not fire twice). Box
-events it sends of its own accord (the push-button) carry SEQ 0.
+with the previous reply and not executed twice (a resend after a lost reply must not fire twice). A NAK is
+not remembered: nothing was done, so a resend with the same SEQ is considered afresh. A NAK for a bad CRC
+carries the SEQ byte as received (unverified); one for a bad length carries SEQ 0. IDENTIFY always runs and
+forgets the remembered reply, so a restarted host may reuse SEQ numbers. Box events it sends of its own
+accord (the push-button) carry SEQ 0.
+
+The box is FAULT after a safety release (host silent, an output held to its maximum) or a watchdog reset,
+with every line released; arm or release leave FAULT. Re-arming keeps the first arm time, so it cannot
+stretch the time focus stays pressed.
 
 Regenerate the header after any change here: python -m rig.trigger.gen_header
 """
@@ -37,6 +44,8 @@ class NakReason(IntEnum):
     BAD_CONFIG = 7
     FOCUS_NOT_READY = 8
     NOT_CONFIGURED = 9
+    PAST_MAX_ASSERT = 10
+    """The fire would hold focus (pressed since arm) past max_assert_ms: fire sooner, or allow longer."""
 
 
 class BoxState(IntEnum):
@@ -166,7 +175,8 @@ MESSAGES: tuple[Message, ...] = (
             Field("group_mask", "u32", MAX_GROUPS, doc="channels of each edge group; bit 31: the flash"),
             Field("group_clock", "u32", MAX_GROUPS, doc="box clock right after the group's edges were written"),
         ),
-        doc="The fire happened: one entry per group of edges written together.",
+        doc="The fire happened: one entry per delay group. Groups due within 2 us of each other go out in the"
+        " same port writes and report the same clock.",
     ),
     Message(
         0x45,

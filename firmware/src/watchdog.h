@@ -1,0 +1,13 @@
+/* The watchdog and the reset cause: stopped first thing at boot, restarted by main once the lines are safe. */
+#ifndef WATCHDOG_H
+#define WATCHDOG_H
+
+#include <stdint.h>
+
+/* MCUSR as it was at boot (see RESET_* in protocol.h). */
+extern uint8_t reset_cause;
+
+/* WDTO_120MS: the main loop comes round in well under a millisecond, and a fire feeds it while waiting. */
+void watchdog_start(void);
+
+#endif
