@@ -149,6 +149,8 @@ class SerialTrigger:
         self.identity = ident
         if ident.reset_cause & 8:
             log.warning("trigger box restarted after its watchdog fired; every line was released")
+        # a new host session starts from a released box (a previous one may have left it armed)
+        self.request("release")
         self.request("configure", **self.settings.fields())
         self.sync_clock()
         return ident
@@ -319,6 +321,21 @@ class SerialTrigger:
             firmware=self.identity.describe() if self.identity else "",
             last_error=self.last_error or ("" if fault is BoxFault.NONE else f"box fault: {fault.name.lower()}"),
         )
+
+    def wait_button(self, timeout_s: float) -> float | None:
+        """Host time of the next push-button press, or None if there was none within timeout_s."""
+        if self._serial is None:
+            raise TriggerFault(FaultKind.PORT, f"not connected to {self.port}")
+        deadline = time.monotonic() + timeout_s
+        while not self.events and time.monotonic() < deadline:
+            try:
+                self._read_packets(min(deadline, time.monotonic() + 0.05))
+            except (serial.SerialException, OSError) as exc:
+                self._reconnect(exc)
+            self._inbox.clear()  # replies nobody waits for
+        if not self.events:
+            return None
+        return self._host(self.events.popleft().fields["clock"])
 
     def box_status(self) -> dict[str, Any]:
         return dict(self.request("status").fields)

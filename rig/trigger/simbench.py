@@ -90,6 +90,11 @@ class SimulatedBox:
         if self._proc is not None:
             os.kill(self._proc.pid, signal.SIGUSR1)
 
+    def press_button(self) -> None:
+        """Hold the box's push-button down for 200 ms, as a participant would."""
+        if self._proc is not None:
+            os.kill(self._proc.pid, signal.SIGUSR2)
+
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
