@@ -48,8 +48,7 @@ def _clock_line(box: SerialTrigger) -> str:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    box = _connect(args)
-    try:
+    with _connect(args) as box:
         assert box.identity is not None
         status = box.box_status()
         print(f"{box.port}: trigger box, {box.identity.describe()}")
@@ -58,35 +57,26 @@ def cmd_info(args: argparse.Namespace) -> int:
             f"channels in use {bin(status['channel_mask']).count('1')}"
         )
         print(_clock_line(box))
-    finally:
-        box.close()
     return 0
 
 
 def cmd_arm(args: argparse.Namespace) -> int:
-    box = _connect(args)
-    try:
+    with _connect(args) as box:
         box.arm()
         print(f"{box.port}: armed (focus pressed); the box releases every line after 2 s without the host")
-    finally:
-        box.close()
     return 0
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    box = _connect(args)
-    try:
+    with _connect(args) as box:
         box.release()
         print(f"{box.port}: every line released")
-    finally:
-        box.close()
     return 0
 
 
 def cmd_fire(args: argparse.Namespace) -> int:
     """Arm and fire once; `test` prints the box's own timing report as well."""
-    box = _connect(args)
-    try:
+    with _connect(args) as box:
         box.arm()
         report = box.fire(FireSchedule())
         channels = sum(len(g.channels) for g in box.last_groups)
@@ -102,8 +92,6 @@ def cmd_fire(args: argparse.Namespace) -> int:
                 f"fired at host time {time.strftime('%H:%M:%S', time.localtime(report.fired_at))}"
                 f".{int(report.fired_at % 1 * 1e6):06d}"
             )
-    finally:
-        box.close()
     return 0
 
 

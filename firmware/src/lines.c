@@ -9,12 +9,7 @@ void lines_init(void)
 {
     /* After a reset every pin is an input with PORT = 0, which is already "released"; write the ports low
      * before the direction so no pin is driven high even for a cycle. */
-    SHUTTER_PORT_LO = 0;
-    SHUTTER_PORT_MID = 0;
-    SHUTTER_PORT_HI = 0;
-    FOCUS_PORT_LO = 0;
-    FOCUS_PORT_MID = 0;
-    FOCUS_PORT_HI = 0;
+    lines_release_all();
     AUX_PORT = 0;
     SHUTTER_DDR_LO = 0xFF;
     SHUTTER_DDR_MID = 0xFF;

@@ -155,6 +155,12 @@ class SerialTrigger:
         self.sync_clock()
         return ident
 
+    def __enter__(self) -> SerialTrigger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self._serial is not None:
             with contextlib.suppress(serial.SerialException, OSError):
