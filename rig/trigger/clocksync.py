@@ -10,17 +10,23 @@ WRAP = 1 << 32
 
 
 class ClockUnwrapper:
-    """Extends the box's 32-bit clock (wrapping every 35.8 min at 2 MHz) to a count that never wraps."""
+    """Extends the box's 32-bit clock (wrapping every 35.8 min at 2 MHz) to a count that never wraps.
+
+    Each reading is placed at the signed distance (within half a wrap) from the latest reading so far, so
+    readings may arrive out of order (a FIRED report's groups after its fire time) without harm. The
+    reference only moves forward. A box restart is not a wrap: the driver starts a new unwrapper then."""
 
     def __init__(self) -> None:
-        self._last: int | None = None
-        self._high = 0
+        self._latest: int | None = None
 
     def __call__(self, clock: int) -> int:
-        if self._last is not None and clock < self._last and self._last - clock > WRAP // 2:
-            self._high += WRAP
-        self._last = clock
-        return self._high + clock
+        if self._latest is None:
+            self._latest = clock
+            return clock
+        delta = (clock - self._latest + WRAP // 2) % WRAP - WRAP // 2
+        value = self._latest + delta
+        self._latest = max(self._latest, value)
+        return value
 
     def wrap(self, unwrapped: int) -> int:
         return unwrapped % WRAP

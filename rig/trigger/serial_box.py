@@ -16,12 +16,33 @@ import serial
 from rig.base import FireReport, FireSchedule, RigError, TriggerState, TriggerStatus
 from rig.trigger.clocksync import ClockFit, ClockSample, ClockUnwrapper, fit
 from rig.trigger.codec import BadFrame, FrameParser, Packet, encode_frame
-from rig.trigger.protocol import BAUD, CHANNELS, FLASH_BIT, PROTOCOL_VERSION, BoxFault, BoxState, NakReason
+from rig.trigger.protocol import (
+    BAUD,
+    CHANNELS,
+    FLASH_BIT,
+    PROTOCOL_VERSION,
+    BoxFault,
+    BoxState,
+    NakReason,
+    ResetCause,
+)
 
 log = logging.getLogger(__name__)
 
 RESEND_REASONS = {NakReason.BAD_CRC, NakReason.BAD_LENGTH}
 CLOCK_WINDOW = 64
+CLOCK_ROUNDS = 8
+RESYNC_AFTER_S = 10.0
+"""Before a fire, the clock fit is refreshed if it is older than this: drift adds up, and a restart shows."""
+RESTART_JUMP_S = 0.5
+
+
+class _PortLost(Exception):
+    """The serial port failed under a request; the public request() decides whether to reconnect."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 class FaultKind(Enum):
@@ -126,6 +147,7 @@ class SerialTrigger:
         self.clock: ClockFit | None = None
         self.last_error = ""
         self.last_groups: list[EdgeGroup] = []
+        self._synced_at = 0.0
 
     # --- connection -------------------------------------------------------------------------------------
 
@@ -134,25 +156,29 @@ class SerialTrigger:
         self.close()
         try:
             self._serial = self.open_port(self.port)
+            self._serial.reset_input_buffer()
         except (serial.SerialException, OSError) as exc:
+            self._serial = None
             raise TriggerFault(FaultKind.PORT, f"cannot open {self.port} ({exc})") from None
         self._parser = FrameParser()
-        self._serial.reset_input_buffer()
-        reply = self.request("identify")
-        ident = Identity(**reply.fields)
-        if ident.protocol_version != self.expected_version:
+        try:
+            ident = Identity(**self._exchange("identify", None, {}).fields)
+            if ident.protocol_version != self.expected_version:
+                self.close()
+                raise TriggerFault(
+                    FaultKind.VERSION,
+                    f"the box speaks protocol {ident.protocol_version}, this host speaks {self.expected_version}",
+                )
+            self.identity = ident
+            if ident.reset_cause & ResetCause.WATCHDOG:
+                log.warning("trigger box restarted after its watchdog fired; every line was released")
+            # a new host session starts from a released box (a previous one may have left it armed)
+            self._exchange("release", None, {})
+            self._exchange("configure", None, self.settings.fields())
+            self._new_clock()
+        except _PortLost as lost:
             self.close()
-            raise TriggerFault(
-                FaultKind.VERSION,
-                f"the box speaks protocol {ident.protocol_version}, this host speaks {self.expected_version}",
-            )
-        self.identity = ident
-        if ident.reset_cause & 8:
-            log.warning("trigger box restarted after its watchdog fired; every line was released")
-        # a new host session starts from a released box (a previous one may have left it armed)
-        self.request("release")
-        self.request("configure", **self.settings.fields())
-        self.sync_clock()
+            raise TriggerFault(FaultKind.PORT, f"lost {self.port} while connecting ({lost.cause})") from None
         return ident
 
     def __enter__(self) -> SerialTrigger:
@@ -168,6 +194,7 @@ class SerialTrigger:
             self._serial = None
 
     def _reconnect(self, cause: Exception) -> None:
+        """Reopen a lost port a bounded number of times, waiting twice as long each time."""
         delay = 0.2
         for attempt in range(1, self.reconnects + 1):
             log.warning("trigger box: port %s lost (%s); reconnecting, attempt %d", self.port, cause, attempt)
@@ -215,10 +242,29 @@ class SerialTrigger:
         return None
 
     def request(self, name: str, *, timeout_s: float | None = None, **fields: Any) -> Packet:
-        """Send a command and wait for its reply; on silence or a garbled frame resend it with the same SEQ
-        (the box answers a repeat without acting twice), doubling the wait each time."""
+        """Send a command and wait for its reply. A lost port is reopened (a bounded number of times) and the
+        command sent again, except arm and fire: reconnecting releases the box, so the shot must start over."""
         if self._serial is None:
             raise TriggerFault(FaultKind.PORT, f"not connected to {self.port}")
+        try:
+            return self._exchange(name, timeout_s, fields)
+        except _PortLost as lost:
+            self._reconnect(lost.cause)
+        if name in ("arm", "fire"):
+            self.last_error = f"the link dropped during {name}"
+            raise TriggerFault(
+                FaultKind.PORT, f"the link to {self.port} dropped during {name} and the box was released; shoot again"
+            )
+        try:
+            return self._exchange(name, timeout_s, fields)
+        except _PortLost as lost:
+            self.close()
+            raise TriggerFault(FaultKind.PORT, f"lost {self.port} again ({lost.cause})") from None
+
+    def _exchange(self, name: str, timeout_s: float | None, fields: dict[str, Any]) -> Packet:
+        """One command: resent with the same SEQ on silence or a garbled frame (the box answers a repeat
+        without acting twice), the wait doubling each time. Raises _PortLost if the port fails."""
+        assert self._serial is not None
         seq = self._next_seq()
         frame = encode_frame(seq, name, **fields)
         wait = timeout_s or self.reply_timeout_s
@@ -227,37 +273,62 @@ class SerialTrigger:
                 self._serial.write(frame)
                 packet = self._await(seq, time.monotonic() + wait)
             except (serial.SerialException, OSError) as exc:
-                self._reconnect(exc)
-                return self.request(name, timeout_s=timeout_s, **fields)
+                raise _PortLost(exc) from None
             wait *= 2
             if packet is None:
                 continue
-            if packet.name == "nak":
-                reason = NakReason(packet.fields["reason"])
-                if reason in RESEND_REASONS:
-                    continue
-                if reason is NakReason.NOT_CONFIGURED and name != "configure":
-                    # the box restarted (power, reset, a USB reconnect) and forgot its settings
-                    log.warning("trigger box restarted; configuring it again")
-                    self.request("configure", **self.settings.fields())
-                    return self.request(name, timeout_s=timeout_s, **fields)
-                self.last_error = f"{name} refused: {reason.name.lower()}"
-                raise TriggerFault(FaultKind.REFUSED, self.last_error)
-            return packet
+            if packet.name != "nak":
+                return packet
+            reason = NakReason(packet.fields["reason"])
+            if reason in RESEND_REASONS:
+                continue
+            if reason is NakReason.NOT_CONFIGURED and name != "configure":
+                # the box restarted (power, reset, a USB reconnect): it forgot its settings and its clock
+                log.warning("trigger box restarted; configuring it again")
+                self._exchange("configure", None, self.settings.fields())
+                self._new_clock()
+                return self._exchange(name, timeout_s, fields)
+            self.last_error = f"{name} refused: {reason.name.lower()}"
+            raise TriggerFault(FaultKind.REFUSED, self.last_error)
         self.last_error = f"no answer to {name}"
         raise TriggerFault(FaultKind.NO_ANSWER, f"no answer to {name} from {self.port} after {self.retries + 1} tries")
 
     # --- clock ------------------------------------------------------------------------------------------
 
-    def sync_clock(self, rounds: int = 8) -> ClockFit:
-        """Add round trips to the rolling window and refit; the window spans minutes of use."""
+    def _new_clock(self) -> None:
+        """Forget every clock reading (the box's clock started again) and sync from scratch."""
+        self._unwrap = ClockUnwrapper()
+        self._samples.clear()
+        self.clock = None
+        self._sync(CLOCK_ROUNDS)
+
+    def _sync(self, rounds: int) -> ClockFit:
+        assert self.identity is not None
         for _ in range(rounds):
             sent = time.time()
-            reply = self.request("clock")
-            self._samples.append(ClockSample(sent, time.time(), self._unwrap(reply.fields["clock"])))
-        assert self.identity is not None
+            raw = self._exchange("clock", None, {}).fields["clock"]
+            received = time.time()
+            if self.clock is not None:
+                expected = self.clock.host_time(self._unwrap(raw))
+                if abs(expected - (sent + received) / 2) > RESTART_JUMP_S:
+                    # the box clock jumped: it restarted without our noticing; nothing old still holds
+                    log.warning("trigger box clock jumped %.1f s; it restarted", expected - received)
+                    self._unwrap = ClockUnwrapper()
+                    self._samples.clear()
+                    self.clock = None
+            self._samples.append(ClockSample(sent, received, self._unwrap(raw)))
+            self._synced_at = received
         self.clock = fit(list(self._samples), self.identity.clock_hz)
         return self.clock
+
+    def sync_clock(self, rounds: int = CLOCK_ROUNDS) -> ClockFit:
+        """Add round trips to the rolling window and refit; the window spans minutes of use."""
+        try:
+            return self._sync(rounds)
+        except _PortLost as lost:
+            self._reconnect(lost.cause)
+            assert self.clock is not None
+            return self.clock
 
     def _host(self, clock: int) -> float:
         assert self.clock is not None
@@ -272,6 +343,8 @@ class SerialTrigger:
         """Fire the armed channels now or at a host time; the report is stamped in host time."""
         if self.clock is None or self.identity is None:
             raise TriggerFault(FaultKind.PORT, f"not connected to {self.port}")
+        if time.time() - self._synced_at > RESYNC_AFTER_S:
+            self.sync_clock(rounds=4)
         s = self.settings
         if schedule.channel_delays_us:
             s = BoxSettings(**{**s.__dict__, "delays_us": tuple(schedule.channel_delays_us)})

@@ -62,3 +62,13 @@ def test_unwrapper_counts_through_the_wrap() -> None:
     assert unwrap(5) == WRAP + 5
     assert unwrap(100) == WRAP + 100
     assert unwrap.wrap(WRAP + 100) == 100
+
+
+def test_unwrapper_takes_readings_out_of_order() -> None:
+    """A FIRED report's group clocks come after its fire clock in time but are read in any order."""
+    unwrap = ClockUnwrapper()
+    fire = unwrap(WRAP - 100)
+    group = unwrap(50)  # 150 ticks after the fire, across the wrap
+    earlier = unwrap(WRAP - 120)  # read after, but 20 ticks before the fire
+    assert group - fire == 150 and fire - earlier == 20
+    assert unwrap(60) == group + 10, "the reference did not move backwards"
