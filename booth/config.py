@@ -68,6 +68,12 @@ class TriggerSection(Section):
         for name in ("pulse_ms", "flash_pulse_ms"):
             if getattr(self, name) > self.max_assert_ms:
                 raise ValueError(f"{name} ({getattr(self, name)}) is longer than max_assert_ms ({self.max_assert_ms})")
+        # focus stays pressed from arm through the lead and the pulse: past max_assert the box refuses the fire
+        if self.focus_lead_ms + self.pulse_ms > self.max_assert_ms:
+            raise ValueError(
+                f"focus_lead_ms + pulse_ms ({self.focus_lead_ms + self.pulse_ms:g}) is longer than max_assert_ms "
+                f"({self.max_assert_ms}); the box would refuse every fire"
+            )
         return self
 
 
