@@ -41,8 +41,8 @@ def run(fires: int, delays: list[int], pulse_us: int) -> dict[str, list[float]]:
             edges = box.edges(settle_s=0.03)[seen:]
             seen += len(edges)
             up, down = shutter_edges(edges, 1), shutter_edges(edges, 0)
-            t0 = min(up[c] for c in range(24) if delays[c] == 0)
-            zero = [up[c] for c in range(24) if delays[c] == 0]
+            t0 = up[0]
+            zero = [up[c] for c in range(24) if delays[c] == delays[0]]
             figures["skew"].append((max(zero) - min(zero)) / US)
             figures["delay"] += [abs((up[c] - t0) / US - delays[c]) for c in range(24) if delays[c]]
             figures["pulse"] += [abs((down[c] - up[c]) / US - pulse_us) for c in range(24)]
@@ -58,6 +58,18 @@ def main() -> None:
     plans = {
         "all 24 channels at once": [0] * 24,
         "time-slice: 12 channels at once, 12 at 250 us steps": [0] * 12 + [250 * k for k in range(1, 13)],
+        "delays across the fire loop's clock resync (12285/12288/12291 us)": [
+            0,
+            3000,
+            6000,
+            9000,
+            12000,
+            12285,
+            12288,
+            12291,
+        ]
+        + [0] * 16,
+        "dense ramp: 2 us steps": [2 * k for k in range(24)],
     }
     print(f"trigger box firmware in simavr, {args.fires} fires per plan, 20 ms shutter pulse")
     for name, delays in plans.items():

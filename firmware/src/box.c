@@ -4,11 +4,15 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <avr/wdt.h>
+
 #include "clock.h"
 #include "fire.h"
 #include "lines.h"
 #include "link.h"
 #include "plan.h"
+#include "uart.h"
+#include "watchdog.h"
 
 #ifndef BUILD_ID
 #define BUILD_ID 0UL
@@ -18,6 +22,11 @@
 #define FIRE_MIN_AHEAD_TICKS 100UL  /* an at_clock closer than 50 us could not be met on time: TOO_LATE */
 #define FIRE_MAX_AHEAD_TICKS (10UL * BOX_CLOCK_HZ)
 #define HOST_SILENT_TICKS (2UL * BOX_CLOCK_HZ)
+/* A fire waits for its first edge with interrupts on, hearing the host and feeding the watchdog, until this
+ * long (5 ms) before it; only then does fire_run() take over with interrupts off. */
+#define FIRE_CLI_LEAD_TICKS 10000L
+/* ... and stops taking frames this long (20 ms) before that, as a turn of serve_host() can take ~8 ms. */
+#define FIRE_QUIET_TICKS 40000L
 
 static uint8_t state;
 static uint8_t fault;
@@ -26,6 +35,8 @@ static bool configured;
 static struct plan plan;
 static uint32_t armed_at;
 static uint32_t last_heard;
+static bool fire_waiting; /* do_fire is waiting, interrupts on, for its first edge */
+static uint8_t fire_seq;  /* ... for the fire with this SEQ */
 
 void box_init(uint8_t reset_cause, uint32_t now)
 {
@@ -60,6 +71,15 @@ static void ack(uint8_t seq)
 static void nak(uint8_t seq, uint8_t reason)
 {
     link_send(seq, MSG_NAK, &reason, 1);
+}
+
+/* A NAK for a frame the parser refused (noise, mostly) is dropped when the transmitter is still busy: a
+ * stream of garbage must not queue NAKs faster than the line sends them (uart_write would block the main
+ * loop). The host times out and resends; the answers to good frames are never dropped. */
+static void nak_noise(uint8_t seq, uint8_t reason)
+{
+    if (!uart_tx_busy())
+        nak(seq, reason);
 }
 
 static void do_identify(uint8_t seq)
@@ -107,6 +127,12 @@ static void do_fire(uint8_t seq, const uint8_t *payload)
 {
     msg_fire_t m;
     memcpy(&m, payload, sizeof m);
+    if (fire_waiting) {
+        /* A resend of the waiting fire is answered when it is done; another fire finds the box busy. */
+        if (seq != fire_seq)
+            nak(seq, NAK_NOT_ARMED);
+        return;
+    }
     if (state != STATE_ARMED) {
         nak(seq, NAK_NOT_ARMED);
         return;
@@ -141,6 +167,31 @@ static void do_fire(uint8_t seq, const uint8_t *payload)
         return;
     }
 
+    /* The wait before the first edge, up to max_assert (5 s), runs with interrupts on: the watchdog is fed,
+     * the host's frames are answered (status, clock), a RELEASE aborts the fire (do_release), and so do the
+     * safety checks (box_poll: host silence, the focus time limit). Only the last FIRE_CLI_LEAD_TICKS before
+     * the first edge, and the edges themselves, run with interrupts off, in fire_run(). An aborted fire is
+     * answered NAK NOT_ARMED: nothing was fired, and the box is no longer armed. */
+    uint32_t first = t0 + (plan.n_events ? plan.ev[0].at : 0);
+    fire_waiting = true;
+    fire_seq = seq;
+    for (;;) {
+        wdt_reset();
+        int32_t left = (int32_t)(first - clock_read());
+        if (left <= FIRE_CLI_LEAD_TICKS)
+            break;
+        if (left > FIRE_CLI_LEAD_TICKS + FIRE_QUIET_TICKS)
+            serve_host();
+        box_poll(clock_read());
+        if (state != STATE_ARMED)
+            break;
+    }
+    fire_waiting = false;
+    if (state != STATE_ARMED) {
+        nak(seq, NAK_NOT_ARMED);
+        return;
+    }
+
     uint32_t event_clock[PLAN_MAX_EVENTS];
     fire_run(&plan, t0, event_clock);
     lines_led(false);
@@ -157,6 +208,7 @@ static void do_fire(uint8_t seq, const uint8_t *payload)
     link_reply(seq, MSG_FIRED, &r, sizeof r);
 }
 
+/* Also aborts a fire that is waiting for its first edge (do_fire answers it NAK NOT_ARMED afterwards). */
 static void do_release(uint8_t seq)
 {
     lines_release_all();
@@ -185,6 +237,7 @@ static void do_clock(uint8_t seq)
 
 static void do_test_watchdog(uint8_t seq)
 {
+    watchdog_mark_test();
     ack(seq);
     /* Interrupts stay on so the ACK still goes out; nothing feeds the watchdog any more. */
     for (;;)
@@ -202,18 +255,18 @@ void box_frame(int status, const struct frame *f, uint32_t now)
     uint8_t seq = f->seq >= 0 ? (uint8_t)f->seq : 0;
     switch (status) {
     case FRAME_BAD_CRC:
-        nak(seq, NAK_BAD_CRC);
+        nak_noise(seq, NAK_BAD_CRC);
         return;
     case FRAME_BAD_LENGTH:
-        nak(seq, NAK_BAD_LENGTH);
+        nak_noise(seq, NAK_BAD_LENGTH);
         return;
     case FRAME_BAD_PAYLOAD:
         last_heard = now; /* a good CRC: the host is there, even if it speaks nonsense */
-        nak(seq, NAK_BAD_PAYLOAD);
+        nak_noise(seq, NAK_BAD_PAYLOAD);
         return;
     case FRAME_UNKNOWN_TYPE:
         last_heard = now;
-        nak(seq, NAK_UNKNOWN_TYPE);
+        nak_noise(seq, NAK_UNKNOWN_TYPE);
         return;
     case FRAME_OK:
         break;
@@ -223,7 +276,7 @@ void box_frame(int status, const struct frame *f, uint32_t now)
 
     last_heard = now;
     if (!is_host_message(f->type)) {
-        nak(seq, NAK_UNKNOWN_TYPE);
+        nak_noise(seq, NAK_UNKNOWN_TYPE);
         return;
     }
     /* identify opens a host session: a restarted host may reuse the SEQ of the previous session's last

@@ -13,9 +13,15 @@
 /* Within this many ticks (4 ms) of its target an event waits on TCNT1 alone: a 16-bit compare is
  * unambiguous there and takes 8 cycles a turn, so an edge lands within a tick (0.5 us) of its time. */
 #define FINE_TICKS 0x2000L
-/* The 32-bit clock (clock_now, which also counts Timer1's overflows by hand) is read at least this often
- * (12 ms), so no overflow (every 32.8 ms) can go uncounted while events follow each other closely. */
+/* The 32-bit clock (clock_now, which also counts Timer1's overflows by hand) is read again once this much
+ * (12 ms) has passed since the last read, at the next gap of PLAN_BREAK_TICKS or more between two writes:
+ * a run is never broken between writes closer than that, as the C code between runs (~8 us) would make the
+ * second one late. The next such gap comes within FINE_TICKS + PLAN_MAX_EVENTS * PLAN_BREAK_TICKS (5.2 ms),
+ * so the clock is read at least every 17.2 ms: no overflow (every 32.8 ms) goes uncounted, and the watchdog
+ * is fed as often. */
 #define SYNC_TICKS 0x6000UL
+_Static_assert(SYNC_TICKS + FINE_TICKS + (uint32_t)PLAN_MAX_EVENTS * PLAN_BREAK_TICKS < 0x10000UL,
+               "an overflow could go uncounted between two clock reads");
 
 /* Laid out for the assembly below: 6 bytes, in this order. */
 struct slot {
@@ -73,7 +79,9 @@ void fire_prepare(const struct plan *p)
         uint32_t gap = e->at - prev;
         prev = e->at;
         since += gap;
-        coarse[i] = i == 0 || gap >= (uint32_t)FINE_TICKS || since >= SYNC_TICKS;
+        /* A run breaks (a coarse wait on the 32-bit clock) only where the gap from the previous write
+         * leaves room for the C code between runs: see SYNC_TICKS and PLAN_BREAK_TICKS. */
+        coarse[i] = i == 0 || gap >= (uint32_t)FINE_TICKS || (since >= SYNC_TICKS && gap >= PLAN_BREAK_TICKS);
         if (coarse[i])
             since = 0;
         /* The whole of PORTH is written: the status LED is lit, as the box is armed. */
@@ -94,6 +102,7 @@ void fire_run(const struct plan *p, uint32_t t0, uint32_t *event_clock)
         /* Signed difference: right across the 32-bit wrap. */
         while ((int32_t)(clock_now() - target) < -FINE_TICKS)
             wdt_reset();
+        wdt_reset(); /* the loop above may not have turned at all */
         run_events(&slots[i], &after[i], (uint8_t)(j - i), (uint16_t)t0);
         i = j;
     }

@@ -59,6 +59,12 @@ void frame_init(struct frame_parser *p)
 {
     p->len = 0;
     p->consumed = 0;
+    p->max_len = FRAME_MAX_LEN;
+}
+
+void frame_limit_len(struct frame_parser *p, uint8_t max_len)
+{
+    p->max_len = max_len;
 }
 
 static void drop(struct frame_parser *p, uint16_t n)
@@ -105,7 +111,7 @@ int frame_next(struct frame_parser *p, struct frame *out)
     if (p->len < 2)
         return FRAME_NONE;
     uint8_t len = p->buf[1];
-    if (len < 2) {
+    if (len < 2 || len > p->max_len) {
         p->consumed = 1;
         return FRAME_BAD_LENGTH;
     }

@@ -22,6 +22,7 @@
  *                                                     whole frame into out (len + 6 bytes), returns its size
  *   size_t   frame_parser_size(void)                  sizeof(struct frame_parser), to allocate one
  *   void     frame_init(struct frame_parser *p)
+ *   void     frame_limit_len(struct frame_parser *p, uint8_t max_len)
  *   void     frame_push(struct frame_parser *p, uint8_t byte)
  *   int      frame_next(struct frame_parser *p, struct frame *out)   enum frame_status
  *   void     frame_drop_partial(struct frame_parser *p)
@@ -42,7 +43,7 @@ enum frame_status {
     FRAME_NONE = 0,     /* nothing complete yet: push more bytes */
     FRAME_OK = 1,       /* a well-formed frame of a known type with the right payload size */
     FRAME_BAD_CRC = 2,  /* seq is the (unverified) SEQ byte */
-    FRAME_BAD_LENGTH = 3, /* LEN < 2; no seq */
+    FRAME_BAD_LENGTH = 3, /* LEN < 2 (or above the parser's max_len); no seq */
     FRAME_UNKNOWN_TYPE = 4, /* CRC good, type unknown; seq valid */
     FRAME_BAD_PAYLOAD = 5,  /* CRC good, payload size wrong for the type; seq valid */
 };
@@ -58,6 +59,7 @@ struct frame_parser {
     uint8_t buf[FRAME_MAX_SIZE];
     uint16_t len;     /* bytes held */
     uint16_t consumed; /* bytes of the frame last reported, dropped lazily so its payload stays readable */
+    uint8_t max_len;   /* a LEN above this is FRAME_BAD_LENGTH at once; FRAME_MAX_LEN after frame_init */
 };
 
 uint16_t frame_crc16(const uint8_t *data, size_t len, uint16_t crc);
@@ -66,6 +68,10 @@ size_t frame_encode(uint8_t *out, uint8_t seq, uint8_t type, const void *payload
 
 size_t frame_parser_size(void);
 void frame_init(struct frame_parser *p);
+/* Refuse (FRAME_BAD_LENGTH, as LEN < 2) any LEN above max_len without waiting for the frame or checking its
+ * CRC: the box only ever receives host messages, so garbage need not make it CRC long frames. The host build
+ * (frame_fuzz) keeps FRAME_MAX_LEN, as codec.FrameParser, which reads both directions. */
+void frame_limit_len(struct frame_parser *p, uint8_t max_len);
 /* Call frame_next() until it answers FRAME_NONE after every push: one byte can complete several frames. */
 void frame_push(struct frame_parser *p, uint8_t byte);
 int frame_next(struct frame_parser *p, struct frame *out);

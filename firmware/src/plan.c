@@ -105,7 +105,9 @@ bool plan_configure(struct plan *p, const msg_configure_t *cfg)
      * sooner than that after the previous write would be late, and a run of them later still. Joining
      * every edge due within PLAN_JOIN_TICKS of a write into it bounds the error to that window (early)
      * instead, and leaves writes at least 2.5 us apart. A release never joins the write that asserts the
-     * same line (the pulse would vanish); PLAN_MIN_PULSE_TICKS makes sure it never has to. */
+     * same line (the pulse would vanish); PLAN_MIN_PULSE_TICKS makes sure it never has to. The fire keeps
+     * writes closer than PLAN_BREAK_TICKS in one assembly run (see plan.h), so no write here is ever due
+     * sooner after the previous one than the code that comes between them needs. */
     uint32_t state = 0;
     uint32_t asserted_here = 0;
     uint8_t n = 0;

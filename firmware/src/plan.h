@@ -14,6 +14,14 @@
 /* Shorter pulses are stretched to 2.5 us, so a release is never due within the join window of its own
  * assert (it could not go out with it, and writes closer than the fire loop's 2.4 us would run late). */
 #define PLAN_MIN_PULSE_TICKS (PLAN_JOIN_TICKS + 1u)
+/* The fire (fire.c) writes runs of events back to back in one assembly loop (2.4 us from write to write,
+ * which the join rule above allows for). Between two runs it goes back to C (clock resync, watchdog), which
+ * takes about 8 us: so a run is only ever broken between two writes at least PLAN_BREAK_TICKS (24 us, three
+ * times that) apart. Writes closer than that stay in one run, however long the run has lasted. As writes are
+ * more than PLAN_JOIN_TICKS apart, such an unbreakable stretch spans at most PLAN_MAX_EVENTS * PLAN_BREAK_TICKS
+ * (1.2 ms), which the fire allows for when it spaces its clock resyncs. */
+#define PLAN_BREAK_TICKS 48u
+_Static_assert(PLAN_BREAK_TICKS > PLAN_JOIN_TICKS, "a break must be rarer than a join");
 
 /* One moment of the fire: the whole shutter ports and the flash bit as they must be from then on. Writing
  * whole precomputed values (not read-modify-write) is what makes a group's edges land together. */

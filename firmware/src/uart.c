@@ -66,3 +66,8 @@ void uart_write(const uint8_t *data, uint16_t len)
         ATOMIC_BLOCK(ATOMIC_RESTORESTATE) { UCSR0B |= _BV(UDRIE0); }
     }
 }
+
+bool uart_tx_busy(void)
+{
+    return tx_head != tx_tail;
+}

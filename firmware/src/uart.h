@@ -9,5 +9,7 @@ void uart_init(void);
 bool uart_read(uint8_t *byte);
 /* Queues the bytes, waiting for room if the ring is full (at most one frame time, about 8 ms). */
 void uart_write(const uint8_t *data, uint16_t len);
+/* True while bytes queued earlier are still waiting to go out. */
+bool uart_tx_busy(void);
 
 #endif

@@ -35,6 +35,8 @@ CLOCK_ROUNDS = 8
 RESYNC_AFTER_S = 10.0
 """Before a fire, the clock fit is refreshed if it is older than this: drift adds up, and a restart shows."""
 RESTART_JUMP_S = 0.5
+FIRE_LEAD_S = 1.0
+"""A scheduled fire is sent this long before its time at the most (the box's silence limit is 2 s)."""
 
 
 class _PortLost(Exception):
@@ -357,6 +359,13 @@ class SerialTrigger:
         busy = max(0.0, lead) + (max(s.delays_us or (0,)) + s.pulse_us + s.flash_delay_us + s.flash_pulse_us) / 1e6
         fields: dict[str, Any] = {"now": 1, "at_clock": 0}
         if schedule.at is not None:
+            # the box aborts a fire whose host falls silent for 2 s while it waits: send the fire only about
+            # a second ahead, and keep the box company until then
+            while schedule.at - time.time() > FIRE_LEAD_S:
+                self.request("status")
+                time.sleep(min(0.5, max(0.0, schedule.at - time.time() - FIRE_LEAD_S)))
+            lead = schedule.at - time.time()
+            busy = max(0.0, lead) + (max(s.delays_us or (0,)) + s.pulse_us + s.flash_delay_us + s.flash_pulse_us) / 1e6
             fields = {"now": 0, "at_clock": self._unwrap.wrap(self.clock.box_clock(schedule.at))}
         reply = self.request("fire", timeout_s=self.reply_timeout_s + busy + 0.5, **fields)
         return self._report(reply)

@@ -12,7 +12,7 @@ import serial
 
 from rig.base import FireSchedule
 from rig.trigger.codec import FrameParser, Packet, encode_frame
-from rig.trigger.protocol import BAUD, PROTOCOL_VERSION, BoxFault, NakReason, ResetCause
+from rig.trigger.protocol import BAUD, PROTOCOL_VERSION, SYNC, BoxFault, NakReason, ResetCause
 from rig.trigger.serial_box import BoxSettings, FaultKind, SerialTrigger, TriggerFault
 from rig.trigger.simbench import CPU_HZ, Edge, SimulatedBox
 
@@ -103,6 +103,27 @@ def test_channels_with_their_own_delay_fire_within_4_us(box: SimulatedBox) -> No
         assert abs(error_us) <= 4.0, f"channel {ch}: {error_us:+.2f} us off its delay"
     flash = [e.cycle for e in edges if (e.port, e.pin) == FLASH and e.value == 1]
     assert len(flash) == 1 and abs((flash[0] - t0) / US - 200) <= 4.0
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        {1: 3000, 2: 6000, 3: 9000, 4: 12000, 5: 12285, 6: 12288, 7: 12291},  # across the fire loop's clock resync
+        {k: 2 * k for k in range(1, 24)},  # a dense ramp: 2 us steps
+        {k: 997 * k for k in range(1, 24)},  # a long time-slice, past a 16-bit timer overflow
+    ],
+)
+def test_hard_delay_plans_stay_within_4_us(box: SimulatedBox, plan: dict[int, int]) -> None:
+    delays = [plan.get(ch, 0) for ch in range(24)]
+    trigger = driver(box, pulse_us=30_000, focus_lead_us=5_000, max_assert_ms=1000, delays_us=tuple(delays))
+    trigger.arm()
+    trigger.fire(FireSchedule())
+    trigger.close()
+    up = rising(box.edges(), SHUTTER_PORTS)
+    t0 = up[0][0]
+    errors = {ch: (up[ch][0] - t0) / US - delays[ch] for ch in range(24)}
+    worst = max(errors, key=lambda ch: abs(errors[ch]))
+    assert abs(errors[worst]) <= 4.0, f"channel {worst} at {delays[worst]} us: {errors[worst]:+.2f} us off"
 
 
 def test_pulse_width_and_focus_released_after_the_shutters(box: SimulatedBox) -> None:
@@ -299,3 +320,27 @@ def test_random_bytes_leave_nothing_stuck(box: SimulatedBox) -> None:
         up, down = rising(edges, ports), falling(edges, ports)
         for ch, cycles in up.items():
             assert down.get(ch) and down[ch][-1] > cycles[-1], f"channel {ch} left asserted"
+
+
+def test_a_fire_scheduled_seconds_ahead_still_fires_on_time(box: SimulatedBox) -> None:
+    """Longer ahead than the box's 2 s silence limit: the driver keeps the box company until it is time."""
+    trigger = driver(box, pulse_us=50_000, focus_lead_us=5_000, max_assert_ms=5000)
+    fire_at_and_check(trigger, 3.0, 0.05)
+    trigger.close()
+    assert len(rising(box.edges(), SHUTTER_PORTS)) == 24
+
+
+def test_a_flood_of_frame_starts_does_not_reset_the_box(box: SimulatedBox) -> None:
+    """A second of sync-and-length bytes at line rate: the box keeps feeding its watchdog and answers after."""
+    trigger = driver(box)
+    trigger.close()
+    with serial.Serial(box.pty, BAUD, timeout=0.05) as link:
+        chunk = bytes([SYNC, 0x02]) * 256
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            link.write(chunk)
+    time.sleep(0.3)
+    trigger = driver(box)
+    assert trigger.identity is not None
+    assert not trigger.identity.reset_cause & ResetCause.WATCHDOG, "the flood did not starve the watchdog"
+    trigger.close()
