@@ -1,0 +1,1 @@
+"""Tethered cameras driven through libgphoto2, one worker process per camera."""
