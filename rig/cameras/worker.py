@@ -39,6 +39,9 @@ class WorkerSpec:
     """libgphoto2 port (usb:001,005); None: the only camera the worker can see."""
     vcamera_dir: str | None = None
     """Run libgphoto2's virtual camera on this folder of JPEGs instead of a USB camera (tests, demos)."""
+    vcamera_serial: str | None = None
+    """The serial number the virtual camera reports: every virtual camera says "0.1" and cannot be told
+    otherwise, so a rig of them needs this to be mapped by serial like real cameras."""
 
 
 def _open(spec: WorkerSpec) -> Any:
@@ -123,7 +126,10 @@ def serve(conn: Connection, spec: WorkerSpec) -> None:
         import gphoto2 as gp
 
         camera = _open(spec)
-        conn.send(("ok", _describe(camera)))
+        description = _describe(camera)
+        if spec.vcamera_dir and spec.vcamera_serial:
+            description["serial"] = spec.vcamera_serial
+        conn.send(("ok", description))
     except Exception as exc:
         conn.send(("fault", getattr(exc, "code", -1), str(exc)))
         return
@@ -169,7 +175,8 @@ class CameraWorker:
         self._conn: Connection | None = None
         self._proc: multiprocessing.process.BaseProcess | None = None
 
-    def start(self) -> dict[str, Any]:
+    def launch(self) -> None:
+        """Start the worker process; ready() waits for its camera. Launch many, then wait: they open in parallel."""
         # spawn, not fork: each worker gets a clean libgphoto2 and its own environment (VCAMERADIR)
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
@@ -177,8 +184,14 @@ class CameraWorker:
         self._proc.start()
         child.close()
         self._conn = parent
+
+    def ready(self) -> dict[str, Any]:
         self.description = self._answer("start", self.start_timeout_s)
         return self.description
+
+    def start(self) -> dict[str, Any]:
+        self.launch()
+        return self.ready()
 
     def _answer(self, request: str, timeout_s: float) -> Any:
         assert self._conn is not None
