@@ -65,7 +65,6 @@ def naive_pipeline(frames_dir: Path, calibration: Calibration, out: Path) -> dic
     views: list[np.ndarray] = []
     for frame in read_folder(frames_dir).frames:
         cam = calibration.camera(frame.camera_index)
-        assert cam is not None
         image = decode(frame.data, 1)
         assert image is not None
         aligned = cv2.warpAffine(image, frame_warp(cam, geometry, 1), (geometry.width, geometry.height))
@@ -115,8 +114,7 @@ def drift(calibration: Calibration, truth: dict[str, Any]) -> dict[str, float]:
     for point in ("top", "bottom", "floor"):
         placed = np.array(
             [
-                frame_warp(calibration.camera(c["index"]), geometry, 1)  # type: ignore[arg-type]
-                @ np.array([*c["axis"][point], 1.0])
+                frame_warp(calibration.camera(c["index"]), geometry, 1) @ np.array([*c["axis"][point], 1.0])
                 for c in truth["cameras"]
             ]
         )

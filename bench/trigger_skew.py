@@ -13,18 +13,14 @@ from pathlib import Path
 
 from rig.base import FireSchedule
 from rig.trigger.serial_box import BoxSettings, SerialTrigger
-from rig.trigger.simbench import CPU_HZ, Edge, SimulatedBox
+from rig.trigger.simbench import CPU_HZ, SHUTTER_PORTS, Edge, SimulatedBox, by_channel
 
-SHUTTER_PORTS = ("A", "C", "L")
 US = CPU_HZ / 1e6
 
 
 def shutter_edges(edges: list[Edge], value: int) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for e in edges:
-        if e.port in SHUTTER_PORTS and e.value == value:
-            out[SHUTTER_PORTS.index(e.port) * 8 + e.pin] = e.cycle
-    return out
+    """Each shutter channel's edge to `value` in one fire's slice of the log (there is one per channel)."""
+    return {ch: cycles[0] for ch, cycles in by_channel(edges, SHUTTER_PORTS, value).items()}
 
 
 def run(fires: int, delays: list[int], pulse_us: int) -> dict[str, list[float]]:

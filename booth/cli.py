@@ -23,7 +23,7 @@ from booth.shoot import Rig, calibrate_rig, shoot
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import FrameFolder, check_same_size, read_folder
 from booth.stitch.stitcher import Stitcher
-from rig.base import Frame, RigError
+from rig.base import MAX_CAMERAS, MIN_CAMERAS, Frame, RigError
 from rig.sim.camera import RigLayout
 from rig.sim.rig import SimRig
 from rig.sim.scene import TargetGeometry
@@ -53,8 +53,8 @@ def _cameras(text: str) -> int:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number of cameras") from None
-    if not 8 <= n <= 48:
-        raise argparse.ArgumentTypeError(f"a rig has 8 to 48 cameras, not {n}")
+    if not MIN_CAMERAS <= n <= MAX_CAMERAS:
+        raise argparse.ArgumentTypeError(f"a rig has {MIN_CAMERAS} to {MAX_CAMERAS} cameras, not {n}")
     return n
 
 
@@ -197,11 +197,11 @@ def _calibration_path(args: argparse.Namespace, config: BoothConfig) -> Path | N
 
 def cmd_stitch(args: argparse.Namespace) -> int:
     config = _stitch_config(load_config(args.config), args.profile)
-    args.calibration = _calibration_path(args, config)
-    if args.calibration is None:
+    cal_path = _calibration_path(args, config)
+    if cal_path is None:
         raise InputError("no calibration: give --calibration calibration.json or set calibration.file in booth.toml")
-    calibration = Calibration.load(args.calibration)
-    frames = _frames_for(read_folder(args.frames), calibration, args.calibration)
+    calibration = Calibration.load(cal_path)
+    frames = _frames_for(read_folder(args.frames), calibration, cal_path)
     stitcher = Stitcher.from_config(calibration, config, overlay=args.overlay, end_card=args.end_card)
     for frame in frames:
         stitcher.add(frame)
@@ -230,15 +230,15 @@ def cmd_shoot(args: argparse.Namespace) -> int:
     config = _stitch_config(load_config(args.config), args.profile)
     sim = _sim_rig(config, args.cameras, args.seed, None)
     rig = Rig(sim.rig_id, sim.trigger, sim.array)
-    args.calibration = _calibration_path(args, config)
-    if args.calibration:
-        calibration = Calibration.load(args.calibration)
+    cal_path = _calibration_path(args, config)
+    if cal_path:
+        calibration = Calibration.load(cal_path)
         if calibration.camera_count != sim.layout.cameras:
             raise InputError(
-                f"{args.calibration}: made for {calibration.camera_count} cameras, the rig has "
-                f"{sim.layout.cameras}; recalibrate"
+                f"{cal_path}: made for {calibration.camera_count} cameras, the rig has {sim.layout.cameras}; "
+                "recalibrate"
             )
-        _check_size((sim.layout.width, sim.layout.height), calibration, args.calibration, "the rig's frames are")
+        _check_size((sim.layout.width, sim.layout.height), calibration, cal_path, "the rig's frames are")
     else:
         cached = config.data_dir / "calibrations" / f"{sim.rig_id}.json"
         if cached.exists():
@@ -318,9 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool) -> None:
-    cv2.utils.logging.setLogLevel(
-        cv2.utils.logging.LOG_LEVEL_ERROR
-    )  # OpenCV's own warnings would break the one-line messages; ours say what matters
+    # OpenCV's own warnings would break the one-line messages; ours say what matters
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("booth: %(levelname)s: %(message)s"))
     root = logging.getLogger()

@@ -122,11 +122,12 @@ class Calibration:
     def camera_count(self) -> int:
         return len(self.cameras)
 
-    def camera(self, index: int) -> CameraCalibration | None:
+    def camera(self, index: int) -> CameraCalibration:
+        """The calibration of camera `index`; KeyError if this rig has no such camera."""
         for cam in self.cameras:
             if cam.index == index:
                 return cam
-        return None
+        raise KeyError(index)
 
     def to_json(self) -> str:
         doc = CalibrationFile(

@@ -15,12 +15,13 @@ from rig.cameras.worker import CameraWorker, WorkerSpec
 
 log = logging.getLogger(__name__)
 
-PROFILE_KEYS = {
+PROFILE_WIDGETS = {
     "iso": "iso",
     "shutter": "shutterspeed",
     "aperture": "f-number",
     "white_balance": "whitebalance",
 }
+"""CaptureSettings fields and the libgphoto2 widgets they set."""
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,9 @@ class Discovery:
 def profile_settings(settings: CaptureSettings) -> dict[str, str]:
     """The capture profile as libgphoto2 widget names and values."""
     wanted = {
-        PROFILE_KEYS[k]: str(v)
-        for k, v in (
-            ("iso", settings.iso),
-            ("shutter", settings.shutter),
-            ("aperture", settings.aperture),
-            ("white_balance", settings.white_balance),
-        )
-        if v is not None
+        widget: str(getattr(settings, name))
+        for name, widget in PROFILE_WIDGETS.items()
+        if getattr(settings, name) is not None
     }
     wanted.update(settings.extra)
     return wanted
@@ -72,19 +68,19 @@ def discover(specs: Sequence[WorkerSpec], serials: Sequence[str]) -> Discovery:
         found.setdefault(description["serial"], []).append(worker)
     placed: dict[int, CameraWorker] = {}
     duplicated: list[str] = []
-    for serial, workers in found.items():
-        if len(workers) > 1:
+    for serial, same in found.items():
+        if len(same) > 1:
             duplicated.append(
-                f"serial {serial} is on {len(workers)} cameras ({', '.join(w.spec.name for w in workers)})"
+                f"serial {serial} is on {len(same)} cameras ({', '.join(w.spec.name for w in same)})"
                 "; give each camera its own serial"
             )
-            for w in workers:
+            for w in same:
                 w.stop()
         elif serial not in position:
-            unknown.append(f"{workers[0].spec.name} (serial {serial}) is not in booth.toml's rig.cameras.serials")
-            workers[0].stop()
+            unknown.append(f"{same[0].spec.name} (serial {serial}) is not in booth.toml's rig.cameras.serials")
+            same[0].stop()
         else:
-            placed[position[serial]] = workers[0]
+            placed[position[serial]] = same[0]
     missing = [
         f"cam {k:02d} (serial {s}) was not found" for k, s in enumerate(serials) if k not in placed and s not in found
     ]

@@ -230,8 +230,9 @@ class CameraWorker:
         self._conn = None
 
     def stop(self) -> None:
-        if self._conn is not None and self.alive():
+        """Ask the worker to close its camera; kill it if it does not end in time."""
+        if self._conn is not None and self._proc is not None and self._proc.is_alive():
             with contextlib.suppress(OSError, BrokenPipeError):
                 self._conn.send(("exit",))
-                self._proc.join(3)  # type: ignore[union-attr]
+                self._proc.join(3)
         self.kill()

@@ -87,8 +87,15 @@ class BoxSettings:
     def channel_mask(self) -> int:
         return (1 << self.channels) - 1
 
+    def delay_us(self, channel: int) -> int:
+        return self.delays_us[channel] if channel < len(self.delays_us) else 0
+
+    def busy_s(self) -> float:
+        """How long a fire keeps the box busy after its fire time: the latest edge plus its pulse."""
+        return (max(self.delays_us, default=0) + self.pulse_us + self.flash_delay_us + self.flash_pulse_us) / 1e6
+
     def fields(self) -> dict[str, Any]:
-        delays = list(self.delays_us) + [0] * (CHANNELS - len(self.delays_us))
+        """The CONFIGURE message's fields (the codec fills unlisted channels' delays with 0)."""
         return {
             "channel_mask": self.channel_mask(),
             "pulse_us": self.pulse_us,
@@ -96,7 +103,7 @@ class BoxSettings:
             "flash_delay_us": self.flash_delay_us,
             "flash_pulse_us": self.flash_pulse_us,
             "max_assert_ms": self.max_assert_ms,
-            "delays_us": delays[:CHANNELS],
+            "delays_us": list(self.delays_us),
         }
 
 
@@ -297,11 +304,14 @@ class SerialTrigger:
 
     # --- clock ------------------------------------------------------------------------------------------
 
-    def _new_clock(self) -> None:
-        """Forget every clock reading (the box's clock started again) and sync from scratch."""
+    def _forget_clock(self) -> None:
+        """The box's clock started again: no old reading or fit still holds."""
         self._unwrap = ClockUnwrapper()
         self._samples.clear()
         self.clock = None
+
+    def _new_clock(self) -> None:
+        self._forget_clock()
         self._sync(CLOCK_ROUNDS)
 
     def _sync(self, rounds: int) -> ClockFit:
@@ -315,9 +325,7 @@ class SerialTrigger:
                 if abs(expected - (sent + received) / 2) > RESTART_JUMP_S:
                     # the box clock jumped: it restarted without our noticing; nothing old still holds
                     log.warning("trigger box clock jumped %.1f s; it restarted", expected - received)
-                    self._unwrap = ClockUnwrapper()
-                    self._samples.clear()
-                    self.clock = None
+                    self._forget_clock()
             self._samples.append(ClockSample(sent, received, self._unwrap(raw)))
             self._synced_at = received
         self.clock = fit(list(self._samples), self.identity.clock_hz)
@@ -348,16 +356,12 @@ class SerialTrigger:
         if time.time() - self._synced_at > RESYNC_AFTER_S:
             self.sync_clock(rounds=4)
         s = self.settings
-        if schedule.channel_delays_us:
-            s = BoxSettings(**{**s.__dict__, "delays_us": tuple(schedule.channel_delays_us)})
-            if s != self.settings:
-                raise TriggerFault(
-                    FaultKind.REFUSED,
-                    "per-shot delays differ from the box's configuration; configure them before arming",
-                )
-        lead = (schedule.at - time.time()) if schedule.at is not None else s.focus_lead_us / 1e6
-        busy = max(0.0, lead) + (max(s.delays_us or (0,)) + s.pulse_us + s.flash_delay_us + s.flash_pulse_us) / 1e6
+        if schedule.channel_delays_us and tuple(schedule.channel_delays_us) != s.delays_us:
+            raise TriggerFault(
+                FaultKind.REFUSED, "per-shot delays differ from the box's configuration; configure them before arming"
+            )
         fields: dict[str, Any] = {"now": 1, "at_clock": 0}
+        lead = s.focus_lead_us / 1e6
         if schedule.at is not None:
             # the box aborts a fire whose host falls silent for 2 s while it waits: send the fire only about
             # a second ahead, and keep the box company until then
@@ -365,21 +369,20 @@ class SerialTrigger:
                 self.request("status")
                 time.sleep(min(0.5, max(0.0, schedule.at - time.time() - FIRE_LEAD_S)))
             lead = schedule.at - time.time()
-            busy = max(0.0, lead) + (max(s.delays_us or (0,)) + s.pulse_us + s.flash_delay_us + s.flash_pulse_us) / 1e6
             fields = {"now": 0, "at_clock": self._unwrap.wrap(self.clock.box_clock(schedule.at))}
-        reply = self.request("fire", timeout_s=self.reply_timeout_s + busy + 0.5, **fields)
-        return self._report(reply)
+        wait = self.reply_timeout_s + max(0.0, lead) + s.busy_s() + 0.5
+        return self._report(self.request("fire", timeout_s=wait, **fields))
 
     def _report(self, reply: Packet) -> FireReport:
+        assert self.identity is not None
         f = reply.fields
-        hz = self.identity.clock_hz if self.identity else 2_000_000
+        hz = self.identity.clock_hz
         fire_clock = f["fire_clock"]
-        delays = list(self.settings.delays_us) + [0] * CHANNELS
         groups: list[EdgeGroup] = []
         for mask, clock in zip(f["group_mask"][: f["group_count"]], f["group_clock"][: f["group_count"]], strict=True):
             chans = tuple(c for c in range(CHANNELS) if mask & (1 << c))
             flash = bool(mask & FLASH_BIT)
-            scheduled = self.settings.flash_delay_us if flash and not chans else delays[chans[0]] if chans else 0
+            scheduled = self.settings.delay_us(chans[0]) if chans else self.settings.flash_delay_us if flash else 0
             actual = ((clock - fire_clock) % (1 << 32)) / hz * 1e6
             groups.append(EdgeGroup(chans, flash, float(scheduled), actual, self._host(clock)))
         self.last_groups = groups

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +20,10 @@ BUILD_DIR = FIRMWARE_DIR / "build"
 CPU_HZ = 16_000_000
 TOOLS = ("avr-gcc", "make", "gcc")
 DEBIAN_PACKAGES = "gcc-avr avr-libc simavr libsimavr-dev libsimavrparts1"
+# The firmware's pin map (firmware/src/pins.h) as the bench logs it: port letters, 8 channels each, in order.
+SHUTTER_PORTS = ("A", "C", "L")
+FOCUS_PORTS = ("F", "K", "B")
+FLASH = ("H", 3)
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,15 @@ class Edge:
     @property
     def seconds(self) -> float:
         return self.cycle / CPU_HZ
+
+
+def by_channel(edges: list[Edge], ports: tuple[str, ...], value: int) -> dict[int, list[int]]:
+    """The cycles at which each channel's line went to `value` (1: asserted, 0: released), in order."""
+    out: dict[int, list[int]] = {}
+    for e in edges:
+        if e.port in ports and e.value == value:
+            out.setdefault(ports.index(e.port) * 8 + e.pin, []).append(e.cycle)
+    return out
 
 
 def build_firmware() -> tuple[Path, Path]:
@@ -60,6 +74,8 @@ class SimulatedBox:
         self.start_timeout_s = start_timeout_s
         self._proc: subprocess.Popen[str] | None = None
         self.pty = ""
+        self.output: deque[str] = deque(maxlen=50)
+        """The bench's last lines of output (simavr's own messages), for error reports."""
 
     def start(self) -> SimulatedBox:
         elf, bench = build_firmware()
@@ -67,22 +83,24 @@ class SimulatedBox:
         self._proc = subprocess.Popen(
             [str(bench), str(elf), str(self.edges_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-        found: list[str] = []
+        ready = threading.Event()
+        stdout = self._proc.stdout
+        assert stdout is not None
 
-        def read_pty() -> None:
-            assert self._proc is not None and self._proc.stdout is not None
-            for line in self._proc.stdout:
-                if line.startswith("pty: "):
-                    found.append(line[5:].strip())
-                    return
+        def read_output() -> None:
+            # read to the end, not just to the pty line: a full pipe would stall the simulation
+            for line in stdout:
+                if line.startswith("pty: ") and not ready.is_set():
+                    self.pty = line[5:].strip()
+                    ready.set()
+                else:
+                    self.output.append(line.rstrip())
 
-        reader = threading.Thread(target=read_pty, daemon=True)
-        reader.start()
-        reader.join(self.start_timeout_s)
-        if not found:
+        threading.Thread(target=read_output, daemon=True).start()
+        if not ready.wait(self.start_timeout_s):
+            last = self.output[-1] if self.output else "no output"
             self.stop()
-            raise RigError(f"the simulated trigger box did not start within {self.start_timeout_s:.0f} s")
-        self.pty = found[0]
+            raise RigError(f"the simulated trigger box did not start within {self.start_timeout_s:.0f} s ({last})")
         return self
 
     def reset(self) -> None:
@@ -119,8 +137,6 @@ class SimulatedBox:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait(timeout=5)
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
         self._proc = None
 
     def __enter__(self) -> SimulatedBox:

@@ -24,7 +24,7 @@ def axis_in_output(calibration: Calibration, geometry: OutputGeometry, truth: di
     """Where each camera's true axis point ends up in the output frame, one row per camera."""
     rows = []
     for cam in truth["cameras"]:
-        m = frame_warp(calibration.camera(cam["index"]), geometry, reduction=1)  # type: ignore[arg-type]
+        m = frame_warp(calibration.camera(cam["index"]), geometry, reduction=1)
         x, y = cam["axis"][point]
         rows.append(m @ np.array([x, y, 1.0]))
     return np.array(rows)

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from booth.config import StitchSection, TargetSection
-from booth.stitch.align import frame_warp
+from booth.stitch.align import frame_warp, plan_output
 from booth.stitch.calibration import Calibration
 from booth.stitch.colour import SRGB8_TO_LINEAR, gain_lut, linear_to_srgb8, neutral_gains
 from booth.stitch.timeline import boomerang
@@ -52,8 +52,6 @@ def test_neutral_surface_spread_shrinks_at_least_three_times(full_target: Render
     timeline = boomerang(24, s.fps, s.orbit_s, s.hold_s, s.min_duration_s)
     assert len(timeline.positions) == meta["frame_count"]
 
-    from booth.stitch.align import plan_output
-
     geometry = plan_output(calibration, "vertical")
     before, after = [], []
     for cam in later.truth["cameras"]:
@@ -65,7 +63,7 @@ def test_neutral_surface_spread_shrinks_at_least_three_times(full_target: Render
         px_per_m = float(np.linalg.norm(top - bottom))
         raw = imread(later.folder / cam["file"])
         before.append(sleeve_mean(raw, top, bottom, 0.02 * px_per_m))
-        m = frame_warp(calibration.camera(k), geometry, 1)  # type: ignore[arg-type]
+        m = frame_warp(calibration.camera(k), geometry, 1)
         top_o, bottom_o = m @ np.append(top, 1.0), m @ np.append(bottom, 1.0)
         after.append(
             sleeve_mean(decoded[frames_of_view[0]], top_o, bottom_o, 0.02 * float(np.linalg.norm(top_o - bottom_o)))

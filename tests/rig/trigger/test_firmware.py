@@ -14,34 +14,17 @@ from rig.base import FireSchedule
 from rig.trigger.codec import FrameParser, Packet, encode_frame
 from rig.trigger.protocol import BAUD, PROTOCOL_VERSION, SYNC, BoxFault, NakReason, ResetCause
 from rig.trigger.serial_box import BoxSettings, FaultKind, SerialTrigger, TriggerFault
-from rig.trigger.simbench import CPU_HZ, Edge, SimulatedBox
+from rig.trigger.simbench import CPU_HZ, FLASH, FOCUS_PORTS, SHUTTER_PORTS, Edge, SimulatedBox, by_channel
 
-SHUTTER_PORTS = ("A", "C", "L")  # channels 0-7, 8-15, 16-23: docs/trigger-box.md, firmware/src/pins.h
-FOCUS_PORTS = ("F", "K", "B")
-FLASH = ("H", 3)
 US = CPU_HZ // 1_000_000  # cycles per microsecond
 
 
-def channel_of(edge: Edge, ports: tuple[str, ...]) -> int | None:
-    return ports.index(edge.port) * 8 + edge.pin if edge.port in ports else None
-
-
 def rising(edges: list[Edge], ports: tuple[str, ...]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for e in edges:
-        ch = channel_of(e, ports)
-        if ch is not None and e.value == 1:
-            out.setdefault(ch, []).append(e.cycle)
-    return out
+    return by_channel(edges, ports, 1)
 
 
 def falling(edges: list[Edge], ports: tuple[str, ...]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for e in edges:
-        ch = channel_of(e, ports)
-        if ch is not None and e.value == 0:
-            out.setdefault(ch, []).append(e.cycle)
-    return out
+    return by_channel(edges, ports, 0)
 
 
 @pytest.fixture
