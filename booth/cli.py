@@ -19,6 +19,7 @@ from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_confi
 from booth.config_doc import example_toml
 from booth.errors import BoothError, InputError
 from booth.rig_commands import add_rig_commands
+from booth.rigs import open_camera_rig, require_serials
 from booth.shoot import Rig, calibrate_rig, shoot
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import FrameFolder, check_same_size, read_folder
@@ -228,8 +229,10 @@ def _report(directory: Path, meta: dict[str, object]) -> None:
 
 def cmd_shoot(args: argparse.Namespace) -> int:
     config = _stitch_config(load_config(args.config), args.profile)
+    if (args.rig or config.rig.kind) == "gphoto2":
+        return _shoot_cameras(args, config)
     sim = _sim_rig(config, args.cameras, args.seed, None)
-    rig = Rig(sim.rig_id, sim.trigger, sim.array)
+    rig = Rig(sim.rig_id, sim.trigger, sim.array, config.rig.collect_timeout_s)
     cal_path = _calibration_path(args, config)
     if cal_path:
         calibration = Calibration.load(cal_path)
@@ -252,6 +255,30 @@ def cmd_shoot(args: argparse.Namespace) -> int:
             print(f"{cached}: calibrated the simulated rig from its target")
             sim.scene_name = "participant"
     clip = shoot(rig, calibration, config, args.out, overlay=args.overlay)
+    _report(clip.directory, clip.metadata)
+    return 0
+
+
+def _shoot_cameras(args: argparse.Namespace, config: BoothConfig) -> int:
+    """One shot on the tethered cameras, fired by the trigger box (or gphoto2's trigger without one)."""
+    if args.cameras is not None or args.seed is not None:
+        raise InputError("--cameras and --seed are for the simulated rig; the camera rig is set in rig.gphoto2")
+    cal_path = _calibration_path(args, config)
+    if cal_path is None:
+        raise InputError(
+            "no calibration for the camera rig: shoot the target with 'booth rig cameras test --keep target/', "
+            "run 'booth calibrate target/ --out calibration.json', then give --calibration calibration.json"
+        )
+    calibration = Calibration.load(cal_path)
+    serials = require_serials(config)
+    if calibration.camera_count != len(serials):
+        raise InputError(
+            f"{cal_path}: made for {calibration.camera_count} cameras, rig.gphoto2.serials lists {len(serials)}; "
+            "recalibrate"
+        )
+    with open_camera_rig(config) as hw:
+        rig = Rig(config.rig.id, hw.trigger, hw.array, config.rig.gphoto2.deadline_s)
+        clip = shoot(rig, calibration, config, args.out, overlay=args.overlay)
     _report(clip.directory, clip.metadata)
     return 0
 
@@ -304,7 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     stitch.set_defaults(func=cmd_stitch)
 
     shoot_p = sub.add_parser("shoot", help="shoot once on a rig and make the clip")
-    shoot_p.add_argument("--rig", choices=["sim"], default="sim", help="which rig (the simulated one)")
+    shoot_p.add_argument(
+        "--rig", choices=["sim", "gphoto2"], help="the simulated rig, or the tethered cameras (default: rig.kind)"
+    )
     shoot_p.add_argument("--out", type=Path, required=True, help="folder in which the clip folder is made")
     shoot_p.add_argument("--cameras", type=_cameras, help="cameras on the arc, 8 to 48")
     shoot_p.add_argument("--profile", choices=PROFILE_NAMES, help="output frame (default: vertical)")

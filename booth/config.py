@@ -77,8 +77,83 @@ class TriggerSection(Section):
         return self
 
 
+SettingValue = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class CameraProfile(Section):
+    """One capture profile: every setting in the camera's own words, as 'booth rig cameras settings' lists them."""
+
+    iso: SettingValue | None = Field(None, description='ISO, e.g. "400".')
+    shutter: SettingValue | None = Field(None, description='Shutter speed, e.g. "1/250" (Canon, Nikon) or "0.0040s".')
+    aperture: SettingValue | None = Field(None, description='Aperture, e.g. "f/8" (Nikon, Sony) or "8" (Canon).')
+    white_balance: SettingValue | None = Field(None, description='White balance, e.g. "Daylight"; never Auto in a rig.')
+    image_quality: SettingValue | None = Field(
+        None, description='JPEG quality as the camera names it, e.g. "JPEG Fine".'
+    )
+    image_size: SettingValue | None = Field(None, description='JPEG size, e.g. "Large" or "6000x4000".')
+    focus_mode: SettingValue | None = Field(None, description='Focus mode; manual, so that no camera hunts: "Manual".')
+    capture_target: SettingValue | None = Field(
+        None, description='Where the camera keeps the picture; "Internal RAM" downloads fastest.'
+    )
+    drive_mode: SettingValue | None = Field(None, description='Drive mode; one frame per fire: "Single".')
+    extra: dict[str, SettingValue] = Field(
+        default_factory=dict, description='Further settings by libgphoto2 widget name, e.g. { autofocus = "Off" }.'
+    )
+
+
+class GPhotoSection(Section):
+    serials: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list,
+        max_length=48,
+        description="Serial number of the camera at each place on the arc, from one end: the first is cam 00."
+        " 'booth rig cameras list' shows them.",
+    )
+    profile: Identifier | None = Field(None, description="Name of the profile under profiles applied at start.")
+    profiles: dict[Identifier, CameraProfile] = Field(
+        default_factory=dict, description="Capture profiles by name; 'booth rig cameras settings --apply NAME'."
+    )
+    deadline_s: float = Field(
+        5.0,
+        gt=0.0,
+        le=60.0,
+        description="How long after the fire each camera has to deliver; a late camera is left out.",
+    )
+    start_timeout_s: float = Field(15.0, gt=0.0, le=120.0, description="How long one camera may take to open.")
+    reconnect_every_s: float = Field(
+        2.0, ge=0.5, le=60.0, description="How often the booth looks for a camera that dropped off USB."
+    )
+    live_view_camera: int | None = Field(
+        None, ge=0, le=47, description="Rig position whose live view the countdown shows; default: the middle camera."
+    )
+    restore_settings: bool = Field(True, description="Put back every camera setting the booth changed when it stops.")
+    virtual_dir: Path | None = Field(
+        None,
+        description="Run on libgphoto2's virtual cameras in this folder instead of USB (demos and tests); made by"
+        " 'booth rig cameras virtual'.",
+    )
+    virtual_edges: Path | None = Field(
+        None, description="The simulated trigger box's pin log ('booth rig trigger sim --edges'), which fires them."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GPhotoSection:
+        seen: set[str] = set()
+        for serial in self.serials:
+            if serial in seen:
+                raise ValueError(f"serials: {serial!r} is listed twice; each camera has its own serial")
+            seen.add(serial)
+        if self.profile is not None and self.profile not in self.profiles:
+            names = ", ".join(sorted(self.profiles)) or "none"
+            raise ValueError(f"profile: {self.profile!r} is not under profiles (there are: {names})")
+        if self.virtual_edges is not None and self.virtual_dir is None:
+            raise ValueError("virtual_edges needs virtual_dir: only virtual cameras are fired from a pin log")
+        return self
+
+
 class RigSection(Section):
-    kind: Literal["sim"] = Field("sim", description="Which rig drives the booth: 'sim' is the simulated rig.")
+    kind: Literal["sim", "gphoto2"] = Field(
+        "sim", description="Which rig drives the booth: 'sim' is the simulated rig, 'gphoto2' the tethered cameras."
+    )
     id: Identifier = Field("rig-01", description="Name of the physical rig set-up; calibrations are tied to it.")
     cameras: int = Field(24, ge=8, le=48, description="Number of cameras on the arc.")
     min_cameras: int | None = Field(
@@ -92,12 +167,31 @@ class RigSection(Section):
     )
     sim: SimSection = Field(default_factory=SimSection, description="The simulated rig.")
     trigger: TriggerSection = Field(default_factory=TriggerSection, description="The trigger box.")
+    gphoto2: GPhotoSection = Field(
+        default_factory=GPhotoSection, description="The tethered cameras (kind = 'gphoto2')."
+    )
 
     @model_validator(mode="after")
     def _min_within_rig(self) -> RigSection:
         if self.min_cameras is not None and self.min_cameras > self.cameras:
             raise ValueError(f"min_cameras ({self.min_cameras}) is more than the rig's {self.cameras} cameras")
+        serials = len(self.gphoto2.serials)
+        if self.kind == "gphoto2" and serials != self.cameras:
+            raise ValueError(
+                f"kind is gphoto2 with cameras = {self.cameras} but gphoto2.serials lists {serials}; list one serial"
+                " per camera, in order along the arc"
+            )
+        live = self.gphoto2.live_view_camera
+        if live is not None and live >= self.cameras:
+            raise ValueError(
+                f"gphoto2.live_view_camera ({live}) is not on a rig of {self.cameras} cameras (0 to {self.cameras - 1})"
+            )
         return self
+
+    def profile(self, name: str | None = None) -> CameraProfile | None:
+        """The named capture profile, or the one booth.toml applies at start; None when there is none."""
+        name = name if name is not None else self.gphoto2.profile
+        return None if name is None else self.gphoto2.profiles.get(name)
 
     def minimum_usable(self, cameras: int | None = None) -> int:
         n = cameras if cameras is not None else self.cameras

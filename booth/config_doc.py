@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,30 @@ EXAMPLES: dict[str, str] = {
     "rig.trigger.port": '"/dev/ttyACM0"',
     "stitch.overlay": '"brand/overlay.png"',
     "stitch.end_card": '"brand/end-card.png"',
+    "rig.gphoto2.profile": '"daylight"',
+    "rig.gphoto2.live_view_camera": "12",
+    "rig.gphoto2.virtual_dir": '"virtual-rig"',
+    "rig.gphoto2.virtual_edges": '"edges.csv"',
 }
+
+TABLE_EXAMPLES: dict[str, tuple[str, dict[str, str]]] = {
+    "rig.gphoto2.profiles": (
+        "daylight",
+        {
+            "iso": '"400"',
+            "shutter": '"1/250"',
+            "aperture": '"f/8"',
+            "white_balance": '"Daylight"',
+            "image_quality": '"JPEG Fine"',
+            "image_size": '"Large"',
+            "focus_mode": '"Manual"',
+            "capture_target": '"Internal RAM"',
+            "drive_mode": '"Single"',
+            "extra": '{ autofocus = "Off" }',
+        },
+    ),
+}
+"""Tables of named sections (dict[str, Model]): shown as one commented example entry."""
 
 
 def _limits(info: FieldInfo) -> str:
@@ -54,13 +78,36 @@ def _value(value: Any) -> str:
     return repr(value)
 
 
+def _table_model(info: FieldInfo) -> type[BaseModel] | None:
+    """The model of a dict[str, Model] field, else None."""
+    if typing.get_origin(info.annotation) is not dict:
+        return None
+    value = typing.get_args(info.annotation)[1]
+    return value if isinstance(value, type) and issubclass(value, BaseModel) else None
+
+
+def _table(model: type[BaseModel], key: str, info: FieldInfo, out: list[str]) -> None:
+    entry, values = TABLE_EXAMPLES[key]
+    out.append(f"# {info.description} For example:")
+    out.append(f"# [{key}.{entry}]")
+    for name, field in model.model_fields.items():
+        out.append(f"# # {field.description}")
+        out.append(f"# {name} = {values[name]}")
+    out.append("")
+
+
 def _section(model: type[BaseModel], prefix: str, out: list[str]) -> None:
     nested: list[tuple[str, type[BaseModel], FieldInfo]] = []
+    tables: list[tuple[str, type[BaseModel], FieldInfo]] = []
     lines: list[str] = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             nested.append((name, annotation, info))
+            continue
+        table = _table_model(info)
+        if table is not None:
+            tables.append((name, table, info))
             continue
         lines.append(f"# {info.description}{_limits(info)}")
         key = f"{prefix}.{name}"
@@ -73,6 +120,8 @@ def _section(model: type[BaseModel], prefix: str, out: list[str]) -> None:
         out.append(f"[{prefix}]")
         out.extend(lines)
         out.append("")
+    for name, table, info in tables:
+        _table(table, f"{prefix}.{name}", info, out)
     for name, sub, info in nested:
         out.append(f"# {info.description}")
         _section(sub, f"{prefix}.{name}", out)

@@ -1,4 +1,4 @@
-"""The `booth rig trigger` commands: talk to the trigger box directly, or start the simulated one."""
+"""The `booth rig` commands: the trigger box (directly, or the simulated one) and the cameras."""
 
 from __future__ import annotations
 
@@ -8,25 +8,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from booth.config import BoothConfig, load_config
+from booth.camera_commands import add_camera_commands
+from booth.config import load_config
 from booth.errors import InputError
+from booth.rigs import box_settings
 from rig.base import FireSchedule
-from rig.trigger.protocol import CHANNELS, BoxFault, BoxState
-from rig.trigger.serial_box import BoxSettings, SerialTrigger, describe_groups
+from rig.trigger.protocol import BoxFault, BoxState
+from rig.trigger.serial_box import SerialTrigger, describe_groups
 from rig.trigger.simbench import SimulatedBox
-
-
-def box_settings(config: BoothConfig) -> BoxSettings:
-    t = config.rig.trigger
-    return BoxSettings(
-        channels=min(config.rig.cameras, CHANNELS),
-        pulse_us=round(t.pulse_ms * 1000),
-        focus_lead_us=round(t.focus_lead_ms * 1000),
-        flash_delay_us=t.flash_delay_us,
-        flash_pulse_us=round(t.flash_pulse_ms * 1000),
-        max_assert_ms=t.max_assert_ms,
-        delays_us=tuple(t.delays_us),
-    )
 
 
 def _connect(args: argparse.Namespace) -> SerialTrigger:
@@ -131,3 +120,4 @@ def add_rig_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> N
     sim = actions.add_parser("sim", help="run the firmware in simavr and print its serial port")
     sim.add_argument("--edges", help="file to log every pin change to (default: a temporary file)")
     sim.set_defaults(func=cmd_sim)
+    add_camera_commands(rig_sub, parser_class)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from booth.atomic import staged_folder
@@ -16,6 +16,7 @@ from booth.shot import Clip, Shot
 from booth.stitch.calibration import Calibration, calibrate_frames
 from booth.stitch.stitcher import Stitcher
 from rig.base import CameraArray, FireSchedule, Frame, Trigger
+from rig.cameras.exif import odd_exposures
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,13 @@ class Rig:
     rig_id: str
     trigger: Trigger
     cameras: CameraArray
+    collect_timeout_s: float
+    """How long after the fire the cameras have to deliver."""
 
 
 def capture(rig: Rig, timeout_s: float, on_frame: Callable[[Frame], None] | None = None) -> Shot:
-    """Fire every camera once and collect the frames until all arrived or the deadline passed."""
+    """Fire every camera once and collect the frames until all arrived or the deadline passed. Each frame's
+    capture time is its trigger channel's (camera k is wired to channel k)."""
     shot = Shot(new_id("shot"), utc_now_iso(), rig.rig_id, len(rig.cameras.cameras()))
     rig.trigger.arm()
     try:
@@ -38,12 +42,18 @@ def capture(rig: Rig, timeout_s: float, on_frame: Callable[[Frame], None] | None
     finally:
         rig.trigger.release()
     deadline = time.time() + timeout_s
-    for frame in rig.cameras.collect(deadline):
+    channel_times = shot.fire.channel_times
+    for delivered in rig.cameras.collect(deadline):
+        k = delivered.camera_index
+        fired = channel_times[k] if k < len(channel_times) else 0.0
+        frame = replace(delivered, captured_at=fired) if fired > 0 else delivered
         shot.frames.append(frame)
         if on_frame is not None:
             on_frame(frame)
     if len(shot.frames) < shot.camera_count:
-        log.warning("%d of %d cameras delivered within %.0f s", len(shot.frames), shot.camera_count, timeout_s)
+        log.warning("%d of %d cameras delivered within %.1f s", len(shot.frames), shot.camera_count, timeout_s)
+    for line in odd_exposures(shot.frames):
+        log.warning("%s; check that camera's mode dial and settings", line)
     return shot
 
 
@@ -58,7 +68,7 @@ def keep_frames(shot: Shot, shots_dir: Path) -> Path:
 
 def calibrate_rig(rig: Rig, config: BoothConfig) -> tuple[Calibration, list[str]]:
     """Shoot the calibration target with every camera and fit the rig's calibration from it."""
-    shot = capture(rig, config.rig.collect_timeout_s)
+    shot = capture(rig, rig.collect_timeout_s)
     if len(shot.frames) < shot.camera_count:
         got = {f.camera_index for f in shot.frames}
         lacking = ", ".join(str(c.index) for c in rig.cameras.cameras() if c.index not in got)
@@ -79,7 +89,7 @@ def shoot(
     """A whole shot: frames are aligned while the other cameras are still delivering."""
     stitcher = Stitcher.from_config(calibration, config, overlay=overlay, end_card=end_card)
     try:
-        shot = capture(rig, config.rig.collect_timeout_s, stitcher.add)
+        shot = capture(rig, rig.collect_timeout_s, stitcher.add)
         keep_frames(shot, config.data_dir / "shots")
     except BaseException:
         stitcher.abandon()

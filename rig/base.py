@@ -16,6 +16,26 @@ class RigError(Exception):
 
 
 @dataclass(frozen=True)
+class Exposure:
+    """The exposure a camera wrote into a frame's EXIF: what it really used, whatever it was told."""
+
+    shutter_s: float | None = None
+    f_number: float | None = None
+    iso: int | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.shutter_s is not None:
+            s = self.shutter_s
+            parts.append(f"1/{round(1 / s)} s" if 0 < s < 0.5 else f"{s:g} s")
+        if self.f_number is not None:
+            parts.append(f"f/{self.f_number:g}")
+        if self.iso is not None:
+            parts.append(f"ISO {self.iso}")
+        return " ".join(parts) or "unknown"
+
+
+@dataclass(frozen=True)
 class Frame:
     """One camera's picture of one shot, as it arrived from the camera."""
 
@@ -28,6 +48,8 @@ class Frame:
     """Host time the bytes were in memory."""
     file_name: str = ""
     """The name the camera (or the folder) gave the file, e.g. cam_03.jpg."""
+    exposure: Exposure | None = None
+    """From the frame's EXIF, where the camera wrote one."""
 
 
 @dataclass(frozen=True)
@@ -82,14 +104,25 @@ class CameraHealth:
 
 @dataclass(frozen=True)
 class CaptureSettings:
-    """One capture profile applied to every camera of the array."""
+    """One capture profile applied to every camera of the array; None leaves a setting as the camera has it.
 
-    iso: int | None = None
+    Values are the camera's own words for them ("f/8", "1/250", "Daylight"), as `booth rig cameras settings`
+    lists them."""
+
+    iso: str | None = None
     shutter: str | None = None
     aperture: str | None = None
     white_balance: str | None = None
+    image_quality: str | None = None
+    """JPEG quality as the camera names it ("JPEG Fine")."""
+    image_size: str | None = None
+    focus_mode: str | None = None
+    capture_target: str | None = None
+    drive_mode: str | None = None
     jpeg_quality: int | None = None
+    """Quality the simulated cameras encode at (1 to 100)."""
     extra: dict[str, str] = field(default_factory=dict)
+    """Further settings by libgphoto2's own widget names."""
 
 
 @runtime_checkable

@@ -8,20 +8,21 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rig.base import CameraHealth, CameraInfo, CaptureSettings, Frame, RigError
-from rig.cameras.faults import CameraFault
+from rig.cameras.bus import CameraBus
+from rig.cameras.faults import CameraFault, CameraFaultKind
+from rig.cameras.live_view import LiveView
+from rig.cameras.profile import label, wanted_settings
 from rig.cameras.worker import CameraWorker, WorkerSpec
 
 log = logging.getLogger(__name__)
 
-PROFILE_WIDGETS = {
-    "iso": "iso",
-    "shutter": "shutterspeed",
-    "aperture": "f-number",
-    "white_balance": "whitebalance",
-}
-"""CaptureSettings fields and the libgphoto2 widgets they set."""
+
+def position(k: int) -> str:
+    """How staff know a camera: by its place on the arc."""
+    return f"cam {k:02d}"
 
 
 @dataclass(frozen=True)
@@ -37,121 +38,210 @@ class Discovery:
         return self.missing + self.unknown + self.duplicated
 
 
-def profile_settings(settings: CaptureSettings) -> dict[str, str]:
-    """The capture profile as libgphoto2 widget names and values."""
-    wanted = {
-        widget: str(getattr(settings, name))
-        for name, widget in PROFILE_WIDGETS.items()
-        if getattr(settings, name) is not None
-    }
-    wanted.update(settings.extra)
-    return wanted
-
-
-def discover(specs: Sequence[WorkerSpec], serials: Sequence[str]) -> Discovery:
-    """Open every camera, read its serial, and place it at the rig position booth.toml gives that serial.
-
-    Nothing is guessed: a camera whose serial is not listed, a listed serial with no camera, and a serial
-    seen on two cameras are each reported by name."""
-    position = {serial: k for k, serial in enumerate(serials)}
-    found: dict[str, list[CameraWorker]] = {}
-    unknown: list[str] = []
-    workers = [CameraWorker(spec) for spec in specs]
+def open_cameras(
+    specs: Sequence[WorkerSpec], start_timeout_s: float
+) -> tuple[dict[str, list[CameraWorker]], list[str]]:
+    """Open every camera in parallel and read its serial: (workers by serial, cameras that would not open)."""
+    workers = [CameraWorker(spec, start_timeout_s) for spec in specs]
     for worker in workers:
         worker.launch()
+    found: dict[str, list[CameraWorker]] = {}
+    failed: list[str] = []
     for worker in workers:
         try:
             description = worker.ready()
         except CameraFault as exc:
-            unknown.append(f"{worker.spec.name}: {exc}")
+            failed.append(str(exc))
             continue
         found.setdefault(description["serial"], []).append(worker)
+    return found, failed
+
+
+def discover(specs: Sequence[WorkerSpec], serials: Sequence[str], start_timeout_s: float = 15.0) -> Discovery:
+    """Open every camera, read its serial, and place it at the rig position booth.toml gives that serial.
+
+    Nothing is guessed: a camera whose serial is not listed, a listed serial with no camera, and a serial
+    seen on two cameras are each reported by name."""
+    where = {serial: k for k, serial in enumerate(serials)}
+    found, unknown = open_cameras(specs, start_timeout_s)
     placed: dict[int, CameraWorker] = {}
     duplicated: list[str] = []
     for serial, same in found.items():
         if len(same) > 1:
             duplicated.append(
-                f"serial {serial} is on {len(same)} cameras ({', '.join(w.spec.name for w in same)})"
+                f"serial {serial} is on {len(same)} cameras ({', '.join(w.spec.where for w in same)})"
                 "; give each camera its own serial"
             )
             for w in same:
                 w.stop()
-        elif serial not in position:
-            unknown.append(f"{same[0].spec.name} (serial {serial}) is not in booth.toml's rig.cameras.serials")
+        elif serial not in where:
+            unknown.append(
+                f"{same[0].description.get('model') or 'a camera'} on {same[0].spec.where} (serial {serial}) is not in "
+                "booth.toml's rig.gphoto2.serials; add it at its place on the arc"
+            )
             same[0].stop()
         else:
-            placed[position[serial]] = same[0]
+            placed[where[serial]] = same[0]
     missing = [
-        f"cam {k:02d} (serial {s}) was not found" for k, s in enumerate(serials) if k not in placed and s not in found
+        f"{position(k)} (serial {s}) was not found; check that it is on and its USB cable is in"
+        for k, s in enumerate(serials)
+        if k not in placed and s not in found
     ]
     return Discovery(placed, missing, unknown, duplicated)
 
 
 class GPhotoArray:
-    """The rig's tethered cameras; frames come out of collect() as each camera's download completes."""
+    """The rig's tethered cameras; frames come out of collect() as each camera's download completes.
 
-    def __init__(self, placed: dict[int, CameraWorker]) -> None:
+    `serials` is the rig in order (booth.toml's rig.gphoto2.serials). A position whose worker died (a camera
+    unplugged, switched off, crashed) is looked for again on `bus` by reconnect(), which watch() runs in the
+    background, and gets the current profile again when it is found."""
+
+    def __init__(
+        self,
+        placed: dict[int, CameraWorker],
+        serials: Sequence[str] | None = None,
+        bus: CameraBus | None = None,
+        start_timeout_s: float = 15.0,
+    ) -> None:
         self._workers = dict(sorted(placed.items()))
+        self._serials = list(serials) if serials is not None else [w.description["serial"] for w in placed.values()]
+        self._bus = bus
+        self._start_timeout_s = start_timeout_s
         self._last_frame: dict[int, float] = {}
         self._last_error: dict[int, str] = {}
+        self._profile: dict[str, str] = {}
+        self._lock = threading.Lock()
+        """Held while a shot is collected and while cameras are reopened: neither may see the other half-done."""
+        self._shooting = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._stop_watch = threading.Event()
+        self._live: LiveView | None = None
+
+    @classmethod
+    def open(
+        cls, bus: CameraBus, serials: Sequence[str], start_timeout_s: float = 15.0
+    ) -> tuple[GPhotoArray, Discovery]:
+        """Find the rig's cameras on the bus; missing ones are looked for again by reconnect()."""
+        found = discover(bus.scan(), serials, start_timeout_s)
+        array = cls(found.placed, serials, bus, start_timeout_s)
+        for k in set(range(len(serials))) - set(found.placed):
+            array._last_error[k] = f"{position(k)}: not found on {bus.__class__.__name__.removesuffix('Bus')}"
+        return array, found
+
+    @property
+    def size(self) -> int:
+        return len(self._serials)
 
     def _note(self, k: int, exc: CameraFault) -> None:
-        """Staff know cameras by rig position: the fault is filed under it, with the port it came from."""
-        self._last_error[k] = f"cam {k:02d}: {exc}"
-        log.warning("cam %02d: %s", k, exc)
+        """Staff know cameras by rig position: the fault is filed under it, with the port it came from. A camera
+        that is gone has its worker ended, so that reconnect() looks for it again."""
+        self._last_error[k] = f"{position(k)}: {exc}"
+        log.warning("%s: %s", position(k), exc)
+        if exc.kind is CameraFaultKind.GONE and k in self._workers:
+            self._workers[k].kill()
+
+    def _live_workers(self) -> dict[int, CameraWorker]:
+        return {k: w for k, w in self._workers.items() if w.alive()}
 
     def cameras(self) -> Sequence[CameraInfo]:
         return [
-            CameraInfo(k, w.description.get("serial", ""), w.description.get("model", ""), w.spec.port or "")
-            for k, w in self._workers.items()
+            CameraInfo(
+                k,
+                serial,
+                self._workers[k].description.get("model", "") if k in self._workers else "",
+                self._workers[k].spec.where if k in self._workers else "",
+            )
+            for k, serial in enumerate(self._serials)
         ]
 
+    # settings
+
+    def _apply_to(self, k: int, w: CameraWorker, wanted: dict[str, str]) -> list[str]:
+        try:
+            answer = w.call("apply_settings", wanted, timeout_s=15.0)
+        except CameraFault as exc:
+            self._note(k, exc)
+            return [f"{position(k)}: {exc}"]
+        return [f"{position(k)} {p}" if p.startswith("has no") else f"{position(k)}: {p}" for p in answer["problems"]]
+
     def apply(self, settings: CaptureSettings) -> None:
-        """Apply one profile to every camera and read it back: a camera that differs ruins the clip."""
-        wanted = profile_settings(settings)
-        readback: dict[int, dict[str, str]] = {}
-        for k, w in self._workers.items():
-            readback[k] = w.call("apply_settings", wanted)
-        mismatched = [
-            f"cam {k:02d}: {name} is {got.get(name)!r}, not {value!r}"
-            for k, got in readback.items()
-            for name, value in wanted.items()
-            if got.get(name) != value
-        ]
-        if mismatched:
+        """Apply one profile to every camera and read it back; raises naming every camera that did not take it,
+        since one camera with a different exposure ruins the clip. The profile is applied again to a camera
+        that reconnects."""
+        wanted = wanted_settings(settings)
+        self._profile = wanted
+        if not wanted:
+            return
+        problems = [p for k, w in self._live_workers().items() for p in self._apply_to(k, w, wanted)]
+        if problems:
+            more = f" (and {len(problems) - 4} more)" if len(problems) > 4 else ""
             raise RigError(
-                f"settings not taken by {len(mismatched)} camera(s): {'; '.join(mismatched[:6])}; "
-                "set those cameras to manual (M) mode and try again"
+                f"settings not taken: {'; '.join(problems[:4])}{more}; set those cameras to manual (M) and try again"
             )
 
     def settings_report(self) -> dict[int, dict[str, str]]:
-        return {k: w.call("read_settings") for k, w in self._workers.items()}
+        """Every connected camera's settings, by profile name."""
+        report = {}
+        for k, w in self._live_workers().items():
+            try:
+                report[k] = w.call("read_settings", list(self._profile))
+            except CameraFault as exc:
+                self._note(k, exc)
+        return report
 
-    def odd_ones(self) -> list[str]:
-        """Cameras whose settings differ from what most cameras have: one odd exposure ruins the clip."""
-        report = self.settings_report()
+    def odd_ones(self, report: dict[int, dict[str, str]] | None = None) -> list[str]:
+        """Cameras whose settings differ from the profile, or from what most cameras have where the profile
+        leaves a setting alone: one odd exposure ruins the clip."""
+        report = self.settings_report() if report is None else report
         odd = []
         for name in sorted({n for settings in report.values() for n in settings}):
-            values = [settings.get(name) for settings in report.values()]
-            common = max(set(values), key=values.count)
+            values = [settings[name] for settings in report.values() if name in settings]
+            wanted = self._profile.get(name)
+            common = wanted if wanted is not None else max(sorted(set(values)), key=values.count)
+            against = "the profile has" if wanted is not None else "the others have"
             odd += [
-                f"cam {k:02d}: {name} is {settings.get(name)!r} where the others have {common!r}"
+                f"{position(k)}: {label(name)} is {settings[name]!r} where {against} {common!r}"
                 for k, settings in report.items()
-                if settings.get(name) != common
+                if name in settings and settings[name] != common
             ]
         return odd
 
-    def trigger_all(self) -> None:
-        """gphoto2's own trigger, camera by camera: the fallback without a trigger box (sync will be loose)."""
-        for k, w in self._workers.items():
+    # shooting
+
+    def trigger_all(self) -> dict[int, float]:
+        """gphoto2's own trigger on every camera at once, one thread each: the fallback without a trigger box.
+        Returns the host time each rig position took the command (sync is only as good as their spread)."""
+        times: dict[int, float] = {}
+        workers = self._live_workers()
+        go = threading.Event()
+
+        def press(k: int, w: CameraWorker) -> None:
+            go.wait(5)
             try:
-                w.call("trigger")
+                times[k] = w.call("trigger", timeout_s=5.0)
             except CameraFault as exc:
                 self._note(k, exc)
 
+        threads = [threading.Thread(target=press, args=(k, w), daemon=True) for k, w in workers.items()]
+        for t in threads:
+            t.start()
+        go.set()
+        for t in threads:
+            t.join(10)
+        return times
+
     def collect(self, deadline: float) -> Iterator[Frame]:
         """Each camera's next file, downloaded in memory, yielded the moment it arrives; cameras that miss the
-        deadline are left out (and named in health)."""
+        deadline, or are not connected, are left out and named in health()."""
+        with self._lock:
+            self._shooting.set()
+            try:
+                yield from self._collect(deadline)
+            finally:
+                self._shooting.clear()
+
+    def _collect(self, deadline: float) -> Iterator[Frame]:
         arrived: queue.Queue[Frame | None] = queue.Queue()
 
         def fetch(k: int, w: CameraWorker) -> None:
@@ -159,18 +249,21 @@ class GPhotoArray:
                 wait = max(0.0, deadline - time.time())
                 got = w.call("wait_file", wait, timeout_s=wait + 5.0)
                 if got is None:
-                    self._last_error[k] = f"no frame within {wait:.1f} s of the fire"
+                    self._last_error[k] = f"{position(k)}: no frame within {wait:.1f} s of the fire"
+                    log.warning("%s: no frame within %.1f s of the fire", position(k), wait)
                 else:
-                    _, data, at = got
+                    _, data, at, exposure = got
                     self._last_frame[k] = at
+                    self._last_error.pop(k, None)
                     arrived.put(
                         Frame(
                             k,
-                            w.description.get("serial", ""),
+                            self._serials[k],
                             data,
                             captured_at=at,
                             arrived_at=at,
                             file_name=f"cam_{k:02d}.jpg",
+                            exposure=exposure,
                         )
                     )
             except CameraFault as exc:
@@ -178,7 +271,10 @@ class GPhotoArray:
             finally:
                 arrived.put(None)
 
-        threads = [threading.Thread(target=fetch, args=(k, w), daemon=True) for k, w in self._workers.items()]
+        workers = self._live_workers()
+        for k in set(range(self.size)) - set(workers):
+            self._last_error.setdefault(k, f"{position(k)}: not connected")
+        threads = [threading.Thread(target=fetch, args=(k, w), daemon=True) for k, w in workers.items()]
         for t in threads:
             t.start()
         remaining = len(threads)
@@ -189,20 +285,144 @@ class GPhotoArray:
             else:
                 yield item
 
-    def health(self) -> Sequence[CameraHealth]:
-        return [
-            CameraHealth(
-                index=k,
-                serial=w.description.get("serial", ""),
-                connected=w.alive(),
-                battery_percent=w.description.get("battery_percent"),
-                card_free_mb=w.description.get("card_free_mb"),
-                last_frame_at=self._last_frame.get(k),
-                last_error=self._last_error.get(k, ""),
-            )
-            for k, w in self._workers.items()
-        ]
+    # health and recovery
 
-    def close(self) -> None:
-        for w in self._workers.values():
-            w.stop()
+    def health(self) -> Sequence[CameraHealth]:
+        out = []
+        for k, serial in enumerate(self._serials):
+            w = self._workers.get(k)
+            about: dict[str, Any] = w.description if w is not None else {}
+            out.append(
+                CameraHealth(
+                    index=k,
+                    serial=serial,
+                    connected=w is not None and w.alive(),
+                    battery_percent=about.get("battery_percent"),
+                    card_free_mb=about.get("card_free_mb"),
+                    last_frame_at=self._last_frame.get(k),
+                    last_error=self._last_error.get(k, ""),
+                )
+            )
+        return out
+
+    def refresh(self) -> None:
+        """Read battery and card space again from every connected camera (not during a shot)."""
+        for k, w in self._live_workers().items():
+            if self._shooting.is_set():
+                return
+            try:
+                w.description = w.call("describe")
+            except CameraFault as exc:
+                self._note(k, exc)
+
+    def missing(self) -> list[int]:
+        """Rig positions with no connected camera."""
+        return [k for k in range(self.size) if k not in self._workers or not self._workers[k].alive()]
+
+    def reconnect(self) -> list[str]:
+        """Look on the bus for the cameras that are not connected, open them, and give them the profile;
+        returns one line for each camera found again (or found but not wanted)."""
+        if self._bus is None or not self.missing():
+            return []
+        with self._lock:
+            lost = self.missing()
+            held = {w.spec.where for w in self._workers.values() if w.alive()}
+            try:
+                candidates = [s for s in self._bus.scan() if s.where not in held]
+            except RigError as exc:
+                log.warning("reconnect: %s", exc)
+                return []
+            if not candidates:
+                return []
+            found, failed = open_cameras(candidates, self._start_timeout_s)
+            lines = [f"could not open {f}" for f in failed]
+            for serial, same in found.items():
+                k = self._serials.index(serial) if serial in self._serials else None
+                if k is None or k not in lost or len(same) > 1:
+                    for w in same:
+                        w.stop()
+                    if k is None:
+                        lines.append(f"{same[0].spec.where} (serial {serial}) is not part of this rig; left alone")
+                    continue
+                worker = same[0]
+                old = self._workers.get(k)
+                if old is not None:
+                    old.kill()
+                self._workers[k] = worker
+                problems = self._apply_to(k, worker, self._profile) if self._profile else []
+                if problems:
+                    self._last_error[k] = "; ".join(problems)
+                    lines.append(f"{position(k)} (serial {serial}) is back on {worker.spec.where}, but {problems[0]}")
+                else:
+                    self._last_error.pop(k, None)
+                    lines.append(f"{position(k)} (serial {serial}) is back on {worker.spec.where}")
+        for line in lines:
+            log.warning("reconnect: %s", line)
+        return lines
+
+    def watch(self, every_s: float = 2.0, refresh_every_s: float = 30.0) -> None:
+        """In the background, look for lost cameras every `every_s` and refresh battery and card every
+        `refresh_every_s`, never during a shot; stopped by close()."""
+        if self._watcher is not None:
+            return
+        self._stop_watch.clear()
+
+        def loop() -> None:
+            last_refresh = time.monotonic()
+            while not self._stop_watch.wait(every_s):
+                if self._shooting.is_set():
+                    continue
+                try:
+                    self.reconnect()
+                    if time.monotonic() - last_refresh >= refresh_every_s:
+                        last_refresh = time.monotonic()
+                        self.refresh()
+                except Exception:  # the watcher must outlive any one bad camera; the log has the details
+                    log.exception("camera watch")
+
+        self._watcher = threading.Thread(target=loop, name="camera watch", daemon=True)
+        self._watcher.start()
+
+    # live view
+
+    def live_view(self, k: int, on_frame: Any = None) -> LiveView:
+        """Start live view on the camera at rig position k (the others are not asked for anything)."""
+        if self._live is not None:
+            self._live.stop()
+        worker = self._workers.get(k)
+        if worker is None or not worker.alive():
+            raise RigError(f"{position(k)} is not connected; choose another camera for live view")
+
+        def frame() -> bytes:
+            w = self._workers[k]  # a reconnected camera has a new worker
+            data: bytes = w.call("preview", timeout_s=5.0)
+            return data
+
+        def end() -> None:
+            self._workers[k].call("end_preview", timeout_s=5.0)
+
+        callback: Any = on_frame
+        self._live = LiveView(frame, position(k), on_frame=callback, end=end).start()
+        return self._live
+
+    def close(self, restore: bool = True) -> None:
+        """Stop the watcher and live view, put back the settings the booth changed, and close every camera."""
+        self._stop_watch.set()
+        if self._watcher is not None:
+            self._watcher.join(10)
+            self._watcher = None
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        workers = list(self._workers.values())
+        threads = [threading.Thread(target=w.stop, args=(restore,), daemon=True) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+
+    def __enter__(self) -> GPhotoArray:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -8,33 +8,38 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
+from rig.base import Exposure
+from rig.cameras.exif import exposure_of
 from rig.cameras.faults import CameraFault, CameraFaultKind
+from rig.cameras.profile import ALIASES, label
+from rig.trigger.simbench import SHUTTER_PORTS
 
-SETTINGS = (
-    "f-number",
-    "shutterspeed",
-    "iso",
-    "whitebalance",
-    "exposurecompensation",
-    "imagequality",
-    "imagesize",
-    "capturetarget",
-    "focusmode",
-    "drivemode",
-)
-"""The capture settings the booth reads and applies, by libgphoto2's widget names (those a camera lacks are
-skipped)."""
+EXTRA_SETTINGS = ("exposurecompensation", "autofocus")
+"""Widgets read beside the profile's own settings, so that a camera set apart from the others shows up."""
+
+
+@dataclass(frozen=True)
+class ShutterWire:
+    """Stands in for the cable from a trigger-box channel to a virtual camera's shutter: libgphoto2's virtual
+    camera has no shutter port, so its worker watches the simulated box's pin log and presses the shutter over
+    USB when its channel fires."""
+
+    edges: str
+    """The simulated box's pin log (cycle,port,pin,value lines)."""
+    channel: int
 
 
 @dataclass(frozen=True)
 class WorkerSpec:
     name: str
-    """How staff know this camera (its rig position, e.g. "cam 07")."""
+    """How staff know this camera until its serial places it (its port, or its folder)."""
     port: str | None = None
     """libgphoto2 port (usb:001,005); None: the only camera the worker can see."""
     vcamera_dir: str | None = None
@@ -42,6 +47,13 @@ class WorkerSpec:
     vcamera_serial: str | None = None
     """The serial number the virtual camera reports: every virtual camera says "0.1" and cannot be told
     otherwise, so a rig of them needs this to be mapped by serial like real cameras."""
+    shutter_wire: ShutterWire | None = None
+    """Virtual cameras only: fire on this trigger-box channel of the simulated box."""
+
+    @property
+    def where(self) -> str:
+        """The port the camera is on, as staff would read it."""
+        return self.port or (f"virtual:{Path(self.vcamera_dir).name}" if self.vcamera_dir else "usb")
 
 
 def _open(spec: WorkerSpec) -> Any:
@@ -70,54 +82,184 @@ def _widgets(config: Any) -> dict[str, Any]:
     return found
 
 
-def _describe(camera: Any) -> dict[str, Any]:
-    widgets = _widgets(camera.get_config())
-
-    def value(name: str) -> str | None:
-        w = widgets.get(name)
-        return str(w.get_value()) if w is not None else None
-
-    free_mb = None
-    try:
-        free_mb = sum(s.freekbytes for s in camera.get_storageinfo()) // 1024
-    except Exception:  # not every camera reports storage; leave it unknown
-        free_mb = None
-    battery = value("batterylevel")
-    return {
-        "model": (value("cameramodel") or "").strip(),
-        "serial": (value("serialnumber") or "").strip(),
-        "battery_percent": int(battery.rstrip("%")) if battery and battery.rstrip("%").isdigit() else None,
-        "card_free_mb": free_mb,
-    }
-
-
-def _read_settings(camera: Any) -> dict[str, str]:
-    widgets = _widgets(camera.get_config())
-    return {name: str(widgets[name].get_value()) for name in SETTINGS if name in widgets}
-
-
-def _apply_settings(camera: Any, wanted: dict[str, str]) -> dict[str, str]:
-    config = camera.get_config()
-    widgets = _widgets(config)
-    for name, value in wanted.items():
-        if name in widgets:
-            widgets[name].set_value(value)
-    camera.set_config(config)
-    return _read_settings(camera)
-
-
-def _wait_file(camera: Any, timeout_s: float) -> tuple[str, bytes, float] | None:
-    """The next file the camera adds, downloaded into memory; None if none came in time."""
+def _choices(widget: Any) -> list[str] | None:
     import gphoto2 as gp
 
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        left_ms = max(1, int((deadline - time.monotonic()) * 1000))
-        kind, data = camera.wait_for_event(min(left_ms, 200))
-        if kind == gp.GP_EVENT_FILE_ADDED:
-            handle = camera.file_get(data.folder, data.name, gp.GP_FILE_TYPE_NORMAL)
-            return data.name, bytes(memoryview(handle.get_data_and_size())), time.time()
-    return None
+    if widget.get_type() not in (gp.GP_WIDGET_RADIO, gp.GP_WIDGET_MENU):
+        return None
+    return [str(widget.get_choice(i)) for i in range(widget.count_choices())]
+
+
+class Camera:
+    """One opened camera, with what the booth changed on it so that it can be put back."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        self.spec = spec
+        self.camera = _open(spec)
+        self.originals: dict[str, str] = {}
+        self._wire_offset = 0
+        if spec.shutter_wire is not None:
+            edges = Path(spec.shutter_wire.edges)
+            self._wire_offset = edges.stat().st_size if edges.exists() else 0
+
+    def widgets(self) -> dict[str, Any]:
+        return _widgets(self.camera.get_config())
+
+    def describe(self) -> dict[str, Any]:
+        widgets = self.widgets()
+
+        def value(name: str) -> str | None:
+            w = widgets.get(name)
+            return str(w.get_value()) if w is not None else None
+
+        try:
+            free_mb: int | None = sum(s.freekbytes for s in self.camera.get_storageinfo()) // 1024
+        except Exception:  # not every camera reports storage; leave it unknown
+            free_mb = None
+        battery = (value("batterylevel") or "").rstrip("%")
+        serial = (value("serialnumber") or "").strip()
+        if self.spec.vcamera_dir and self.spec.vcamera_serial:
+            serial = self.spec.vcamera_serial
+        return {
+            "model": (value("cameramodel") or value("model") or "").strip(),
+            "serial": serial,
+            "port": self.spec.where,
+            "battery_percent": int(battery) if battery.isdigit() else None,
+            "card_free_mb": free_mb,
+        }
+
+    @staticmethod
+    def resolve(name: str, widgets: dict[str, Any]) -> str | None:
+        """The widget that holds a profile setting on this camera (or a widget named directly)."""
+        return next((w for w in ALIASES.get(name, (name,)) if w in widgets), None)
+
+    def read_settings(self, names: list[str] | None = None) -> dict[str, str]:
+        """The camera's settings by profile name (and any widget asked for by name)."""
+        widgets = self.widgets()
+        out = {}
+        for name in [*ALIASES, *EXTRA_SETTINGS, *(names or [])]:
+            widget = self.resolve(name, widgets)
+            if widget is not None:
+                out[name] = str(widgets[widget].get_value())
+        return out
+
+    def apply_settings(self, wanted: dict[str, str]) -> dict[str, Any]:
+        """Set each wanted value one widget at a time (one refused setting must not block the rest), then
+        read every one back. Returns the read-back and, for each setting not taken, why."""
+        import gphoto2 as gp
+
+        widgets = self.widgets()
+        problems: list[str] = []
+        for name, value in wanted.items():
+            widget_name = self.resolve(name, widgets)
+            if widget_name is None:
+                problems.append(f"has no {label(name)} setting over USB; set it on the camera by hand")
+                continue
+            widget = widgets[widget_name]
+            current = str(widget.get_value())
+            if current == value:
+                continue
+            if widget.get_readonly():
+                problems.append(f"{label(name)} is {current!r} and cannot be changed over USB; set it on the camera")
+                continue
+            choices = _choices(widget)
+            if choices is not None and value not in choices:
+                offered = ", ".join(repr(c) for c in choices[:12]) + (", ..." if len(choices) > 12 else "")
+                problems.append(f"{label(name)} has no choice {value!r} (it offers {offered})")
+                continue
+            self.originals.setdefault(widget_name, current)
+            try:
+                widget.set_value(value)
+                self.camera.set_single_config(widget_name, widget)
+            except gp.GPhoto2Error as exc:
+                problems.append(f"{label(name)} was refused ({exc})")
+        settings = self.read_settings(list(wanted))
+        for name, value in wanted.items():
+            got = settings.get(name)
+            if got is not None and got != value and not any(p.startswith(f"{label(name)} ") for p in problems):
+                problems.append(f"{label(name)} reads back {got!r}, not {value!r}")
+        return {"settings": settings, "problems": problems}
+
+    def restore(self) -> list[str]:
+        """Put back every setting the booth changed; returns the ones the camera refused."""
+        import gphoto2 as gp
+
+        refused = []
+        widgets = self.widgets()
+        for name, value in self.originals.items():
+            try:
+                widgets[name].set_value(value)
+                self.camera.set_single_config(name, widgets[name])
+            except (gp.GPhoto2Error, KeyError) as exc:
+                refused.append(f"{name} ({exc})")
+        self.originals.clear()
+        return refused
+
+    def _wire_pressed(self) -> bool:
+        """Whether this camera's trigger-box channel asserted its shutter line since the last look."""
+        wire = self.spec.shutter_wire
+        if wire is None:
+            return False
+        try:
+            with open(wire.edges, "rb") as fh:
+                fh.seek(self._wire_offset)
+                chunk = fh.read()
+        except FileNotFoundError:
+            return False
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self._wire_offset += len(complete)
+        port, pin = SHUTTER_PORTS[wire.channel // 8], wire.channel % 8
+        return any(line.split(b",")[1:] == [port.encode(), str(pin).encode(), b"1"] for line in complete.split(b"\n"))
+
+    def wait_file(self, timeout_s: float) -> tuple[str, bytes, float, Exposure | None] | None:
+        """The next file the camera adds, downloaded into memory; None if none came in time."""
+        import gphoto2 as gp
+
+        deadline = time.monotonic() + timeout_s
+        slice_ms = 10 if self.spec.shutter_wire else 200
+        while time.monotonic() < deadline:
+            if self._wire_pressed():
+                self.camera.trigger_capture()
+            left_ms = max(1, int((deadline - time.monotonic()) * 1000))
+            kind, data = self.camera.wait_for_event(min(left_ms, slice_ms))
+            if kind == gp.GP_EVENT_FILE_ADDED:
+                handle = self.camera.file_get(data.folder, data.name, gp.GP_FILE_TYPE_NORMAL)
+                jpeg = bytes(memoryview(handle.get_data_and_size()))  # copied while handle still owns the buffer
+                return data.name, jpeg, time.time(), exposure_of(jpeg)
+        return None
+
+    def preview(self) -> bytes:
+        """One live-view frame (JPEG)."""
+        handle = self.camera.capture_preview()
+        return bytes(memoryview(handle.get_data_and_size()))
+
+    def end_preview(self) -> None:
+        """Leave live view, where the camera has a switch for it (Nikon and Canon keep the mirror up)."""
+        widgets = self.widgets()
+        if "viewfinder" in widgets:
+            widgets["viewfinder"].set_value(0)
+            self.camera.set_single_config("viewfinder", widgets["viewfinder"])
+
+    def handle(self, request: str, args: list[Any]) -> Any:
+        if request == "describe":
+            return self.describe()
+        if request == "read_settings":
+            return self.read_settings(*args)
+        if request == "apply_settings":
+            return self.apply_settings(args[0])
+        if request == "restore":
+            return self.restore()
+        if request == "trigger":
+            self.camera.trigger_capture()
+            return time.time()
+        if request == "wait_file":
+            return self.wait_file(float(args[0]))
+        if request == "preview":
+            return self.preview()
+        if request == "end_preview":
+            self.end_preview()
+            return None
+        raise KeyError(request)
 
 
 def serve(conn: Connection, spec: WorkerSpec) -> None:
@@ -125,44 +267,30 @@ def serve(conn: Connection, spec: WorkerSpec) -> None:
     try:
         import gphoto2 as gp
 
-        camera = _open(spec)
-        description = _describe(camera)
-        if spec.vcamera_dir and spec.vcamera_serial:
-            description["serial"] = spec.vcamera_serial
-        conn.send(("ok", description))
+        camera = Camera(spec)
+        conn.send(("ok", camera.describe()))
     except Exception as exc:
         conn.send(("fault", getattr(exc, "code", -1), str(exc)))
         return
+    restore = False
     while True:
         try:
             request, *args = conn.recv()
         except (EOFError, KeyboardInterrupt):
             break
         if request == "exit":
+            restore = bool(args and args[0])
             break
         try:
-            conn.send(("ok", _handle(camera, request, args)))
+            conn.send(("ok", camera.handle(request, args)))
         except gp.GPhoto2Error as exc:
             conn.send(("fault", exc.code, str(exc)))
-        except (KeyError, IndexError, ValueError) as exc:
+        except (KeyError, IndexError, ValueError, TypeError) as exc:
             conn.send(("fault", -2, f"bad request {request!r}: {exc}"))
     with contextlib.suppress(Exception):  # the camera may already be gone; the process ends either way
-        camera.exit()
-
-
-def _handle(camera: Any, request: str, args: list[Any]) -> Any:
-    if request == "describe":
-        return _describe(camera)
-    if request == "read_settings":
-        return _read_settings(camera)
-    if request == "apply_settings":
-        return _apply_settings(camera, args[0])
-    if request == "trigger":
-        camera.trigger_capture()
-        return None
-    if request == "wait_file":
-        return _wait_file(camera, float(args[0]))
-    raise KeyError(request)
+        if restore:
+            camera.restore()
+        camera.camera.exit()
 
 
 class CameraWorker:
@@ -174,6 +302,8 @@ class CameraWorker:
         self.description: dict[str, Any] = {}
         self._conn: Connection | None = None
         self._proc: multiprocessing.process.BaseProcess | None = None
+        self._lock = threading.Lock()
+        """One request at a time on the pipe: the shot's threads and the live view share a worker."""
 
     def launch(self) -> None:
         """Start the worker process; ready() waits for its camera. Launch many, then wait: they open in parallel."""
@@ -209,14 +339,15 @@ class CameraWorker:
 
     def call(self, request: str, *args: Any, timeout_s: float = 5.0) -> Any:
         """Ask the worker; raises CameraFault if the camera fails, or does not answer within timeout_s."""
-        if self._conn is None or not self.alive():
-            raise CameraFault(self.spec.name, CameraFaultKind.GONE, "not connected")
-        try:
-            self._conn.send((request, *args))
-        except (OSError, BrokenPipeError):
-            self.kill()
-            raise CameraFault(self.spec.name, CameraFaultKind.GONE, "its worker stopped") from None
-        return self._answer(request, timeout_s)
+        with self._lock:
+            if self._conn is None or not self.alive():
+                raise CameraFault(self.spec.name, CameraFaultKind.GONE, "not connected")
+            try:
+                self._conn.send((request, *args))
+            except (OSError, BrokenPipeError):
+                self.kill()
+                raise CameraFault(self.spec.name, CameraFaultKind.GONE, "its worker stopped") from None
+            return self._answer(request, timeout_s)
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.is_alive()
@@ -229,10 +360,11 @@ class CameraWorker:
             self._conn.close()
         self._conn = None
 
-    def stop(self) -> None:
-        """Ask the worker to close its camera; kill it if it does not end in time."""
+    def stop(self, restore: bool = False) -> None:
+        """Ask the worker to close its camera (putting back what the booth changed, with restore); kill it if
+        it does not end in time."""
         if self._conn is not None and self._proc is not None and self._proc.is_alive():
             with contextlib.suppress(OSError, BrokenPipeError):
-                self._conn.send(("exit",))
-                self._proc.join(3)
+                self._conn.send(("exit", restore))
+                self._proc.join(5)
         self.kill()

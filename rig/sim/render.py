@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import cv2
+from PIL import Image
 import numpy as np
 
 from rig.sim.camera import SimCamera
@@ -190,8 +191,25 @@ def shifted(noise: np.ndarray, index: int) -> np.ndarray:
     return noise[dy : dy + h, dx : dx + w]
 
 
+SIM_EXPOSURE = {0x829A: (1, 250), 0x829D: (8, 1), 0x8827: 400}
+"""What every simulated camera writes in its EXIF, as cameras set to one manual profile do: 1/250 s, f/8,
+ISO 400 (ExposureTime, FNumber, ISOSpeedRatings)."""
+
+
+def _exif_segment() -> bytes:
+    exif = Image.Exif()
+    exif[0x8769] = dict(SIM_EXPOSURE)
+    payload = exif.tobytes()  # starts with the Exif\0\0 header
+    return b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+EXIF_SEGMENT = _exif_segment()
+
+
 def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
+    """JPEG with the camera's EXIF exposure, as a camera writes it (APP1 right after the start of image)."""
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    return buf.tobytes()
+    data = buf.tobytes()
+    return data[:2] + EXIF_SEGMENT + data[2:]

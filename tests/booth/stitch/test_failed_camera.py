@@ -103,13 +103,13 @@ def test_a_camera_that_never_delivers_during_a_live_shot(tmp_path: Path) -> None
     sim.scene_name = "target"
 
     config = BoothConfig.model_validate({"rig": {"cameras": 10}, "booth": {"data_dir": str(tmp_path / "data")}})
-    rig = Rig(sim.rig_id, sim.trigger, sim.array)
+    rig = Rig(sim.rig_id, sim.trigger, sim.array, config.rig.collect_timeout_s)
     calibration, _ = calibrate_rig(rig, config)
     faulty = SimRig(layout, seed=3, faults={3: "missing", 5: "truncated"})
     clip = shoot(
-        Rig(faulty.rig_id, faulty.trigger, faulty.array),
+        Rig(faulty.rig_id, faulty.trigger, faulty.array, collect_timeout_s=20.0),
         calibration,
-        config.model_copy(update={"rig": config.rig.model_copy(update={"collect_timeout_s": 20.0})}),
+        config,
         tmp_path / "clips",
     )
     missing = {m["index"]: m["reason"] for m in clip.metadata["cameras_missing"]}
