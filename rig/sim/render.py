@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import cv2
-from PIL import Image
 import numpy as np
+from PIL import Image
 
 from rig.sim.camera import SimCamera
 from rig.sim.scene import (
