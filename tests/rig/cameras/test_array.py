@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from rig.cameras.array import GPhotoArray, discover
 from rig.cameras.bus import VirtualBus
 from rig.cameras.usb_trigger import UsbTrigger
 from rig.cameras.virtual import camera_folder, make_virtual_rig
-from rig.cameras.worker import WorkerSpec
+from rig.cameras.worker import ShutterWire, WorkerSpec
 from tests.rig.cameras.test_worker import picture_folder
 
 
@@ -203,5 +204,41 @@ def test_a_24_camera_shot_is_collected_within_its_deadline(tmp_path: Path) -> No
         start = time.time()
         assert shoot(array, 5.0) == list(range(24))
         assert time.time() - start < 5.0
+    finally:
+        array.close()
+
+
+def test_a_camera_that_vanishes_while_the_shot_is_collected(tmp_path: Path) -> None:
+    """The cameras wait for the fire; camera 3's process dies; then the box fires: the others deliver."""
+    edges = tmp_path / "edges.csv"
+    edges.write_text("")
+    serials = [f"SN{k:04d}" for k in range(8)]
+    wired = [
+        WorkerSpec(
+            f"usb:{k:03d}",
+            vcamera_dir=str(picture_folder(tmp_path, k)),
+            vcamera_serial=s,
+            shutter_wire=ShutterWire(str(edges), channel=k),
+        )
+        for k, s in enumerate(serials)
+    ]
+    found = discover(wired, serials)
+    array = GPhotoArray(found.placed, serials)
+
+    def vanish_then_fire() -> None:
+        time.sleep(0.5)
+        proc = array._workers[3]._proc
+        assert proc is not None
+        proc.kill()
+        time.sleep(0.2)
+        with edges.open("a") as fh:  # every shutter line of port A (channels 0 to 7) goes high
+            fh.writelines(f"{1000 + k},A,{k},1\n" for k in range(8))
+
+    try:
+        threading.Thread(target=vanish_then_fire, daemon=True).start()
+        frames = list(array.collect(deadline=time.time() + 4.0))
+        assert sorted(f.camera_index for f in frames) == [0, 1, 2, 4, 5, 6, 7]
+        health = {h.index: h for h in array.health()}
+        assert not health[3].connected and "worker stopped" in health[3].last_error
     finally:
         array.close()
