@@ -10,6 +10,7 @@ camera; 24 of those one after the other is what a single-process booth would tak
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import os
 import statistics
@@ -115,15 +116,13 @@ def main() -> None:
                 f"{n:7d}  {opened:8.2f}  {median * 1000:23.0f}  {median / n * 1000:15.1f}  {serial * 1000:20.0f}"
                 f"  {median / serial:12.2f}"
             )
-        if len(results) >= 2:
-            ns = np.array([n for n, _ in results], float)
-            ts = np.array([t for _, t in results], float)
-            slope, intercept = np.polyfit(ns, ts, 1)
-            print()
+        print()
+        for (n0, t0), (n1, t1) in itertools.pairwise(results):
+            print(f"from {n0} to {n1} cameras, each further camera adds {(t1 - t0) / (n1 - n0) * 1000:.1f} ms")
+        for n, t in results:
             print(
-                f"each further camera adds {slope * 1000:.1f} ms to the shot (fixed part {intercept * 1000:.0f} ms); "
-                f"libgphoto2 alone takes {raw * 1000:.1f} ms a camera, so the worker overhead is "
-                f"{(slope - raw) * 1000:+.1f} ms a camera on {os.cpu_count()} cores"
+                f"{n} cameras: {t / n * 1000:.1f} ms a camera against {raw * 1000:.1f} ms for libgphoto2 alone: "
+                f"the workers cost {(t / n - raw) * 1000:+.1f} ms a camera on {os.cpu_count()} cores"
             )
 
 

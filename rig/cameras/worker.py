@@ -282,7 +282,14 @@ def serve(conn: Connection, spec: WorkerSpec) -> None:
             restore = bool(args and args[0])
             break
         try:
-            conn.send(("ok", camera.handle(request, args)))
+            result = camera.handle(request, args)
+            if request == "wait_file" and result is not None:
+                # the JPEG goes as raw bytes after its metadata: pickling 10 MB would copy it twice more
+                name, jpeg, at, exposure = result
+                conn.send(("ok+bytes", (name, at, exposure)))
+                conn.send_bytes(jpeg)
+            else:
+                conn.send(("ok", result))
         except gp.GPhoto2Error as exc:
             conn.send(("fault", exc.code, str(exc)))
         except (KeyError, IndexError, ValueError, TypeError) as exc:
@@ -330,6 +337,9 @@ class CameraWorker:
                 self.kill()
                 raise CameraFault(self.spec.name, CameraFaultKind.NO_ANSWER, f"{request} took over {timeout_s:g} s")
             reply = self._conn.recv()
+            if reply[0] == "ok+bytes":
+                name, at, exposure = reply[1]
+                return name, self._conn.recv_bytes(), at, exposure
         except (EOFError, OSError, BrokenPipeError):
             self.kill()
             raise CameraFault(self.spec.name, CameraFaultKind.GONE, "its worker stopped") from None
