@@ -163,7 +163,8 @@ class RigSection(Section):
         30.0,
         gt=0.0,
         le=600.0,
-        description="How long after the fire the simulated rig's frames may take (it renders them); the cameras have rig.gphoto2.deadline_s.",
+        description="How long after the fire the simulated rig's frames may take (it renders them);"
+        " the cameras have rig.gphoto2.deadline_s.",
     )
     sim: SimSection = Field(default_factory=SimSection, description="The simulated rig.")
     trigger: TriggerSection = Field(default_factory=TriggerSection, description="The trigger box.")
