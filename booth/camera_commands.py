@@ -54,12 +54,17 @@ def cmd_list(args: argparse.Namespace) -> int:
                     ]
                 )
                 w.stop()
-        for line in table(["serial", "model", "port", "battery", "card free"], rows):
-            print(line)
         for f in failed:
             print(f"could not open: {f}")
+        if not rows:
+            where = "in the virtual rig" if config.rig.gphoto2.virtual_dir else "on USB"
+            raise RigError(
+                f"no camera found {where}: switch the cameras on, plug them in, and close any desktop photo program"
+            )
+        for line in table(["serial", "model", "port", "battery", "card free"], rows):
+            print(line)
         print(f"{len(rows)} camera(s); list their serials in booth.toml's rig.gphoto2.serials, in order along the arc")
-        return 0 if rows else 1
+        return 0
     with open_cameras(config, apply_profile=False) as (array, found):
         health = {h.index: h for h in array.health()}
         rows = []

@@ -6,7 +6,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +117,9 @@ class GPhotoArray:
         self._watcher: threading.Thread | None = None
         self._stop_watch = threading.Event()
         self._live: LiveView | None = None
+        self._strangers: set[str] = set()
+        """Ports of cameras that are not part of this rig: not opened again while they stay plugged in."""
+        self._said: set[str] = set()
 
     @classmethod
     def open(
@@ -328,10 +331,12 @@ class GPhotoArray:
             lost = self.missing()
             held = {w.spec.where for w in self._workers.values() if w.alive()}
             try:
-                candidates = [s for s in self._bus.scan() if s.where not in held]
+                on_bus = self._bus.scan()
             except RigError as exc:
                 log.warning("reconnect: %s", exc)
                 return []
+            self._strangers &= {s.where for s in on_bus}  # a stranger unplugged may come back as someone else
+            candidates = [s for s in on_bus if s.where not in held and s.where not in self._strangers]
             if not candidates:
                 return []
             found, failed = open_cameras(candidates, self._start_timeout_s)
@@ -342,6 +347,7 @@ class GPhotoArray:
                     for w in same:
                         w.stop()
                     if k is None:
+                        self._strangers.update(w.spec.where for w in same)
                         lines.append(f"{same[0].spec.where} (serial {serial}) is not part of this rig; left alone")
                     continue
                 worker = same[0]
@@ -357,7 +363,9 @@ class GPhotoArray:
                     self._last_error.pop(k, None)
                     lines.append(f"{position(k)} (serial {serial}) is back on {worker.spec.where}")
         for line in lines:
-            log.warning("reconnect: %s", line)
+            if line not in self._said:  # a camera that fails to open every 2 s is said once, not every time
+                log.warning("reconnect: %s", line)
+        self._said = set(lines)
         return lines
 
     def watch(self, every_s: float = 2.0, refresh_every_s: float = 30.0) -> None:
@@ -405,6 +413,30 @@ class GPhotoArray:
         self._live = LiveView(frame, position(k), on_frame=callback, end=end).start()
         return self._live
 
+    def _each(self, job: Callable[[int, CameraWorker], None], timeout_s: float = 15.0) -> None:
+        """Run job on every connected camera at once, one thread each; waits at most timeout_s."""
+        threads = [threading.Thread(target=job, args=(k, w), daemon=True) for k, w in self._live_workers().items()]
+        for t in threads:
+            t.start()
+        until = time.monotonic() + timeout_s
+        for t in threads:
+            t.join(max(0.0, until - time.monotonic()))
+
+    def restore(self) -> list[str]:
+        """Put back every setting the booth changed on every connected camera; returns what was refused."""
+        refused: list[str] = []
+
+        def put_back(k: int, w: CameraWorker) -> None:
+            try:
+                refused.extend(f"{position(k)}: {name} not put back" for name in w.call("restore", timeout_s=10.0))
+            except CameraFault as exc:
+                self._note(k, exc)
+
+        self._each(put_back)
+        for line in refused:
+            log.warning(line)
+        return refused
+
     def close(self, restore: bool = True) -> None:
         """Stop the watcher and live view, put back the settings the booth changed, and close every camera."""
         self._stop_watch.set()
@@ -414,12 +446,11 @@ class GPhotoArray:
         if self._live is not None:
             self._live.stop()
             self._live = None
-        workers = list(self._workers.values())
-        threads = [threading.Thread(target=w.stop, args=(restore,), daemon=True) for w in workers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(10)
+        if restore:
+            self.restore()
+        self._each(lambda _, w: w.stop())
+        for w in self._workers.values():
+            w.kill()  # any that did not end in time
 
     def __enter__(self) -> GPhotoArray:
         return self

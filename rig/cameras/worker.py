@@ -272,14 +272,12 @@ def serve(conn: Connection, spec: WorkerSpec) -> None:
     except Exception as exc:
         conn.send(("fault", getattr(exc, "code", -1), str(exc)))
         return
-    restore = False
     while True:
         try:
             request, *args = conn.recv()
         except (EOFError, KeyboardInterrupt):
             break
         if request == "exit":
-            restore = bool(args and args[0])
             break
         try:
             result = camera.handle(request, args)
@@ -295,8 +293,6 @@ def serve(conn: Connection, spec: WorkerSpec) -> None:
         except (KeyError, IndexError, ValueError, TypeError) as exc:
             conn.send(("fault", -2, f"bad request {request!r}: {exc}"))
     with contextlib.suppress(Exception):  # the camera may already be gone; the process ends either way
-        if restore:
-            camera.restore()
         camera.camera.exit()
 
 
@@ -370,11 +366,15 @@ class CameraWorker:
             self._conn.close()
         self._conn = None
 
-    def stop(self, restore: bool = False) -> None:
-        """Ask the worker to close its camera (putting back what the booth changed, with restore); kill it if
-        it does not end in time."""
-        if self._conn is not None and self._proc is not None and self._proc.is_alive():
-            with contextlib.suppress(OSError, BrokenPipeError):
-                self._conn.send(("exit", restore))
-                self._proc.join(5)
+    def stop(self) -> None:
+        """Ask the worker to close its camera; kill it if it does not end in time, or if a request still holds
+        the pipe after a few seconds."""
+        if self._lock.acquire(timeout=5.0):
+            try:
+                if self._conn is not None and self._proc is not None and self._proc.is_alive():
+                    with contextlib.suppress(OSError, BrokenPipeError):
+                        self._conn.send(("exit",))
+                        self._proc.join(5)
+            finally:
+                self._lock.release()
         self.kill()

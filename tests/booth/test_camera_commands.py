@@ -167,3 +167,15 @@ def test_a_virtual_rig_is_not_written_over_a_folder_in_use(tmp_path: Path) -> No
     (tmp_path / "vrig" / "keep.txt").write_text("mine")
     done = run_booth("rig", "cameras", "virtual", str(tmp_path / "frames"), "--out", str(tmp_path / "vrig"))
     assert done.returncode == 2 and "already exists and is not empty" in one_line(done.stderr)
+
+
+def test_list_on_a_usb_bus_with_no_cameras_says_what_to_check(tmp_path: Path) -> None:
+    """libgphoto2's real USB autodetect; the machine that runs the tests has no camera plugged in."""
+    cfg = tmp_path / "booth.toml"
+    cfg.write_text("[rig.gphoto2]\n")
+    done = run_booth("rig", "cameras", "list", "--config", str(cfg))
+    assert done.returncode == 1
+    assert one_line(done.stderr) == (
+        "booth: rig fault: no camera found on USB: switch the cameras on, plug them in, and close any desktop photo"
+        " program"
+    )

@@ -165,11 +165,21 @@ def test_the_watcher_reconnects_without_being_asked(rig: GPhotoArray) -> None:
 
 def test_a_stranger_on_the_bus_is_left_alone(rig: GPhotoArray, tmp_path: Path) -> None:
     make_virtual_rig([(9, jpeg(9))], tmp_path / "rig")  # a ninth camera, not in the rig's serials
+    shutil.move(camera_folder(tmp_path / "rig", 0), tmp_path / "unplugged")
     rig._workers[0].kill()
-    lines = rig.reconnect()
-    assert "cam 00 (serial VC0000) is back on virtual:vcam_00" in lines
-    assert "virtual:vcam_09 (serial VC0009) is not part of this rig; left alone" in lines
+    assert rig.reconnect() == ["virtual:vcam_09 (serial VC0009) is not part of this rig; left alone"]
+    assert rig.reconnect() == [], "not opened again on every look while it stays plugged in"
+    shutil.move(tmp_path / "unplugged", camera_folder(tmp_path / "rig", 0))
+    assert rig.reconnect() == ["cam 00 (serial VC0000) is back on virtual:vcam_00"]
     assert len(rig.cameras()) == 8
+
+
+def test_what_the_booth_changed_is_put_back_on_every_camera(rig: GPhotoArray) -> None:
+    before = rig.settings_report()
+    rig.apply(CaptureSettings(aperture="f/8", shutter="0.0050s", capture_target="Memory card"))
+    assert rig.settings_report() != before
+    assert rig.restore() == []
+    assert rig.settings_report() == before
 
 
 def test_the_usb_trigger_fires_every_camera_and_warns_that_sync_is_loose(
