@@ -36,6 +36,7 @@ def capture(rig: Rig, timeout_s: float, on_frame: Callable[[Frame], None] | None
     """Fire every camera once and collect the frames until all arrived or the deadline passed. Each frame's
     capture time is its trigger channel's (camera k is wired to channel k)."""
     shot = Shot(new_id("shot"), utc_now_iso(), rig.rig_id, len(rig.cameras.cameras()))
+    rig.cameras.prepare()
     rig.trigger.arm()
     try:
         shot.fire = rig.trigger.fire(FireSchedule())

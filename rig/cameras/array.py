@@ -234,6 +234,21 @@ class GPhotoArray:
             t.join(10)
         return times
 
+    def prepare(self, budget_s: float = 0.05) -> None:
+        """Before the fire: each camera's late frames from an earlier shot are taken off it and thrown away,
+        all cameras at once, so that the next file each camera adds is this shot's."""
+
+        def drain(k: int, w: CameraWorker) -> None:
+            try:
+                stale = w.call("drain", budget_s, timeout_s=budget_s + 5.0)
+            except CameraFault as exc:
+                self._note(k, exc)
+                return
+            if stale:
+                log.warning("%s: %d late frame(s) from an earlier shot thrown away", position(k), len(stale))
+
+        self._each(drain)
+
     def collect(self, deadline: float) -> Iterator[Frame]:
         """Each camera's next file, downloaded in memory, yielded the moment it arrives; cameras that miss the
         deadline, or are not connected, are left out and named in health()."""

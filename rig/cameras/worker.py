@@ -228,6 +228,24 @@ class Camera:
                 return data.name, jpeg, time.time(), exposure_of(jpeg)
         return None
 
+    def drain(self, budget_s: float) -> list[str]:
+        """Take every event the camera queued since the last shot; a file among them (a frame that came after
+        its shot's deadline) is downloaded, so it leaves the camera's buffer, and thrown away. Returns their
+        names. Bounded by budget_s: some cameras report property changes without end."""
+        import gphoto2 as gp
+
+        stale = []
+        deadline = time.monotonic() + budget_s
+        while time.monotonic() < deadline:
+            kind, data = self.camera.wait_for_event(1)
+            if kind == gp.GP_EVENT_TIMEOUT:
+                break
+            if kind == gp.GP_EVENT_FILE_ADDED:
+                self.camera.file_get(data.folder, data.name, gp.GP_FILE_TYPE_NORMAL)
+                stale.append(data.name)
+        self._wire_pressed()  # edges from before this shot are not this shot's fire
+        return stale
+
     def preview(self) -> bytes:
         """One live-view frame (JPEG)."""
         handle = self.camera.capture_preview()
@@ -254,6 +272,8 @@ class Camera:
             return time.time()
         if request == "wait_file":
             return self.wait_file(float(args[0]))
+        if request == "drain":
+            return self.drain(float(args[0]))
         if request == "preview":
             return self.preview()
         if request == "end_preview":

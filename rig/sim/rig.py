@@ -184,6 +184,9 @@ class SimCameraArray:
         if settings.jpeg_quality is not None:
             self._rig.jpeg_quality = settings.jpeg_quality
 
+    def prepare(self) -> None:
+        """Nothing to do: a simulated frame belongs to the fire that rendered it."""
+
     def collect(self, deadline: float) -> Iterator[Frame]:
         pending = set(self._rig.take_pending())
         while pending:

@@ -252,3 +252,17 @@ def test_a_camera_that_vanishes_while_the_shot_is_collected(tmp_path: Path) -> N
         assert not health[3].connected and "worker stopped" in health[3].last_error
     finally:
         array.close()
+
+
+def test_a_frame_that_came_after_its_deadline_is_not_taken_for_the_next_shot(rig: GPhotoArray) -> None:
+    rig._workers[3].call("trigger")  # camera 3 delivers late: its file is queued on the camera after the shot
+    assert shoot_nothing(rig) == [3], "without prepare() the late frame would pass for the next shot's"
+    rig._workers[3].call("trigger")
+    time.sleep(0.5)  # the late file is on the camera, waiting, when the next shot begins
+    rig.prepare()
+    assert shoot_nothing(rig) == [], "prepare() took it off the camera"
+
+
+def shoot_nothing(array: GPhotoArray) -> list[int]:
+    """Collect without firing: only frames already waiting on the cameras come out."""
+    return sorted(f.camera_index for f in array.collect(deadline=time.time() + 0.5))
