@@ -56,9 +56,12 @@ def require_serials(config: BoothConfig) -> list[str]:
 
 
 @contextlib.contextmanager
-def open_cameras(config: BoothConfig, *, apply_profile: bool = True) -> Iterator[tuple[GPhotoArray, Discovery]]:
+def open_cameras(
+    config: BoothConfig, *, apply_profile: bool = True, watch: bool = False
+) -> Iterator[tuple[GPhotoArray, Discovery]]:
     """The rig's cameras, placed by serial and given booth.toml's profile; closed (and their settings put back)
-    on the way out. Fewer cameras than rig.min_cameras is a fault; fewer than all is a warning per camera."""
+    on the way out. Fewer cameras than rig.min_cameras is a fault; fewer than all is a warning per camera.
+    With watch, cameras that drop off are looked for every rig.gphoto2.reconnect_every_s (a running booth)."""
     g = config.rig.gphoto2
     serials = require_serials(config)
     array, found = GPhotoArray.open(camera_bus(config), serials, g.start_timeout_s)
@@ -74,6 +77,8 @@ def open_cameras(config: BoothConfig, *, apply_profile: bool = True) -> Iterator
         profile = config.rig.profile()
         if apply_profile and profile is not None:
             array.apply(capture_settings(profile))
+        if watch:
+            array.watch(g.reconnect_every_s)
         yield array, found
     finally:
         array.close(restore=g.restore_settings)
@@ -110,6 +115,6 @@ class CameraRig:
 
 
 @contextlib.contextmanager
-def open_camera_rig(config: BoothConfig) -> Iterator[CameraRig]:
-    with open_cameras(config) as (array, found), open_trigger(config, array) as trigger:
+def open_camera_rig(config: BoothConfig, *, watch: bool = False) -> Iterator[CameraRig]:
+    with open_cameras(config, watch=watch) as (array, found), open_trigger(config, array) as trigger:
         yield CameraRig(array, trigger, found)
