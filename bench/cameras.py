@@ -63,6 +63,7 @@ def raw_single_camera(folder: Path, shots: int) -> float:
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_raw_shots, args=(str(folder), shots, child))
     proc.start()
+    child.close()  # so that recv() ends in EOFError, not a hang, if the child dies
     times: list[float] = parent.recv()
     proc.join()
     return statistics.median(times)

@@ -89,7 +89,15 @@ def open_trigger(config: BoothConfig, array: GPhotoArray) -> Iterator[Trigger]:
     """The trigger box at rig.trigger.port; gphoto2's own trigger, with a warning, when no box is set or the box
     does not answer: a loose shot beats no shot."""
     port = config.rig.trigger.port
-    if port:
+    if port and config.rig.cameras > CHANNELS:
+        log.warning(
+            "trigger box on %s drives %d cameras and the rig has %d; firing every camera over USB instead, so that"
+            " none is left unfired (one box per 24 cameras is not supported yet)",
+            port,
+            CHANNELS,
+            config.rig.cameras,
+        )
+    elif port:
         box = SerialTrigger(port, box_settings(config))
         try:
             box.connect()

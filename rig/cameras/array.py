@@ -20,6 +20,10 @@ from rig.cameras.worker import CameraWorker, WorkerSpec
 log = logging.getLogger(__name__)
 
 
+SHOT_WINDOW_S = 120.0
+"""Longest a shot can hold the cameras from prepare() to the end of collect()."""
+
+
 def position(k: int) -> str:
     """How staff know a camera: by its place on the arc."""
     return f"cam {k:02d}"
@@ -43,17 +47,22 @@ def open_cameras(
 ) -> tuple[dict[str, list[CameraWorker]], list[str]]:
     """Open every camera in parallel and read its serial: (workers by serial, cameras that would not open)."""
     workers = [CameraWorker(spec, start_timeout_s) for spec in specs]
-    for worker in workers:
-        worker.launch()
     found: dict[str, list[CameraWorker]] = {}
     failed: list[str] = []
-    for worker in workers:
-        try:
-            description = worker.ready()
-        except CameraFault as exc:
-            failed.append(str(exc))
-            continue
-        found.setdefault(description["serial"], []).append(worker)
+    try:
+        for worker in workers:
+            worker.launch()
+        for worker in workers:
+            try:
+                description = worker.ready()
+            except CameraFault as exc:
+                failed.append(str(exc))
+                continue
+            found.setdefault(description["serial"], []).append(worker)
+    except BaseException:  # no camera is left claimed by a process nobody holds
+        for worker in workers:
+            worker.kill()
+        raise
     return found, failed
 
 
@@ -112,11 +121,17 @@ class GPhotoArray:
         self._last_error: dict[int, str] = {}
         self._profile: dict[str, str] = {}
         self._lock = threading.Lock()
-        """Held while a shot is collected and while cameras are reopened: neither may see the other half-done."""
-        self._shooting = threading.Event()
+        """Held while a reconnected camera takes its place, and by prepare() and close() to wait for that."""
         self._watcher: threading.Thread | None = None
         self._stop_watch = threading.Event()
         self._live: LiveView | None = None
+        self._originals: dict[str, dict[str, Any]] = {}
+        """What the booth changed on each camera, by serial: kept here, so that a camera that was reopened
+        (reconnected, or its worker replaced) is still put back as staff left it."""
+        self._late: set[int] = set()
+        """Positions that missed the last shot's deadline: their frame may still come, and must not pass for
+        the next shot's."""
+        self._shot_began: float | None = None
         self._strangers: set[str] = set()
         """Ports of cameras that are not part of this rig: not opened again while they stay plugged in."""
         self._said: set[str] = set()
@@ -166,6 +181,9 @@ class GPhotoArray:
         except CameraFault as exc:
             self._note(k, exc)
             return [f"{position(k)}: {exc}"]
+        kept = self._originals.setdefault(self._serials[k], {})
+        for widget, value in answer["changed"].items():
+            kept.setdefault(widget, value)
         return [f"{position(k)} {p}" if p.startswith("has no") else f"{position(k)}: {p}" for p in answer["problems"]]
 
     def apply(self, settings: CaptureSettings) -> None:
@@ -234,13 +252,28 @@ class GPhotoArray:
             t.join(10)
         return times
 
-    def prepare(self, budget_s: float = 0.05) -> None:
-        """Before the fire: each camera's late frames from an earlier shot are taken off it and thrown away,
-        all cameras at once, so that the next file each camera adds is this shot's."""
+    @property
+    def shooting(self) -> bool:
+        """From prepare() to the end of collect(): the watcher and refresh leave the cameras alone. A shot
+        whose collect() never came (its fire failed) stops counting after SHOT_WINDOW_S."""
+        began = self._shot_began
+        return began is not None and time.monotonic() - began < SHOT_WINDOW_S
+
+    def prepare(self, budget_s: float = 0.05, late_budget_s: float = 2.0) -> None:
+        """Before the fire: hold live view and the watcher, and take each camera's late frames from an earlier
+        shot off it and throw them away, all cameras at once, so that the next file each camera adds is this
+        shot's. A camera that missed the last deadline is given up to late_budget_s for its frame to come."""
+        with self._lock:  # a reconnect placing a camera finishes first
+            self._shot_began = time.monotonic()
+        if self._live is not None:
+            self._live.pause()
+        late, self._late = self._late, set()
 
         def drain(k: int, w: CameraWorker) -> None:
+            owed = 1 if k in late else 0
+            budget = late_budget_s if owed else budget_s
             try:
-                stale = w.call("drain", budget_s, timeout_s=budget_s + 5.0)
+                stale = w.call("drain", budget, owed, timeout_s=budget + 5.0)
             except CameraFault as exc:
                 self._note(k, exc)
                 return
@@ -252,12 +285,14 @@ class GPhotoArray:
     def collect(self, deadline: float) -> Iterator[Frame]:
         """Each camera's next file, downloaded in memory, yielded the moment it arrives; cameras that miss the
         deadline, or are not connected, are left out and named in health()."""
-        with self._lock:
-            self._shooting.set()
-            try:
-                yield from self._collect(deadline)
-            finally:
-                self._shooting.clear()
+        if self._shot_began is None:
+            self._shot_began = time.monotonic()
+        try:
+            yield from self._collect(deadline)
+        finally:
+            self._shot_began = None
+            if self._live is not None:
+                self._live.resume()
 
     def _collect(self, deadline: float) -> Iterator[Frame]:
         arrived: queue.Queue[Frame | None] = queue.Queue()
@@ -267,6 +302,7 @@ class GPhotoArray:
                 wait = max(0.0, deadline - time.time())
                 got = w.call("wait_file", wait, timeout_s=wait + 5.0)
                 if got is None:
+                    self._late.add(k)
                     self._last_error[k] = f"{position(k)}: no frame within {wait:.1f} s of the fire"
                     log.warning("%s: no frame within %.1f s of the fire", position(k), wait)
                 else:
@@ -326,7 +362,7 @@ class GPhotoArray:
     def refresh(self) -> None:
         """Read battery and card space again from every connected camera (not during a shot)."""
         for k, w in self._live_workers().items():
-            if self._shooting.is_set():
+            if self.shooting:
                 return
             try:
                 w.description = w.call("describe")
@@ -339,44 +375,51 @@ class GPhotoArray:
 
     def reconnect(self) -> list[str]:
         """Look on the bus for the cameras that are not connected, open them, and give them the profile;
-        returns one line for each camera found again (or found but not wanted)."""
-        if self._bus is None or not self.missing():
+        returns one line for each camera found again (or found but not wanted). Cameras are opened without
+        holding the array, so a shot is never kept waiting by a camera that is slow to open; nothing is placed
+        once a shot has begun or the array is closing."""
+        if self._bus is None or not self.missing() or self.shooting or self._stop_watch.is_set():
             return []
+        held = {w.spec.where for w in list(self._workers.values()) if w.alive()}
+        try:
+            on_bus = self._bus.scan()
+        except RigError as exc:
+            log.warning("reconnect: %s", exc)
+            return []
+        self._strangers &= {s.where for s in on_bus}  # a stranger unplugged may come back as someone else
+        candidates = [s for s in on_bus if s.where not in held and s.where not in self._strangers]
+        if not candidates:
+            return []
+        found, failed = open_cameras(candidates, self._start_timeout_s)
+        lines = [f"could not open {f}" for f in failed]
+        placed: list[tuple[int, CameraWorker]] = []
         with self._lock:
-            lost = self.missing()
-            held = {w.spec.where for w in self._workers.values() if w.alive()}
-            try:
-                on_bus = self._bus.scan()
-            except RigError as exc:
-                log.warning("reconnect: %s", exc)
-                return []
-            self._strangers &= {s.where for s in on_bus}  # a stranger unplugged may come back as someone else
-            candidates = [s for s in on_bus if s.where not in held and s.where not in self._strangers]
-            if not candidates:
-                return []
-            found, failed = open_cameras(candidates, self._start_timeout_s)
-            lines = [f"could not open {f}" for f in failed]
+            lost = set(self.missing())
+            closing = self.shooting or self._stop_watch.is_set()
             for serial, same in found.items():
                 k = self._serials.index(serial) if serial in self._serials else None
-                if k is None or k not in lost or len(same) > 1:
+                if closing or k is None or k not in lost or len(same) > 1:
                     for w in same:
                         w.stop()
                     if k is None:
                         self._strangers.update(w.spec.where for w in same)
                         lines.append(f"{same[0].spec.where} (serial {serial}) is not part of this rig; left alone")
                     continue
-                worker = same[0]
                 old = self._workers.get(k)
                 if old is not None:
                     old.kill()
-                self._workers[k] = worker
-                problems = self._apply_to(k, worker, self._profile) if self._profile else []
-                if problems:
-                    self._last_error[k] = "; ".join(problems)
-                    lines.append(f"{position(k)} (serial {serial}) is back on {worker.spec.where}, but {problems[0]}")
-                else:
-                    self._last_error.pop(k, None)
-                    lines.append(f"{position(k)} (serial {serial}) is back on {worker.spec.where}")
+                self._workers[k] = same[0]
+                lost.discard(k)
+                placed.append((k, same[0]))
+        for k, worker in placed:
+            serial = self._serials[k]
+            problems = self._apply_to(k, worker, self._profile) if self._profile else []
+            if problems:
+                self._last_error[k] = "; ".join(problems)
+                lines.append(f"{position(k)} (serial {serial}) is back on {worker.spec.where}, but {problems[0]}")
+            else:
+                self._last_error.pop(k, None)
+                lines.append(f"{position(k)} (serial {serial}) is back on {worker.spec.where}")
         for line in lines:
             if line not in self._said:  # a camera that fails to open every 2 s is said once, not every time
                 log.warning("reconnect: %s", line)
@@ -393,7 +436,7 @@ class GPhotoArray:
         def loop() -> None:
             last_refresh = time.monotonic()
             while not self._stop_watch.wait(every_s):
-                if self._shooting.is_set():
+                if self.shooting:
                     continue
                 try:
                     self.reconnect()
@@ -442,10 +485,15 @@ class GPhotoArray:
         refused: list[str] = []
 
         def put_back(k: int, w: CameraWorker) -> None:
+            originals = self._originals.get(self._serials[k], {})
             try:
-                refused.extend(f"{position(k)}: {name} not put back" for name in w.call("restore", timeout_s=10.0))
+                refused.extend(
+                    f"{position(k)}: {name} not put back" for name in w.call("restore", originals, timeout_s=10.0)
+                )
             except CameraFault as exc:
                 self._note(k, exc)
+                return
+            self._originals.pop(self._serials[k], None)
 
         self._each(put_back)
         for line in refused:
@@ -461,10 +509,12 @@ class GPhotoArray:
         if self._live is not None:
             self._live.stop()
             self._live = None
+        with self._lock:  # a reconnect placing a camera now finishes first, and places no more after this
+            pass
         if restore:
             self.restore()
         self._each(lambda _, w: w.stop())
-        for w in self._workers.values():
+        for w in list(self._workers.values()):
             w.kill()  # any that did not end in time
 
     def __enter__(self) -> GPhotoArray:

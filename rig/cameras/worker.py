@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,13 @@ from rig.cameras.exif import exposure_of
 from rig.cameras.faults import CameraFault, CameraFaultKind
 from rig.cameras.profile import ALIASES, label
 from rig.trigger.simbench import SHUTTER_PORTS
+
+JPEG_SUFFIXES = (".jpg", ".jpeg")
+
+
+def is_jpeg_name(name: str) -> bool:
+    return name.lower().endswith(JPEG_SUFFIXES)
+
 
 EXTRA_SETTINGS = ("exposurecompensation", "autofocus")
 """Widgets read beside the profile's own settings, so that a camera set apart from the others shows up."""
@@ -62,7 +70,10 @@ def _open(spec: WorkerSpec) -> Any:
     import gphoto2 as gp  # imported here: the environment above must be set first
 
     if spec.vcamera_dir:  # the wheel's virtual USB port driver instead of the real ones
-        os.environ["IOLIBS"] = os.environ["IOLIBS"].replace("iolibs", "vusb")
+        iolibs = os.environ.get("IOLIBS")
+        if not iolibs:
+            raise RuntimeError("virtual cameras need python-gphoto2's binary wheel from PyPI, which carries them")
+        os.environ["IOLIBS"] = iolibs.replace("iolibs", "vusb")
     camera = gp.Camera()
     if spec.port:
         ports = gp.PortInfoList()
@@ -82,6 +93,33 @@ def _widgets(config: Any) -> dict[str, Any]:
     return found
 
 
+def _typed(widget: Any, value: str) -> Any:
+    """A setting's text as the widget takes it: toggles and dates are whole numbers, ranges are numbers."""
+    import gphoto2 as gp
+
+    kind = widget.get_type()
+    if kind == gp.GP_WIDGET_TOGGLE:
+        return int(value) if value.isdigit() else {"on": 1, "off": 0, "true": 1, "false": 0}.get(value.lower())
+    if kind == gp.GP_WIDGET_RANGE:
+        return float(value)
+    if kind == gp.GP_WIDGET_DATE:
+        return int(value)
+    return value
+
+
+def _same(widget: Any, value: str) -> bool:
+    """Whether the widget holds the value, numerically for ranges ("0" is "0.0")."""
+    import gphoto2 as gp
+
+    current = widget.get_value()
+    if widget.get_type() in (gp.GP_WIDGET_RANGE, gp.GP_WIDGET_TOGGLE, gp.GP_WIDGET_DATE):
+        try:
+            return float(current) == float(_typed(widget, value))
+        except (TypeError, ValueError):
+            return False
+    return str(current) == value
+
+
 def _choices(widget: Any) -> list[str] | None:
     import gphoto2 as gp
 
@@ -96,7 +134,7 @@ class Camera:
     def __init__(self, spec: WorkerSpec) -> None:
         self.spec = spec
         self.camera = _open(spec)
-        self.originals: dict[str, str] = {}
+        self.originals: dict[str, Any] = {}
         self._wire_offset = 0
         if spec.shutter_wire is not None:
             edges = Path(spec.shutter_wire.edges)
@@ -145,11 +183,11 @@ class Camera:
 
     def apply_settings(self, wanted: dict[str, str]) -> dict[str, Any]:
         """Set each wanted value one widget at a time (one refused setting must not block the rest), then
-        read every one back. Returns the read-back and, for each setting not taken, why."""
-        import gphoto2 as gp
-
+        read every one back. Returns the read-back, for each setting not taken why, and the value each changed
+        widget had before (the parent keeps those, so that a camera reopened can still be put back)."""
         widgets = self.widgets()
         problems: list[str] = []
+        changed: dict[str, Any] = {}
         for name, value in wanted.items():
             widget_name = self.resolve(name, widgets)
             if widget_name is None:
@@ -157,7 +195,7 @@ class Camera:
                 continue
             widget = widgets[widget_name]
             current = str(widget.get_value())
-            if current == value:
+            if _same(widget, value):
                 continue
             if widget.get_readonly():
                 problems.append(f"{label(name)} is {current!r} and cannot be changed over USB; set it on the camera")
@@ -167,30 +205,38 @@ class Camera:
                 offered = ", ".join(repr(c) for c in choices[:12]) + (", ..." if len(choices) > 12 else "")
                 problems.append(f"{label(name)} has no choice {value!r} (it offers {offered})")
                 continue
-            self.originals.setdefault(widget_name, current)
+            original = widget.get_value()
             try:
-                widget.set_value(value)
+                typed = _typed(widget, value)
+                if typed is None:
+                    raise ValueError("not on or off")
+                widget.set_value(typed)
                 self.camera.set_single_config(widget_name, widget)
-            except gp.GPhoto2Error as exc:
-                problems.append(f"{label(name)} was refused ({exc})")
+            except Exception as exc:  # libgphoto2's refusal, or a value of the wrong kind for this widget
+                problems.append(f"{label(name)} {value!r} was refused ({exc})")
+                continue
+            self.originals.setdefault(widget_name, original)
+            changed.setdefault(widget_name, original)
+        widgets = self.widgets()
         settings = self.read_settings(list(wanted))
         for name, value in wanted.items():
-            got = settings.get(name)
-            if got is not None and got != value and not any(p.startswith(f"{label(name)} ") for p in problems):
-                problems.append(f"{label(name)} reads back {got!r}, not {value!r}")
-        return {"settings": settings, "problems": problems}
+            widget_name = self.resolve(name, widgets)
+            if widget_name is None or any(p.startswith(f"{label(name)} ") for p in problems):
+                continue
+            if not _same(widgets[widget_name], value):
+                problems.append(f"{label(name)} reads back {settings.get(name)!r}, not {value!r}")
+        return {"settings": settings, "problems": problems, "changed": changed}
 
-    def restore(self) -> list[str]:
-        """Put back every setting the booth changed; returns the ones the camera refused."""
-        import gphoto2 as gp
-
+    def restore(self, originals: dict[str, Any] | None = None) -> list[str]:
+        """Put back every setting the booth changed (or the given originals, which the parent kept for this
+        camera across reopening); returns the ones the camera refused. Each is tried, whatever the others do."""
         refused = []
         widgets = self.widgets()
-        for name, value in self.originals.items():
+        for name, value in {**self.originals, **(originals or {})}.items():
             try:
                 widgets[name].set_value(value)
                 self.camera.set_single_config(name, widgets[name])
-            except (gp.GPhoto2Error, KeyError) as exc:
+            except Exception as exc:  # a widget gone, or refused: say so and go on with the rest
                 refused.append(f"{name} ({exc})")
         self.originals.clear()
         return refused
@@ -208,39 +254,45 @@ class Camera:
             return False
         complete = chunk[: chunk.rfind(b"\n") + 1]
         self._wire_offset += len(complete)
+        if wire.channel >= len(SHUTTER_PORTS) * 8:
+            return False  # past the box's channels: nothing is wired to it
         port, pin = SHUTTER_PORTS[wire.channel // 8], wire.channel % 8
         return any(line.split(b",")[1:] == [port.encode(), str(pin).encode(), b"1"] for line in complete.split(b"\n"))
 
     def wait_file(self, timeout_s: float) -> tuple[str, bytes, float, Exposure | None] | None:
-        """The next file the camera adds, downloaded into memory; None if none came in time."""
+        """The next JPEG the camera adds, downloaded into memory; None if none came in time. The camera is
+        asked at least once, however little time is left. Other files (a RAW beside the JPEG) are passed over:
+        the profile should ask for JPEG only."""
         import gphoto2 as gp
 
         deadline = time.monotonic() + timeout_s
         slice_ms = 10 if self.spec.shutter_wire else 200
-        while time.monotonic() < deadline:
+        while True:
             if self._wire_pressed():
                 self.camera.trigger_capture()
             left_ms = max(1, int((deadline - time.monotonic()) * 1000))
             kind, data = self.camera.wait_for_event(min(left_ms, slice_ms))
-            if kind == gp.GP_EVENT_FILE_ADDED:
+            if kind == gp.GP_EVENT_FILE_ADDED and is_jpeg_name(data.name):
                 handle = self.camera.file_get(data.folder, data.name, gp.GP_FILE_TYPE_NORMAL)
                 jpeg = bytes(memoryview(handle.get_data_and_size()))  # copied while handle still owns the buffer
                 return data.name, jpeg, time.time(), exposure_of(jpeg)
-        return None
+            if time.monotonic() >= deadline:
+                return None
 
-    def drain(self, budget_s: float) -> list[str]:
-        """Take every event the camera queued since the last shot; a file among them (a frame that came after
-        its shot's deadline) is downloaded, so it leaves the camera's buffer, and thrown away. Returns their
-        names. Bounded by budget_s: some cameras report property changes without end."""
+    def drain(self, budget_s: float, owed: int = 0) -> list[str]:
+        """Take every event the camera queued since the last shot; a JPEG among them (a frame that came after
+        its shot's deadline) is downloaded, so it leaves the camera's buffer, and thrown away. With `owed`
+        (the camera missed its last deadline), wait up to budget_s for that many late files to come. Returns
+        their names. Always bounded by budget_s: some cameras report property changes without end."""
         import gphoto2 as gp
 
-        stale = []
+        stale: list[str] = []
         deadline = time.monotonic() + budget_s
         while time.monotonic() < deadline:
-            kind, data = self.camera.wait_for_event(1)
-            if kind == gp.GP_EVENT_TIMEOUT:
+            kind, data = self.camera.wait_for_event(1 if len(stale) >= owed else 50)
+            if kind == gp.GP_EVENT_TIMEOUT and len(stale) >= owed:
                 break
-            if kind == gp.GP_EVENT_FILE_ADDED:
+            if kind == gp.GP_EVENT_FILE_ADDED and is_jpeg_name(data.name):
                 self.camera.file_get(data.folder, data.name, gp.GP_FILE_TYPE_NORMAL)
                 stale.append(data.name)
         self._wire_pressed()  # edges from before this shot are not this shot's fire
@@ -266,14 +318,14 @@ class Camera:
         if request == "apply_settings":
             return self.apply_settings(args[0])
         if request == "restore":
-            return self.restore()
+            return self.restore(*args)
         if request == "trigger":
             self.camera.trigger_capture()
             return time.time()
         if request == "wait_file":
             return self.wait_file(float(args[0]))
         if request == "drain":
-            return self.drain(float(args[0]))
+            return self.drain(float(args[0]), int(args[1]) if len(args) > 1 else 0)
         if request == "preview":
             return self.preview()
         if request == "end_preview":
@@ -284,6 +336,9 @@ class Camera:
 
 def serve(conn: Connection, spec: WorkerSpec) -> None:
     """The worker's main loop: answers ("ok", result) or ("fault", code, message) to each request."""
+    # Ctrl-C reaches the whole process group: the booth decides when its cameras close (and puts their
+    # settings back first), not the keyboard
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import gphoto2 as gp
 
@@ -312,6 +367,8 @@ def serve(conn: Connection, spec: WorkerSpec) -> None:
             conn.send(("fault", exc.code, str(exc)))
         except (KeyError, IndexError, ValueError, TypeError) as exc:
             conn.send(("fault", -2, f"bad request {request!r}: {exc}"))
+        except Exception as exc:  # anything else is this camera's fault to report, not a reason to die
+            conn.send(("fault", -1, f"{request}: {type(exc).__name__}: {exc}"))
     with contextlib.suppress(Exception):  # the camera may already be gone; the process ends either way
         camera.camera.exit()
 
@@ -339,24 +396,26 @@ class CameraWorker:
         self._conn = parent
 
     def ready(self) -> dict[str, Any]:
-        self.description = self._answer("start", self.start_timeout_s)
+        assert self._conn is not None, "launch() first"
+        self.description = self._answer(self._conn, "start", self.start_timeout_s)
         return self.description
 
     def start(self) -> dict[str, Any]:
         self.launch()
         return self.ready()
 
-    def _answer(self, request: str, timeout_s: float) -> Any:
-        assert self._conn is not None
+    def _answer(self, conn: Connection, request: str, timeout_s: float) -> Any:
         try:
-            if not self._conn.poll(timeout_s):
+            if not conn.poll(timeout_s):
                 self.kill()
                 raise CameraFault(self.spec.name, CameraFaultKind.NO_ANSWER, f"{request} took over {timeout_s:g} s")
-            reply = self._conn.recv()
+            reply = conn.recv()
             if reply[0] == "ok+bytes":
                 name, at, exposure = reply[1]
-                return name, self._conn.recv_bytes(), at, exposure
-        except (EOFError, OSError, BrokenPipeError):
+                return name, conn.recv_bytes(), at, exposure
+        except CameraFault:
+            raise
+        except Exception:  # a pipe closed under it, or a reply cut short: the worker is no more
             self.kill()
             raise CameraFault(self.spec.name, CameraFaultKind.GONE, "its worker stopped") from None
         if reply[0] == "fault":
@@ -364,16 +423,27 @@ class CameraWorker:
         return reply[1]
 
     def call(self, request: str, *args: Any, timeout_s: float = 5.0) -> Any:
-        """Ask the worker; raises CameraFault if the camera fails, or does not answer within timeout_s."""
-        with self._lock:
-            if self._conn is None or not self.alive():
+        """Ask the worker; raises CameraFault if the camera fails, does not answer within timeout_s, or is
+        still busy with another request for as long."""
+        if not self._lock.acquire(timeout=timeout_s):
+            raise CameraFault(
+                self.spec.name, CameraFaultKind.BUSY, f"still answering another request after {timeout_s:g} s"
+            )
+        try:
+            conn = self._conn
+            if conn is None or not self.alive():
                 raise CameraFault(self.spec.name, CameraFaultKind.GONE, "not connected")
             try:
-                self._conn.send((request, *args))
-            except (OSError, BrokenPipeError):
+                conn.send((request, *args))
+                return self._answer(conn, request, timeout_s)
+            except CameraFault:
+                raise
+            except BaseException:
+                # sent but not answered (a pipe error, or Ctrl-C): the reply would be read by the next request
                 self.kill()
-                raise CameraFault(self.spec.name, CameraFaultKind.GONE, "its worker stopped") from None
-            return self._answer(request, timeout_s)
+                raise
+        finally:
+            self._lock.release()
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.is_alive()

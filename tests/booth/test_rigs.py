@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import shutil
 import time
@@ -9,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from booth.config import load_config
-from booth.rigs import open_camera_rig
+from booth.config import BoothConfig, load_config
+from booth.rigs import open_camera_rig, open_trigger
 from rig.base import RigError
+from rig.cameras.array import GPhotoArray
 from rig.cameras.usb_trigger import UsbTrigger
 from rig.cameras.virtual import camera_folder
 from tests.booth.test_camera_commands import config
@@ -40,3 +42,10 @@ def test_too_few_cameras_leaves_nothing_running(tmp_path: Path) -> None:
     with pytest.raises(RigError, match="3 of 8 cameras found"), open_camera_rig(load_config(cfg_path)):
         pass
     assert multiprocessing.active_children() == []
+
+
+def test_a_rig_larger_than_the_box_is_fired_over_usb_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    config = BoothConfig.model_validate({"rig": {"cameras": 32, "trigger": {"port": "/dev/ttyACM0"}}})
+    with caplog.at_level(logging.WARNING), open_trigger(config, GPhotoArray({}, [])) as trigger:
+        assert isinstance(trigger, UsbTrigger)
+    assert "drives 24 cameras and the rig has 32" in caplog.text

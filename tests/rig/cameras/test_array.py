@@ -17,6 +17,7 @@ import pytest
 from rig.base import CameraArray, CaptureSettings, FireSchedule, RigError, Trigger
 from rig.cameras.array import GPhotoArray, discover
 from rig.cameras.bus import VirtualBus
+from rig.cameras.live_view import LiveView
 from rig.cameras.usb_trigger import UsbTrigger
 from rig.cameras.virtual import camera_folder, make_virtual_rig
 from rig.cameras.worker import ShutterWire, WorkerSpec
@@ -266,3 +267,28 @@ def test_a_frame_that_came_after_its_deadline_is_not_taken_for_the_next_shot(rig
 def shoot_nothing(array: GPhotoArray) -> list[int]:
     """Collect without firing: only frames already waiting on the cameras come out."""
     return sorted(f.camera_index for f in array.collect(deadline=time.time() + 0.5))
+
+
+def test_a_frame_still_on_its_way_at_the_next_shot_is_waited_for_and_thrown_away(rig: GPhotoArray) -> None:
+    rig.prepare()
+    rig.trigger_all()
+    assert list(rig.collect(deadline=time.time())) == [], "every camera misses a deadline of now"
+    assert all("no frame within 0.0 s" in h.last_error for h in rig.health())
+    rig.prepare()  # the late frames are still coming: each late camera is given time for its frame
+    assert shoot_nothing(rig) == []
+
+
+def test_live_view_is_held_while_the_shot_is_taken(rig: GPhotoArray) -> None:
+    from tests.rig.cameras.test_live_view import StandInCamera
+
+    camera = StandInCamera(period_s=0.02)
+    rig._live = LiveView(camera.preview, "cam 04").start()
+    time.sleep(0.2)
+    rig.prepare()
+    asked = camera.asked
+    rig.trigger_all()
+    time.sleep(0.3)
+    assert camera.asked == asked, "live view asks nothing of the camera between prepare and the end of collect"
+    assert len(list(rig.collect(time.time() + 3.0))) == 8
+    time.sleep(0.2)
+    assert camera.asked > asked, "and carries on after"

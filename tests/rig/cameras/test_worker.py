@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,3 +170,21 @@ def test_a_wired_virtual_camera_fires_on_its_channel_edge(tmp_path: Path) -> Non
     finally:
         for w in wired:
             w.stop()
+
+
+def test_on_off_settings_are_set_and_put_back_like_the_others(workers: list[CameraWorker]) -> None:
+    w = workers[0]
+    assert w.call("read_settings", ["fastfs"])["fastfs"] == "1"
+    answer = w.call("apply_settings", {"fastfs": "off", "bulb": "maybe"})
+    assert answer["settings"]["fastfs"] == "0"
+    assert answer["problems"] == ["bulb 'maybe' was refused (not on or off)"]
+    assert w.call("restore") == []
+    assert w.call("read_settings", ["fastfs"])["fastfs"] == "1"
+
+
+def test_ctrl_c_at_the_terminal_leaves_the_cameras_to_the_booth(workers: list[CameraWorker]) -> None:
+    w = workers[0]
+    assert w._proc is not None and w._proc.pid is not None
+    os.kill(w._proc.pid, signal.SIGINT)
+    time.sleep(0.3)
+    assert w.alive() and w.call("describe")["serial"] == "0.1", "the booth closes it, and puts its settings back"
