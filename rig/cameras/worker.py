@@ -438,8 +438,11 @@ class CameraWorker:
                 return self._answer(conn, request, timeout_s)
             except CameraFault:
                 raise
+            except Exception:  # the pipe broke as the request went out
+                self.kill()
+                raise CameraFault(self.spec.name, CameraFaultKind.GONE, "its worker stopped") from None
             except BaseException:
-                # sent but not answered (a pipe error, or Ctrl-C): the reply would be read by the next request
+                # sent but not answered (Ctrl-C): its reply would be read as the next request's
                 self.kill()
                 raise
         finally:
@@ -452,9 +455,9 @@ class CameraWorker:
         if self._proc is not None and self._proc.is_alive():
             self._proc.kill()
             self._proc.join(5)
-        if self._conn is not None:
-            self._conn.close()
-        self._conn = None
+        conn, self._conn = self._conn, None  # two threads may find it gone at once
+        if conn is not None:
+            conn.close()
 
     def stop(self) -> None:
         """Ask the worker to close its camera; kill it if it does not end in time, or if a request still holds
