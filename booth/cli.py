@@ -17,10 +17,12 @@ from booth import __version__
 from booth.atomic import staged_folder
 from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, read_toml
 from booth.config_doc import example_toml
+from booth.consent.registry import open_store, register
 from booth.errors import BoothError, InputError
 from booth.rig_commands import add_rig_commands
 from booth.rigs import open_camera_rig, require_serials
 from booth.shoot import Rig, calibrate_rig, shoot
+from booth.shot import Clip
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import FrameFolder, check_same_size, read_folder
 from booth.stitch.stitcher import Stitcher
@@ -256,7 +258,15 @@ def cmd_shoot(args: argparse.Namespace) -> int:
             sim.scene_name = "participant"
     clip = shoot(rig, calibration, config, args.out, overlay=args.overlay)
     _report(clip.directory, clip.metadata)
+    _offer_consent(config, clip)
     return 0
+
+
+def _offer_consent(config: BoothConfig, clip: Clip) -> None:
+    """Every clip goes on the booth's books, where nothing leaves without the participant's consent."""
+    with open_store(config) as store:
+        registered = register(config, store, clip)
+    print(f"consent page: {registered.url}")
 
 
 def _shoot_cameras(args: argparse.Namespace, config: BoothConfig) -> int:
@@ -280,6 +290,7 @@ def _shoot_cameras(args: argparse.Namespace, config: BoothConfig) -> int:
         rig = Rig(config.rig.id, hw.trigger, hw.array, config.rig.gphoto2.deadline_s)
         clip = shoot(rig, calibration, config, args.out, overlay=args.overlay)
     _report(clip.directory, clip.metadata)
+    _offer_consent(config, clip)
     return 0
 
 

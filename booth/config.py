@@ -244,6 +244,43 @@ class StitchSection(Section):
     poster_quality: int = Field(90, ge=50, le=100, description="JPEG quality of the poster image.")
 
 
+class ConsentSection(Section):
+    texts_dir: Path | None = Field(
+        None,
+        description="Folder of the event's consent texts (en.toml, fr.toml, ...); relative to booth.toml's folder."
+        " Default: the built-in example texts, which name a made-up controller and brand.",
+    )
+    age_threshold: int = Field(
+        15,
+        ge=13,
+        le=18,
+        description="Below this age a guardian consents for the participant (15 in France, 16 in Germany).",
+    )
+    token_days: float = Field(7.0, gt=0.0, le=90.0, description="Days a clip's phone page stays open.")
+    keep_unconsented_hours: float | None = Field(
+        None,
+        gt=0.0,
+        le=168.0,
+        description="Hours a clip nobody consented to is kept; default: until the end of the day it was shot.",
+    )
+
+
+class WebSection(Section):
+    host: str = Field("0.0.0.0", description="Address the participants' page listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the participants' page listens on.")
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$",
+        description="The address phones open, as the QR code gives it, e.g. http://10.0.0.2:8080; default:"
+        " http://HOST:PORT.",
+    )
+    wifi_name: str | None = Field(None, max_length=64, description="The event Wi-Fi the page tells phones to join.")
+    wifi_password: str | None = Field(None, max_length=64, description="Its password, shown beside its name.")
+    attempts_per_minute: int = Field(
+        30, ge=1, le=1000, description="Page requests one address may make a minute before it is made to wait."
+    )
+
+
 class BoothConfig(Section):
     """Everything in booth.toml."""
 
@@ -251,6 +288,8 @@ class BoothConfig(Section):
     rig: RigSection = Field(default_factory=RigSection, description="The cameras and trigger.")
     calibration: CalibrationSection = Field(default_factory=CalibrationSection, description="Alignment data.")
     stitch: StitchSection = Field(default_factory=StitchSection, description="How frames become a clip.")
+    consent: ConsentSection = Field(default_factory=ConsentSection, description="Consent texts and rules.")
+    web: WebSection = Field(default_factory=WebSection, description="The participants' phone page.")
 
     _base_dir: Path = PrivateAttr(default=Path("."))
 

@@ -29,6 +29,11 @@ EXAMPLES: dict[str, str] = {
     "rig.gphoto2.live_view_camera": "12",
     "rig.gphoto2.virtual_dir": '"virtual-rig"',
     "rig.gphoto2.virtual_edges": '"edges.csv"',
+    "consent.texts_dir": '"consent-texts"',
+    "consent.keep_unconsented_hours": "12",
+    "web.public_url": '"http://10.0.0.2:8080"',
+    "web.wifi_name": '"Lumen-Guests"',
+    "web.wifi_password": '"bullettime"',
 }
 
 TABLE_EXAMPLES: dict[str, tuple[str, dict[str, str]]] = {

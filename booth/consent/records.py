@@ -1,0 +1,105 @@
+"""A consent record: who agreed to what, for which clip, under which text, how; validated before it is kept."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+from booth.errors import BoothError
+
+
+class ConsentError(BoothError):
+    """A consent that cannot be recorded as given; the message says which field and why."""
+
+    exit_code = 2
+
+
+class Method(Enum):
+    PHONE = "phone"
+    KIOSK = "kiosk"
+
+
+class AgeBand(Enum):
+    """Relative to the event's age threshold (consent.age_threshold): below it a guardian consents."""
+
+    UNDER_THRESHOLD = "under_threshold"
+    MINOR = "minor"
+    ADULT = "adult"
+
+
+EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+MAX_NAME = 120
+MAX_EMAIL = 254
+
+
+@dataclass(frozen=True)
+class Guardian:
+    name: str
+    declaration_sha256: str
+    """The SHA-256 of the guardian declaration's words, as the text gave them."""
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """Never rewritten once kept: a withdrawal is an event in the audit log, not an edit."""
+
+    record_id: str
+    clip_id: str
+    clip_sha256: str
+    text_id: str
+    text_version: str
+    text_sha256: str
+    language: str
+    purposes: dict[str, bool]
+    method: str
+    booth_id: str
+    created_at: str
+    age_band: str
+    retention_days: int
+    """How long the clip may be kept, as the text promised."""
+    guardian: Guardian | None = None
+    email: str | None = None
+    recipients: dict[str, list[str]] = field(default_factory=dict)
+    """Purpose id: the recipients it names, copied from the text, so the record alone says who may receive."""
+
+    def granted(self) -> list[str]:
+        return [p for p, on in self.purposes.items() if on]
+
+    def covers(self, recipient: str) -> list[str]:
+        """The granted purposes under which `recipient` may receive the clip."""
+        return [p for p in self.granted() if recipient in self.recipients.get(p, [])]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConsentRecord:
+        guardian = data.get("guardian")
+        return cls(**{**data, "guardian": Guardian(**guardian) if guardian else None})
+
+
+def clean_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not 2 <= len(name) <= MAX_NAME:
+        raise ConsentError(f"guardian's name: give a name of 2 to {MAX_NAME} characters")
+    if any(ord(c) < 32 for c in name):
+        raise ConsentError("guardian's name: control characters are not allowed")
+    return name
+
+
+def clean_email(value: str) -> str:
+    email = value.strip()
+    if len(email) > MAX_EMAIL or not EMAIL.match(email):
+        raise ConsentError("e-mail: not an e-mail address like name@example.com")
+    return email
+
+
+def age_band(value: str) -> AgeBand:
+    try:
+        return AgeBand(value)
+    except ValueError:
+        raise ConsentError("age: choose one of the age answers") from None

@@ -1,0 +1,1 @@
+"""Delivery to agencies: the outbox of consented clips and erasure notices."""

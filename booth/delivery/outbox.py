@@ -1,0 +1,182 @@
+"""The outbox: durable jobs for clips to deliver and erasures to send, in booth.db, behind the consent gate.
+
+The gate is here, where work is accepted, not in any page or screen: a clip enters the outbox for a recipient
+only with a consent record in force that names that recipient under a granted purpose, and whose clip hash is
+the hash of the clip file as it is now."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from booth.consent.store import ConsentStore, Event
+from booth.errors import BoothError
+from booth.ids import utc_now_iso
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    job_id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    clip_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    state TEXT NOT NULL,
+    purposes TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_by_clip ON outbox(clip_id);
+CREATE UNIQUE INDEX IF NOT EXISTS outbox_one_job ON outbox(kind, clip_id, recipient) WHERE state = 'pending';
+"""
+
+
+class ConsentGateError(BoothError):
+    """A clip refused by the outbox: no consent in force covers sending it there."""
+
+
+class JobKind(Enum):
+    CLIP = "clip"
+    ERASURE = "erasure"
+
+
+class JobState(Enum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Job:
+    job_id: int
+    kind: JobKind
+    clip_id: str
+    recipient: str
+    state: JobState
+    purposes: tuple[str, ...]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Outbox:
+    """Jobs in the booth's database, beside the consent records they depend on."""
+
+    def __init__(self, store: ConsentStore) -> None:
+        self.store = store
+        store.db.executescript(SCHEMA)
+
+    def _jobs(self, where: str, args: tuple[object, ...]) -> list[Job]:
+        rows = self.store.db.execute(
+            f"SELECT job_id, kind, clip_id, recipient, state, purposes FROM outbox WHERE {where} ORDER BY job_id", args
+        ).fetchall()
+        return [
+            Job(r[0], JobKind(r[1]), r[2], r[3], JobState(r[4]), tuple(filter(None, r[5].split(",")))) for r in rows
+        ]
+
+    def jobs(self, clip_id: str | None = None) -> list[Job]:
+        return self._jobs("clip_id = ?", (clip_id,)) if clip_id else self._jobs("1", ())
+
+    def pending(self) -> list[Job]:
+        return self._jobs("state = ?", (JobState.PENDING.value,))
+
+    def check_gate(self, clip_id: str, recipient: str) -> list[str]:
+        """The purposes under which the clip may go to the recipient; raises ConsentGateError saying why not."""
+        clip = self.store.clip(clip_id)
+        if clip is None or clip.deleted_at is not None:
+            raise ConsentGateError(f"{clip_id}: no such clip on the booth")
+        records = self.store.records_for(clip_id)
+        if not records:
+            raise ConsentGateError(f"{clip_id}: no consent record; nothing leaves the booth without one")
+        record = self.store.current(clip_id)
+        if record is None:
+            raise ConsentGateError(f"{clip_id}: its consent was withdrawn")
+        video = clip.directory / "clip.mp4"
+        if not video.is_file():
+            raise ConsentGateError(f"{clip_id}: {video} is missing")
+        actual = file_sha256(video)
+        if record.clip_sha256 != actual or clip.sha256 != actual:
+            raise ConsentGateError(
+                f"{clip_id}: the consent record is for a clip with SHA-256 {record.clip_sha256[:12]}..., the file is"
+                f" {actual[:12]}...; consent covers the clip the participant saw, not another"
+            )
+        purposes = record.covers(recipient)
+        if not purposes:
+            raise ConsentGateError(f"{clip_id}: no purpose the participant granted names {recipient!r} as a recipient")
+        return purposes
+
+    def add_clip(self, clip_id: str, recipient: str) -> Job:
+        """Queue the clip for a recipient, through the gate; the check and the job are one transaction."""
+        with self.store.transaction() as db:
+            purposes = self.check_gate(clip_id, recipient)
+            now = utc_now_iso()
+            cursor = db.execute(
+                "INSERT INTO outbox (kind, clip_id, recipient, state, purposes, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                (JobKind.CLIP.value, clip_id, recipient, JobState.PENDING.value, ",".join(purposes), now, now),
+            )
+            job_id = cursor.lastrowid if cursor.rowcount else None
+        if job_id is None:  # already queued
+            return next(j for j in self.jobs(clip_id) if j.kind is JobKind.CLIP and j.state is JobState.PENDING)
+        return self._jobs("job_id = ?", (job_id,))[0]
+
+    def add_consented(self, clip_id: str) -> list[Job]:
+        """A job for every recipient the clip's consent names under a granted purpose."""
+        record = self.store.current(clip_id)
+        recipients = (
+            sorted({r for p in (record.granted() if record else []) for r in record.recipients.get(p, [])})
+            if record
+            else []
+        )
+        return [self.add_clip(clip_id, r) for r in recipients]
+
+    def mark_delivered(self, job_id: int) -> None:
+        """The recipient confirmed the whole clip (the transfer calls this); written to the audit log."""
+        with self.store.transaction() as db:
+            job = self._jobs("job_id = ?", (job_id,))[0]
+            db.execute(
+                "UPDATE outbox SET state = ?, updated_at = ? WHERE job_id = ?",
+                (JobState.DONE.value, utc_now_iso(), job_id),
+            )
+            event = Event.DELIVERED if job.kind is JobKind.CLIP else Event.ERASURE_ACKNOWLEDGED
+            self.store.append(event, clip_id=job.clip_id, detail={"recipient": job.recipient, "job": job_id})
+
+    def cancel(self, clip_id: str) -> list[Job]:
+        """Cancel the clip's pending uploads (inside the caller's transaction); returns them."""
+        cancelled = self._jobs(
+            "clip_id = ? AND kind = ? AND state = ?", (clip_id, JobKind.CLIP.value, JobState.PENDING.value)
+        )
+        self.store.db.execute(
+            "UPDATE outbox SET state = ?, updated_at = ? WHERE clip_id = ? AND kind = ? AND state = ?",
+            (JobState.CANCELLED.value, utc_now_iso(), clip_id, JobKind.CLIP.value, JobState.PENDING.value),
+        )
+        return cancelled
+
+    def withdraw(self, clip_id: str) -> tuple[list[Job], list[Job]]:
+        """Inside the withdrawal's transaction: cancel the clip's pending uploads and queue an erasure notice for
+        every recipient that already received it. Returns (cancelled, erasures)."""
+        db = self.store.db
+        cancelled = self.cancel(clip_id)
+        delivered = {
+            j.recipient
+            for j in self._jobs(
+                "clip_id = ? AND kind = ? AND state = ?", (clip_id, JobKind.CLIP.value, JobState.DONE.value)
+            )
+        }
+        now = utc_now_iso()
+        for recipient in sorted(delivered):
+            db.execute(
+                "INSERT INTO outbox (kind, clip_id, recipient, state, purposes, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                (JobKind.ERASURE.value, clip_id, recipient, JobState.PENDING.value, "", now, now),
+            )
+            self.store.append(Event.ERASURE_REQUESTED, clip_id=clip_id, detail={"recipient": recipient})
+        erasures = self._jobs(
+            "clip_id = ? AND kind = ? AND state = ?", (clip_id, JobKind.ERASURE.value, JobState.PENDING.value)
+        )
+        return cancelled, erasures
