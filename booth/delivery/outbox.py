@@ -88,7 +88,7 @@ class Outbox:
     def check_gate(self, clip_id: str, recipient: str) -> list[str]:
         """The purposes under which the clip may go to the recipient; raises ConsentGateError saying why not."""
         clip = self.store.clip(clip_id)
-        if clip is None or clip.deleted_at is not None:
+        if clip is None:
             raise ConsentGateError(f"{clip_id}: no such clip on the booth")
         records = self.store.records_for(clip_id)
         if not records:
@@ -96,6 +96,8 @@ class Outbox:
         record = self.store.current(clip_id)
         if record is None:
             raise ConsentGateError(f"{clip_id}: its consent was withdrawn")
+        if clip.deleted_at is not None:
+            raise ConsentGateError(f"{clip_id}: deleted from the booth on {clip.deleted_at}")
         video = clip.directory / "clip.mp4"
         if not video.is_file():
             raise ConsentGateError(f"{clip_id}: {video} is missing")
