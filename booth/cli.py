@@ -18,6 +18,7 @@ from booth.atomic import staged_folder
 from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, read_toml
 from booth.config_doc import example_toml
 from booth.consent.registry import open_store, register
+from booth.consent_commands import add_consent_commands
 from booth.errors import BoothError, InputError
 from booth.rig_commands import add_rig_commands
 from booth.rigs import open_camera_rig, require_serials
@@ -354,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_config(shoot_p)
     shoot_p.set_defaults(func=cmd_shoot)
     add_rig_commands(sub, _Parser)
+    add_consent_commands(sub, _Parser)
     return parser
 
 

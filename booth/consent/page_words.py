@@ -1,0 +1,190 @@
+"""The phone page's own words in each language, and the French for the errors the consent checks give."""
+
+from __future__ import annotations
+
+from booth.consent.records import MAX_EMAIL, MAX_NAME, ConsentError
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "video_fallback": "Your clip cannot play in this browser; you can still make your choices below.",
+        "controller": "Who is responsible",
+        "recipients": "Who may receive your clip",
+        "choices": "Your choices",
+        "choices_hint": "Each use is off until you switch it on.",
+        "goes_to": "Goes to:",
+        "age_under": "Under {n}",
+        "age_minor": "{n} to 17",
+        "age_adult": "18 or over",
+        "guardian": "Parent or guardian",
+        "guardian_hint": "Only if the person in the clip is under {n}: a parent or guardian consents for them.",
+        "guardian_name": "Name of the parent or guardian",
+        "email": "Your e-mail (optional)",
+        "email_hint": "Only used to send you your clip, and only if “{send_me}” is on.",
+        "retention": "How long it is kept",
+        "withdrawal": "Changing your mind",
+        "wifi": "Event Wi-Fi",
+        "wifi_text": "Join the network “{name}” to open this page and download your clip.",
+        "wifi_password": "Password:",
+        "save": "Save my choices",
+        "refuse": "Refuse all",
+        "refuse_hint": "Refuse all: nothing leaves the booth, and the clip is deleted at the end of the day.",
+        "error": "Please check:",
+        "done_title": "Your choices are saved",
+        "on": "On",
+        "off": "Off",
+        "nothing_leaves": "You refused everything: nothing leaves the booth.",
+        "email_kept": "The address you gave is kept with your consent, only to send you your clip.",
+        "download": "Download my clip",
+        "code": "Your withdrawal code",
+        "code_hint": "Keep it (take a screenshot): with it you can withdraw your consent at any time.",
+        "qr_alt": "QR code of your withdrawal link",
+        "withdraw_link": "Withdraw my consent",
+        "refused_title": "Nothing will leave the booth",
+        "refused_text": "You refused everything. Your clip stays on the booth only until the end of the day, then it is"
+        " deleted.",
+        "back": "Changed your mind? Back to the choices",
+        "withdraw_title": "Withdraw your consent",
+        "withdraw_text": "Withdrawing deletes your clip from the booth now, cancels every upload not made yet, and asks"
+        " every recipient that already received it to erase it. It cannot be undone.",
+        "withdraw_button": "Withdraw and delete my clip",
+        "withdrawn_title": "Withdrawn",
+        "withdrawn_one": "Withdrawn: your clip was deleted from the booth and erasure was requested from {n}"
+        " recipient.",
+        "withdrawn_many": "Withdrawn: your clip was deleted from the booth and erasure was requested from {n}"
+        " recipients.",
+        "cancelled": "Uploads cancelled before they were made: {n}.",
+        "already_withdrawn": "This consent was already withdrawn: your clip was deleted from the booth.",
+        "not_found_title": "This page is not open",
+        "not_found": "The link is unknown or has expired, or its clip was deleted. Ask the booth staff if you need"
+        " help.",
+        "forbidden_title": "This form was refused",
+        "forbidden": "It did not come from this booth's page, or the page was open too long. Open the page again and"
+        " make your choices there.",
+        "open_again": "Open the page again",
+        "too_big_title": "Too much text",
+        "too_big": "What was sent is larger than 16 KiB. Go back and shorten what you typed.",
+        "too_many_title": "Too many attempts",
+        "too_many": "Too many attempts from this address. Wait a minute, then try again.",
+        "unreadable_title": "This form could not be read",
+        "unreadable": "Go back, reload the page and try again.",
+        "broken_title": "Something went wrong",
+        "broken": "The booth could not do that. Ask the booth staff for help.",
+        "text_changed": "The consent text changed since this page was opened; read it again and make your choices.",
+        "bad_purpose": "choices: “{id}” is not one of the uses offered on this page",
+        "bad_age": "age: choose one of the age answers",
+        "long_name": f"guardian's name: give a name of 2 to {MAX_NAME} characters",
+        "long_email": f"e-mail: at most {MAX_EMAIL} characters",
+    },
+    "fr": {
+        "video_fallback": "Votre clip ne peut pas être lu dans ce navigateur ; vous pouvez quand même faire vos choix"
+        " ci-dessous.",
+        "controller": "Responsable du traitement",
+        "recipients": "Qui peut recevoir votre clip",
+        "choices": "Vos choix",
+        "choices_hint": "Chaque usage reste désactivé tant que vous ne l'activez pas.",
+        "goes_to": "Destinataires :",
+        "age_under": "Moins de {n} ans",
+        "age_minor": "De {n} à 17 ans",
+        "age_adult": "18 ans ou plus",
+        "guardian": "Parent ou représentant légal",
+        "guardian_hint": "Seulement si la personne filmée a moins de {n} ans : un parent ou représentant légal"
+        " consent pour elle.",
+        "guardian_name": "Nom du parent ou du représentant légal",
+        "email": "Votre e-mail (facultatif)",
+        "email_hint": "Sert uniquement à vous envoyer votre clip, et seulement si « {send_me} » est activé.",
+        "retention": "Durée de conservation",
+        "withdrawal": "Changer d'avis",
+        "wifi": "Wi-Fi de l'événement",
+        "wifi_text": "Rejoignez le réseau « {name} » pour ouvrir cette page et télécharger votre clip.",
+        "wifi_password": "Mot de passe :",
+        "save": "Enregistrer mes choix",
+        "refuse": "Tout refuser",
+        "refuse_hint": "Tout refuser : rien ne quitte le stand, et le clip est supprimé en fin de journée.",
+        "error": "À vérifier :",
+        "done_title": "Vos choix sont enregistrés",
+        "on": "Activé",
+        "off": "Désactivé",
+        "nothing_leaves": "Vous avez tout refusé : rien ne quitte le stand.",
+        "email_kept": "L'adresse donnée est conservée avec votre consentement, uniquement pour vous envoyer votre"
+        " clip.",
+        "download": "Télécharger mon clip",
+        "code": "Votre code de retrait",
+        "code_hint": "Gardez-le (faites une capture d'écran) : il vous permet de retirer votre consentement à tout"
+        " moment.",
+        "qr_alt": "QR code de votre lien de retrait",
+        "withdraw_link": "Retirer mon consentement",
+        "refused_title": "Rien ne quittera le stand",
+        "refused_text": "Vous avez tout refusé. Votre clip reste sur le stand jusqu'à la fin de la journée seulement,"
+        " puis il est supprimé.",
+        "back": "Vous changez d'avis ? Revenir aux choix",
+        "withdraw_title": "Retirer votre consentement",
+        "withdraw_text": "Retirer votre consentement supprime tout de suite votre clip du stand, annule chaque envoi"
+        " pas encore fait et demande à chaque destinataire qui l'a déjà reçu de l'effacer. C'est définitif.",
+        "withdraw_button": "Retirer et supprimer mon clip",
+        "withdrawn_title": "Consentement retiré",
+        "withdrawn_one": "Retiré : votre clip a été supprimé du stand et l'effacement a été demandé à {n}"
+        " destinataire.",
+        "withdrawn_many": "Retiré : votre clip a été supprimé du stand et l'effacement a été demandé à {n}"
+        " destinataires.",
+        "cancelled": "Envois annulés avant d'être faits : {n}.",
+        "already_withdrawn": "Ce consentement a déjà été retiré : votre clip a été supprimé du stand.",
+        "not_found_title": "Cette page n'est pas ouverte",
+        "not_found": "Le lien est inconnu ou a expiré, ou son clip a été supprimé. Demandez de l'aide à l'équipe du"
+        " stand si besoin.",
+        "forbidden_title": "Ce formulaire a été refusé",
+        "forbidden": "Il ne vient pas de la page de ce stand, ou la page est restée ouverte trop longtemps. Rouvrez la"
+        " page et faites-y vos choix.",
+        "open_again": "Rouvrir la page",
+        "too_big_title": "Trop de texte",
+        "too_big": "L'envoi dépasse 16 Kio. Revenez en arrière et raccourcissez ce que vous avez saisi.",
+        "too_many_title": "Trop de tentatives",
+        "too_many": "Trop de tentatives depuis cette adresse. Attendez une minute, puis réessayez.",
+        "unreadable_title": "Ce formulaire n'a pas pu être lu",
+        "unreadable": "Revenez en arrière, rechargez la page et réessayez.",
+        "broken_title": "Un problème est survenu",
+        "broken": "Le stand n'a pas pu le faire. Demandez de l'aide à l'équipe du stand.",
+        "text_changed": "Le texte de consentement a changé depuis l'ouverture de cette page ; relisez-le et faites"
+        " vos choix.",
+        "bad_purpose": "choix : « {id} » ne fait pas partie des usages proposés sur cette page",
+        "bad_age": "âge : choisissez une des réponses sur l'âge",
+        "long_name": f"nom du représentant légal : donnez un nom de 2 à {MAX_NAME} caractères",
+        "long_email": f"e-mail : {MAX_EMAIL} caractères au plus",
+    },
+}
+
+# booth.consent.decisions and records say what is wrong in English; the French page says it in French
+ERRORS_FR = {
+    "age: choose one of the age answers": WORDS["fr"]["bad_age"],
+    "guardian: below the age limit, a parent or guardian must give consent and confirm it": "représentant légal :"
+    " sous la limite d'âge, un parent ou représentant légal doit consentir et le confirmer en cochant la case",
+    "e-mail: only needed to send you your clip; switch that on, or leave the address empty": "e-mail : il ne sert"
+    " qu'à vous envoyer votre clip ; activez cet usage, ou laissez l'adresse vide",
+    "e-mail: not an e-mail address like name@example.com": "e-mail : ce n'est pas une adresse comme nom@exemple.fr",
+    f"guardian's name: give a name of 2 to {MAX_NAME} characters": WORDS["fr"]["long_name"],
+    "guardian's name: control characters are not allowed": "nom du représentant légal : les caractères de contrôle"
+    " ne sont pas acceptés",
+    "this clip is no longer on the booth": "ce clip n'est plus sur le stand",
+}
+
+
+def french_spacing(text: str) -> str:
+    """French puts a space before : ; ? ! and inside « »; a no-break one keeps them on the line of their word."""
+    for plain, kept in ((" :", "\u00a0:"), (" ;", "\u00a0;"), (" ?", "\u00a0?"), ("« ", "«\u00a0"), (" »", "\u00a0»")):
+        text = text.replace(plain, kept)
+    return text
+
+
+WORDS["fr"] = {key: french_spacing(value) for key, value in WORDS["fr"].items()}
+ERRORS_FR = {key: french_spacing(value) for key, value in ERRORS_FR.items()}
+
+
+def words(language: str) -> dict[str, str]:
+    return WORDS.get(language, WORDS["en"])
+
+
+def say(language: str, error: ConsentError | str) -> str:
+    """A one-line error as the page's language says it."""
+    message = str(error)
+    return ERRORS_FR.get(message, message) if language == "fr" else message

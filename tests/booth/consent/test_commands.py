@@ -1,0 +1,83 @@
+"""`booth consent ...` as staff and auditors use it: show, export, verify, withdraw, purge; bad input is one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.booth.consent.helpers import make_booth
+from tests.conftest import run_booth
+
+
+def setup(tmp_path: Path) -> tuple[Path, str, str]:
+    booth = make_booth(tmp_path)
+    clip_id = booth.clip("a")
+    _, code = booth.consent(clip_id, "social", "send_me", email="ana@example.com")
+    jobs = booth.outbox.add_consented(clip_id)
+    booth.outbox.mark_delivered(jobs[0].job_id)
+    booth.store.close()
+    cfg = tmp_path / "booth.toml"
+    cfg.write_text('[booth]\ndata_dir = "data"\n')
+    return cfg, clip_id, code
+
+
+def test_show_and_export_a_clips_consent(tmp_path: Path) -> None:
+    cfg, clip_id, _ = setup(tmp_path)
+    shown = run_booth("consent", "show", clip_id, "--config", str(cfg))
+    assert shown.returncode == 0, shown.stderr
+    assert "(in force)" in shown.stdout and "granted: send_me, social" in shown.stdout
+    assert "refused: advertising" in shown.stdout and "e-mail given" in shown.stdout
+    assert "ana@example.com" not in shown.stdout, "no personal data on the staff's screen"
+    out = tmp_path / "export.json"
+    exported = run_booth("consent", "export", clip_id, "--out", str(out), "--config", str(cfg))
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(out.read_text())
+    (record,) = data["records"]
+    assert record["purposes"] == {"send_me": True, "social": True, "advertising": False}
+    assert record["text"]["sha256"] == record["text_sha256"] and record["text"]["controller"].startswith("ORBITA")
+    assert [e["event"] for e in data["audit"]] == ["clip registered", "granted", "delivered"]
+    assert data["audit_intact"] is True
+
+
+def test_verify_names_the_first_broken_entry(tmp_path: Path) -> None:
+    cfg, _, _ = setup(tmp_path)
+    ok = run_booth("consent", "verify", "--config", str(cfg))
+    assert ok.returncode == 0 and ok.stdout.strip() == "booth.db: audit log intact, 3 entries"
+    booth = make_booth(tmp_path)
+    booth.store.db.execute("UPDATE audit SET detail = replace(detail, 'social', 'nothing') WHERE seq = 2")
+    booth.store.close()
+    broken = run_booth("consent", "verify", "--config", str(cfg))
+    assert broken.returncode == 1
+    assert broken.stderr.splitlines()[-1] == (
+        "booth.db: the audit log was tampered with; first break: audit entry 2 (granted): its content was changed"
+        " after it was written"
+    )
+
+
+def test_withdraw_by_code_then_purge(tmp_path: Path) -> None:
+    cfg, clip_id, code = setup(tmp_path)
+    done = run_booth("consent", "withdraw", code.lower(), "--config", str(cfg))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"withdrawn: {clip_id} deleted from the booth; 1 upload(s) cancelled; erasure requested from: brand"
+    )
+    assert not (tmp_path / "data" / "clips" / clip_id).exists()
+    again = run_booth("consent", "show", clip_id, "--config", str(cfg))
+    assert "(WITHDRAWN)" in again.stdout and "deleted" in again.stdout
+    purged = run_booth("consent", "purge", "--config", str(cfg))
+    assert purged.returncode == 0 and purged.stdout.strip() == "nothing to delete yet"
+
+
+def test_bad_input_is_one_line(tmp_path: Path) -> None:
+    cfg, _, _ = setup(tmp_path)
+    for args, expected in [
+        (
+            ["withdraw", "AAAA-BBBB-CCCC"],
+            "no consent has the withdrawal code 'AAAA-BBBB-CCCC'; check it letter by letter",
+        ),
+        (["show", "clip-nope"], "clip-nope: no such clip on this booth"),
+        (["export", "clip-nope"], "clip-nope: no such clip on this booth"),
+    ]:
+        done = run_booth("consent", *args, "--config", str(cfg))
+        assert done.returncode == 2, args
+        assert len(done.stderr.splitlines()) == 1 and expected in done.stderr, done.stderr
