@@ -14,15 +14,17 @@ from booth.config import load_config
 from booth.consent.decisions import withdraw
 from booth.consent.registry import open_outbox, open_store, page_url, texts_of
 from booth.consent.retention import purge
-from booth.consent.store import ConsentStore
+from booth.consent.store import ClipEntry, ConsentStore
 from booth.errors import InputError
 
 
-def _clip_or_fail(store: ConsentStore, clip_id: str) -> None:
-    if store.clip(clip_id) is None:
+def _clip_or_fail(store: ConsentStore, clip_id: str) -> ClipEntry:
+    clip = store.clip(clip_id)
+    if clip is None:
         raise InputError(
             f"{clip_id}: no such clip on this booth; 'booth consent show' takes a clip id like clip-2026..."
         )
+    return clip
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -40,9 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_store(config) as store:
-        _clip_or_fail(store, args.clip_id)
-        clip = store.clip(args.clip_id)
-        assert clip is not None
+        clip = _clip_or_fail(store, args.clip_id)
         print(f"{clip.clip_id}: SHA-256 {clip.sha256}, made {clip.created_at}")
         if clip.deleted_at:
             print(f"deleted {clip.deleted_at}")
@@ -67,9 +67,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_store(config) as store:
-        _clip_or_fail(store, args.clip_id)
-        clip = store.clip(args.clip_id)
-        assert clip is not None
+        clip = _clip_or_fail(store, args.clip_id)
         records = store.records_for(clip.clip_id)
         texts = texts_of(config)
         out: dict[str, Any] = {

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 from tests.booth.consent.helpers import make_booth
 from tests.conftest import run_booth
@@ -81,3 +90,39 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
         done = run_booth("consent", *args, "--config", str(cfg))
         assert done.returncode == 2, args
         assert len(done.stderr.splitlines()) == 1 and expected in done.stderr, done.stderr
+
+
+def test_serve_answers_phones_until_stopped(tmp_path: Path) -> None:
+    cfg, clip_id, _ = setup(tmp_path)
+    booth = make_booth(tmp_path)
+    token = booth.store.token_for(clip_id)
+    booth.store.close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cfg.write_text(cfg.read_text() + f'[web]\nhost = "127.0.0.1"\nport = {port}\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "booth.cli", "serve", "--config", str(cfg)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        until = time.monotonic() + 20
+        while True:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/c/{token}", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < until and proc.poll() is None, "the page did not come up"
+                time.sleep(0.2)
+        assert page.status == 200 and b"Brand social posts" in page.read()
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/c/not-a-token-at-all-xxxxx", timeout=2)
+        assert err.value.code == 404
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, errors = proc.communicate(timeout=15)
+    assert proc.returncode in (0, 130)
+    assert f"participants' page on 127.0.0.1:{port}" in out
+    assert "GET /c/… 200" in errors and token not in errors, "the log shows no token"
