@@ -281,6 +281,45 @@ class WebSection(Section):
     )
 
 
+class BrokerSection(Section):
+    """How to reach an MQTT broker: shared by the booth's delivery and the agency's collector."""
+
+    url: str | None = Field(
+        None,
+        pattern=r"^mqtts?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$",
+        description="The agency's broker, mqtt://host:1883 or mqtts://host:8883 (TLS); none: nothing is sent.",
+    )
+    ca_file: Path | None = Field(
+        None, description="CA certificate that signed the broker's (mqtts); default: the system's."
+    )
+    client_cert: Path | None = Field(None, description="Client certificate, where the broker asks for one.")
+    client_key: Path | None = Field(None, description="The client certificate's private key.")
+    username: str | None = Field(None, max_length=128, description="User name on the broker.")
+    password_file: Path | None = Field(
+        None, description="File holding the password (kept out of booth.toml, which is often shared)."
+    )
+    keepalive_s: int = Field(30, ge=5, le=600, description="MQTT keep-alive, seconds: how soon a lost link is noticed.")
+
+    @model_validator(mode="after")
+    def _pairs(self) -> BrokerSection:
+        if (self.client_cert is None) != (self.client_key is None):
+            raise ValueError("client_cert and client_key go together")
+        if self.password_file is not None and self.username is None:
+            raise ValueError("password_file needs username")
+        return self
+
+
+class DeliverySection(BrokerSection):
+    chunk_kib: int = Field(
+        256, ge=16, le=1000, description="Size of each chunk of a file, KiB (under 1 MB: EMQX's limit)."
+    )
+    retry_min_s: float = Field(1.0, ge=0.1, le=60.0, description="First wait after a failed connection, seconds.")
+    retry_max_s: float = Field(60.0, ge=1.0, le=3600.0, description="Longest wait between connection attempts.")
+    reply_timeout_s: float = Field(
+        20.0, ge=1.0, le=600.0, description="How long the booth waits for a collector's reply before asking again."
+    )
+
+
 class BoothConfig(Section):
     """Everything in booth.toml."""
 
@@ -290,6 +329,9 @@ class BoothConfig(Section):
     stitch: StitchSection = Field(default_factory=StitchSection, description="How frames become a clip.")
     consent: ConsentSection = Field(default_factory=ConsentSection, description="Consent texts and rules.")
     web: WebSection = Field(default_factory=WebSection, description="The participants' phone page.")
+    delivery: DeliverySection = Field(
+        default_factory=DeliverySection, description="Sending consented clips to the agencies' broker."
+    )
 
     _base_dir: Path = PrivateAttr(default=Path("."))
 

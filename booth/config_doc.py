@@ -34,6 +34,12 @@ EXAMPLES: dict[str, str] = {
     "web.public_url": '"http://10.0.0.2:8080"',
     "web.wifi_name": '"Lumen-Guests"',
     "web.wifi_password": '"bullettime"',
+    "delivery.url": '"mqtts://broker.agency.example:8883"',
+    "delivery.ca_file": '"agency-ca.crt"',
+    "delivery.client_cert": '"booth-01.crt"',
+    "delivery.client_key": '"booth-01.key"',
+    "delivery.username": '"booth-01"',
+    "delivery.password_file": '"broker-password.txt"',
 }
 
 TABLE_EXAMPLES: dict[str, tuple[str, dict[str, str]]] = {
