@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # Debian packages the suite needs; installed by `make test` when run as root on a fresh machine.
-DEBIAN_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 make gcc chromium
+DEBIAN_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 make gcc chromium mosquitto mosquitto-clients openssl
 
 .PHONY: demo test install install-test system-packages lint clean
 
