@@ -15,6 +15,7 @@ import cv2
 
 from booth import __version__
 from booth.atomic import staged_folder
+from booth.collect_commands import add_collect_commands
 from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, read_toml
 from booth.config_doc import example_toml
 from booth.consent.registry import open_store, register
@@ -356,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     shoot_p.set_defaults(func=cmd_shoot)
     add_rig_commands(sub, _Parser)
     add_consent_commands(sub, _Parser)
+    add_collect_commands(sub, _Parser)
     return parser
 
 

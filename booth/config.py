@@ -378,7 +378,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file; give the path of booth.toml") from None
+        raise ConfigError(f"{path}: no such file; check the path of the settings file") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a folder, not a booth.toml file") from None
     except tomllib.TOMLDecodeError as exc:

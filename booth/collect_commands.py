@@ -1,0 +1,125 @@
+"""The `booth collect ...` commands: the agency's collector, and what it received as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from booth.atomic import write_atomic
+from booth.delivery.collector_config import CollectorConfig, load_collector_config
+from booth.delivery.collector_index import INDEX_NAME, CollectorIndex, IndexedClip, export_csv, export_json
+from booth.delivery.link import BrokerRefused
+from booth.errors import BoothError
+
+
+class CollectorRefused(BoothError):
+    """The broker will not let the collector in, for a reason another attempt cannot change."""
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from booth.delivery.collector import Collector  # paho loads only for the collector itself
+
+    config = load_collector_config(args.config)
+    progress = logging.getLogger("booth.delivery")
+    if progress.getEffectiveLevel() > logging.INFO:  # one line per clip stored, erased or refused, even without -v
+        progress.setLevel(logging.INFO)
+
+    def ready() -> None:
+        print(
+            f"collecting clips for {config.recipient} from {config.broker.url} into {config.out_dir} (Ctrl-C stops)",
+            flush=True,
+        )
+
+    collector = Collector(config, on_ready=ready)
+    signal.signal(signal.SIGTERM, lambda *_: collector.stop())
+    try:
+        collector.run()
+    except BrokerRefused as exc:
+        raise CollectorRefused(f"{config.broker.url}: {exc}") from None
+    except KeyboardInterrupt:
+        pass
+    print("collector stopped; clips being received resume when it starts again", flush=True)
+    return 0
+
+
+def _clips(config: CollectorConfig, args: argparse.Namespace) -> list[IndexedClip] | None:
+    """The index's rows the filters keep; None where nothing was ever collected into this output folder."""
+    if not (config.out_dir / INDEX_NAME).exists():
+        return None
+    with CollectorIndex.in_folder(config.out_dir) as index:
+        return index.clips(event=args.event, purpose=args.purpose)
+
+
+def _table(clips: list[IndexedClip]) -> list[str]:
+    header = ("CLIP", "EVENT", "BOOTH", "PURPOSES", "BRANDS", "RECEIVED", "ERASED")
+    rows = [
+        (
+            c.clip_id,
+            c.event,
+            c.booth,
+            ",".join(c.purposes) or "-",
+            ",".join(c.brands) or "-",
+            c.received_at or "-",
+            c.erased_at or "-",
+        )
+        for c in clips
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    config = load_collector_config(getattr(args, "config", None))
+    clips = _clips(config, args)
+    if clips is None:
+        print(f"{config.out_dir}: nothing collected here yet (is this collector.toml's out folder?)")
+        return 0
+    if not clips:
+        print("no clip matches" if args.event or args.purpose else "no clips yet")
+        return 0
+    for line in _table(clips):
+        print(line)
+    erased = sum(1 for c in clips if c.erased_at)
+    print(f"{len(clips)} clip(s)" + (f", {erased} erased (kept on record, files deleted)" if erased else ""))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    config = load_collector_config(getattr(args, "config", None))
+    clips = _clips(config, args) or []
+    text = export_csv(clips) if args.format == "csv" else export_json(clips)
+    if args.out:
+        write_atomic(args.out, text.encode())
+        print(f"{args.out}: {len(clips)} clip(s) as {args.format.upper()}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def add_collect_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    collect = sub.add_parser(
+        "collect",
+        help="the agency's collector: receive clips from the booths until Ctrl-C; list or export what arrived",
+    )
+    collect.add_argument("--config", type=Path, help="collector.toml (default: built-in defaults)")
+    collect.set_defaults(func=cmd_collect)
+    actions = collect.add_subparsers(dest="action", parser_class=parser_class)
+
+    def filters(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--event", help="only this event's clips")
+        p.add_argument("--purpose", help="only clips, not erased, whose consent grants this purpose, e.g. social")
+        # SUPPRESS: `booth collect --config c.toml list` keeps the --config given before the action
+        p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="collector.toml")
+
+    p = actions.add_parser("list", help="the clips received: id, event, booth, purposes, brands, when")
+    filters(p)
+    p.set_defaults(func=cmd_list)
+    p = actions.add_parser("export", help="the same rows as 'list', as CSV or JSON")
+    p.add_argument("--format", choices=["csv", "json"], required=True)
+    p.add_argument("--out", type=Path, help="write to this file instead of the terminal")
+    filters(p)
+    p.set_defaults(func=cmd_export)
