@@ -20,6 +20,7 @@ from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_confi
 from booth.config_doc import example_toml
 from booth.consent.registry import open_store, register
 from booth.consent_commands import add_consent_commands
+from booth.delivery_commands import add_delivery_commands
 from booth.errors import BoothError, InputError
 from booth.rig_commands import add_rig_commands
 from booth.rigs import open_camera_rig, require_serials
@@ -358,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rig_commands(sub, _Parser)
     add_consent_commands(sub, _Parser)
     add_collect_commands(sub, _Parser)
+    add_delivery_commands(sub, _Parser)
     return parser
 
 

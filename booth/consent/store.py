@@ -72,6 +72,7 @@ class Event(Enum):
     ERASED = "erased"
     ERASURE_REQUESTED = "erasure requested"
     DELIVERED = "delivered"
+    DELIVERY_REFUSED = "delivery refused"
     ERASURE_ACKNOWLEDGED = "erasure acknowledged"
     PURGED = "purged"
 

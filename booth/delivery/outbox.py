@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_by_clip ON outbox(clip_id);
 CREATE UNIQUE INDEX IF NOT EXISTS outbox_one_job ON outbox(kind, clip_id, recipient) WHERE state = 'pending';
+CREATE TABLE IF NOT EXISTS outbox_attempts (
+    job_id INTEGER PRIMARY KEY REFERENCES outbox(job_id),
+    attempts INTEGER NOT NULL,
+    last_attempt TEXT NOT NULL,
+    note TEXT NOT NULL
+);
 """
 
 
@@ -44,6 +50,17 @@ class JobState(Enum):
     PENDING = "pending"
     DONE = "done"
     CANCELLED = "cancelled"
+    REFUSED = "refused"
+    """The recipient said it will never take it (the attempt's note says why); not sent again."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The latest try at a job: how many there were, when, and what happened (or why it was refused)."""
+
+    attempts: int
+    last_attempt: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -182,3 +199,99 @@ class Outbox:
             "clip_id = ? AND kind = ? AND state = ?", (clip_id, JobKind.ERASURE.value, JobState.PENDING.value)
         )
         return cancelled, erasures
+
+    # what the uploader records as it works
+
+    def job(self, job_id: int) -> Job | None:
+        found = self._jobs("job_id = ?", (job_id,))
+        return found[0] if found else None
+
+    def count_pending(self) -> int:
+        row = self.store.db.execute("SELECT COUNT(*) FROM outbox WHERE state = ?", (JobState.PENDING.value,)).fetchone()
+        return int(row[0])
+
+    def requested_at(self, job_id: int) -> str:
+        """When the job was queued: for an erasure, when it was asked for."""
+        row = self.store.db.execute("SELECT created_at FROM outbox WHERE job_id = ?", (job_id,)).fetchone()
+        return str(row[0]) if row else utc_now_iso()
+
+    def last_delivered_at(self) -> str | None:
+        """When a recipient last confirmed a whole clip, from the audit log."""
+        row = self.store.db.execute(
+            "SELECT at FROM audit WHERE event = ? ORDER BY seq DESC LIMIT 1", (Event.DELIVERED.value,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def _note(self, job_id: int, note: str) -> None:
+        self.store.db.execute(
+            "INSERT INTO outbox_attempts (job_id, attempts, last_attempt, note) VALUES (?, 1, ?, ?)"
+            " ON CONFLICT (job_id) DO UPDATE SET attempts = attempts + 1, last_attempt = excluded.last_attempt,"
+            " note = excluded.note",
+            (job_id, utc_now_iso(), note[:300]),
+        )
+
+    def note_attempt(self, job_id: int, note: str) -> None:
+        """A try that left the job pending, and why (no reply, broker gone): shown when asked what is left."""
+        with self.store.transaction():
+            self._note(job_id, note)
+
+    def attempt(self, job_id: int) -> Attempt | None:
+        row = self.store.db.execute(
+            "SELECT attempts, last_attempt, note FROM outbox_attempts WHERE job_id = ?", (job_id,)
+        ).fetchone()
+        return Attempt(row[0], row[1], row[2]) if row else None
+
+    def mark_refused(self, job_id: int, reason: str) -> bool:
+        """The recipient will never take it: the job stops, with the reason kept. False if it was not pending."""
+        with self.store.transaction() as db:
+            changed = db.execute(
+                "UPDATE outbox SET state = ?, updated_at = ? WHERE job_id = ? AND state = ?",
+                (JobState.REFUSED.value, utc_now_iso(), job_id, JobState.PENDING.value),
+            ).rowcount
+            if changed:
+                self._note(job_id, reason)
+                job = self._jobs("job_id = ?", (job_id,))[0]
+                self.store.append(
+                    Event.DELIVERY_REFUSED, clip_id=job.clip_id, detail={"recipient": job.recipient, "reason": reason}
+                )
+        return bool(changed)
+
+    def mark_stored(self, job_id: int) -> Job | None:
+        """The recipient stored the whole clip: the job is done and 'delivered' is logged. If it was cancelled while
+        it travelled (withdrawn, or purged), the recipient now holds a clip it may not keep, so an erasure notice
+        is queued too. One transaction, read and write, so that a withdrawal cannot slip between them. Returns
+        that erasure job, if any; a second 'stored' for a done job changes nothing."""
+        with self.store.transaction() as db:
+            found = self._jobs("job_id = ?", (job_id,))
+            if (
+                not found
+                or found[0].kind is not JobKind.CLIP
+                or found[0].state
+                not in (
+                    JobState.PENDING,
+                    JobState.CANCELLED,
+                )
+            ):
+                return None
+            job, now = found[0], utc_now_iso()
+            db.execute(
+                "UPDATE outbox SET state = ?, updated_at = ? WHERE job_id = ?", (JobState.DONE.value, now, job_id)
+            )
+            late = job.state is JobState.CANCELLED
+            detail: dict[str, object] = {"recipient": job.recipient, "job": job_id}
+            self.store.append(
+                Event.DELIVERED, clip_id=job.clip_id, detail={**detail, "after": "cancelled"} if late else detail
+            )
+            if not late:
+                return None
+            db.execute(
+                "INSERT INTO outbox (kind, clip_id, recipient, state, purposes, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                (JobKind.ERASURE.value, job.clip_id, job.recipient, JobState.PENDING.value, "", now, now),
+            )
+            self.store.append(Event.ERASURE_REQUESTED, clip_id=job.clip_id, detail={"recipient": job.recipient})
+            erasures = self._jobs(
+                "clip_id = ? AND kind = ? AND recipient = ? AND state = ?",
+                (job.clip_id, JobKind.ERASURE.value, job.recipient, JobState.PENDING.value),
+            )
+        return erasures[0] if erasures else None
