@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -43,6 +44,9 @@ STALE_STAGE_S = 3600
 """A clip folder staged this long ago belongs to a collector that was stopped while writing it."""
 STALE_INCOMING_S = 7 * 86400
 """A clip nothing arrived for in this long was abandoned by its booth (a booth that comes back starts it again)."""
+HAVE = b"\x01"
+"""A chunk's mark in its file's record of the chunks in: one byte each, written in place, so collectors writing
+chunks of one file at once never overwrite each other's marks."""
 COLLECTOR_FILES = frozenset({"consent.json"})
 """Written by the collector into every clip folder, so never taken from a booth."""
 
@@ -110,7 +114,8 @@ class Reassembly:
         for manifest in self.incoming.glob("*/*/*/manifest.json"):
             folder = manifest.parent
             with contextlib.suppress(OSError), self._locked(*folder.parts[-3:]):
-                touched = max(manifest.stat().st_mtime, (folder / "chunks").stat().st_mtime)
+                chunks = folder / "chunks"
+                touched = max(p.stat().st_mtime for p in (manifest, chunks, *chunks.iterdir()))
                 if now - touched > STALE_INCOMING_S:
                     log.info("dropped %s/%s/%s: nothing arrived for it in a week", *folder.parts[-3:])
                     self._discard(folder)
@@ -187,34 +192,39 @@ class Reassembly:
 
     def _on_chunk(self, a: Address, payload: bytes) -> None:
         assert a.file_index is not None and a.chunk is not None
-        m = self._kept(a)
-        if m is None:
-            known = self.index.get(a.event, a.booth, a.clip_id)
-            if known is None:
-                log.warning("dropped chunk %d/%d of %s: no manifest for it", a.file_index, a.chunk, _where(a))
-            return None  # else a late duplicate of a clip stored or erased since
-        if a.file_index >= len(m.files) or a.chunk >= m.files[a.file_index].chunks(m.chunk_size):
-            log.warning("dropped chunk %d/%d of %s: the manifest has no such chunk", a.file_index, a.chunk, _where(a))
-            return None
-        expected = _chunk_length(m, a.file_index, a.chunk)
-        if len(payload) != expected:
-            log.warning(
-                "dropped chunk %d/%d of %s: %d bytes, the manifest says %d",
-                *(a.file_index, a.chunk, _where(a), len(payload), expected),
-            )
-            return None
-        target = self._incoming(a) / "chunks" / f"{a.file_index}.{a.chunk}"
-        with contextlib.suppress(FileNotFoundError):
-            if target.stat().st_size == expected:
-                return None  # sent twice
-        # a rename, so a collector killed mid-write, or two writing the same chunk, never leave half a chunk
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            tmp.write_bytes(payload)
-            os.replace(tmp, target)
-        except FileNotFoundError:  # the clip was completed or erased meanwhile by another collector
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        # shared: collectors write chunks of one clip side by side, but never while one assembles or drops it
+        with self._locked(a.event, a.booth, a.clip_id, shared=True):
+            m = self._kept(a)
+            if m is None:
+                known = self.index.get(a.event, a.booth, a.clip_id)
+                if known is None:
+                    log.warning("dropped chunk %d/%d of %s: no manifest for it", a.file_index, a.chunk, _where(a))
+                return None  # else a late duplicate of a clip stored or erased since
+            if a.file_index >= len(m.files) or a.chunk >= m.files[a.file_index].chunks(m.chunk_size):
+                log.warning(
+                    "dropped chunk %d/%d of %s: the manifest has no such chunk", a.file_index, a.chunk, _where(a)
+                )
+                return None
+            expected = _chunk_length(m, a.file_index, a.chunk)
+            if len(payload) != expected:
+                log.warning(
+                    "dropped chunk %d/%d of %s: %d bytes, the manifest says %d",
+                    *(a.file_index, a.chunk, _where(a), len(payload), expected),
+                )
+                return None
+            chunks = self._incoming(a) / "chunks"
+            try:
+                have = os.open(chunks / _have_name(a.file_index), os.O_RDWR | os.O_CREAT, 0o644)
+            except FileNotFoundError:  # dropped just now for a manifest that is no longer accepted
+                return None
+            try:
+                if os.pread(have, 1, a.chunk) == HAVE:
+                    return None  # sent twice
+                _write_at(chunks / _data_name(a.file_index), payload, a.chunk * m.chunk_size)
+                # marked only after the bytes: a collector killed in between has the chunk asked for again
+                os.pwrite(have, HAVE, a.chunk)
+            finally:
+                os.close(have)
         return None
 
     def _on_check(self, a: Address, payload: bytes) -> Reply | None:
@@ -311,11 +321,12 @@ class Reassembly:
             return Reply(a.clip_id, "missing", missing)
         bad = self._assemble(a, m)
         if bad:
+            chunks = folder / "chunks"
             for i in bad:
                 log.warning("%s: file %s does not match its SHA-256; asking for it again", _where(a), m.files[i].name)
-                for n in range(m.files[i].chunks(m.chunk_size)):
+                for name in (_have_name(i), _data_name(i)):
                     with contextlib.suppress(FileNotFoundError):
-                        (folder / "chunks" / f"{i}.{n}").unlink()
+                        (chunks / name).unlink()
             return Reply(a.clip_id, "missing", self._missing(folder, m))
         self._discard(folder)
         size = sum(f.size for f in m.files)
@@ -323,36 +334,38 @@ class Reassembly:
         return Reply(a.clip_id, "stored")
 
     def _assemble(self, a: Address, m: Manifest) -> list[int]:
-        """Write the clip folder from its chunks, atomically, and index it; the files whose hash is wrong, if any
-        (then nothing is written)."""
+        """Hash each file's data, move the files into a staged clip folder, make it durable, rename it into place
+        and index it; the files whose hash is wrong, if any (then nothing is moved). Called under the clip's lock,
+        so no chunk is written meanwhile."""
         chunks = self._incoming(a) / "chunks"
-        bad: list[int] = []
-        tags: Any = {}
-        with contextlib.suppress(_Mismatch), staged_folder(self._final(a)) as stage:
+        fds: list[int] = []
+        try:
+            bad: list[int] = []
             for i, f in enumerate(m.files):
-                digest = hashlib.sha256()
-                with (stage / f.name).open("wb") as out:
-                    for n in range(f.chunks(m.chunk_size)):
-                        data = (chunks / f"{i}.{n}").read_bytes()
-                        digest.update(data)
-                        out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                if digest.hexdigest() != f.sha256:
+                fds.append(os.open(chunks / _data_name(i), os.O_RDWR | os.O_CREAT, 0o644))
+                if _fd_sha256(fds[-1]) != f.sha256:
                     bad.append(i)
             if bad:
-                raise _Mismatch
-            names = {f.name for f in m.files}
-            if "clip.json" not in names:
-                write_atomic(stage / "clip.json", _json(m.clip))
-            consent = {"clip_id": m.clip_id, "recipient": m.recipient, "purposes": m.purposes, "record": m.consent}
-            write_atomic(stage / "consent.json", _json(consent))
-            if "tags.json" not in names:  # one sent as a file stays as sent, like clip.json
-                write_atomic(stage / "tags.json", _json(m.tags or {}))
-            tags = m.tags if m.tags is not None else _read_tags(stage)
-        if not bad:
-            self.index.record_stored(self._entry(a, m, tags))
-        return bad
+                return bad
+            with staged_folder(self._final(a)) as stage:
+                for i, f in enumerate(m.files):
+                    os.fsync(fds[i])
+                    os.rename(chunks / _data_name(i), stage / f.name)
+                names = {f.name for f in m.files}
+                consent = {"clip_id": m.clip_id, "recipient": m.recipient, "purposes": m.purposes, "record": m.consent}
+                _write_synced(stage / "consent.json", _json(consent))
+                if "clip.json" not in names:
+                    _write_synced(stage / "clip.json", _json(m.clip))
+                if "tags.json" not in names:  # one sent as a file stays as sent, like clip.json
+                    _write_synced(stage / "tags.json", _json(m.tags or {}))
+                tags = m.tags if m.tags is not None else _read_tags(stage)
+                _fsync_folder(stage)
+            _fsync_folder(stage.parent)  # the rename into place
+        finally:
+            for fd in fds:
+                os.close(fd)
+        self.index.record_stored(self._entry(a, m, tags))
+        return []
 
     # --- the folder
 
@@ -398,14 +411,10 @@ class Reassembly:
 
     def _missing(self, folder: Path, m: Manifest) -> dict[str, list[int]]:
         have: set[tuple[int, int]] = set()
-        with contextlib.suppress(FileNotFoundError), os.scandir(folder / "chunks") as entries:
-            for e in entries:
-                head, _, tail = e.name.partition(".")
-                if not (head.isdecimal() and tail.isdecimal()):
-                    continue  # a temporary file of a write cut short
-                i, k = int(head), int(tail)
-                if i < len(m.files) and e.stat().st_size == _chunk_length(m, i, k):
-                    have.add((i, k))
+        for i in range(len(m.files)):
+            with contextlib.suppress(FileNotFoundError):
+                marks = (folder / "chunks" / _have_name(i)).read_bytes()
+                have.update((i, n) for n, mark in enumerate(marks) if mark == HAVE[0])
         missing: dict[str, list[int]] = {}
         listed = 0
         for i, f in enumerate(m.files):
@@ -428,20 +437,63 @@ class Reassembly:
         shutil.rmtree(dest, ignore_errors=True)
 
     @contextlib.contextmanager
-    def _locked(self, event: str, booth: str, clip_id: str) -> Iterator[None]:
-        """One collector at a time per clip (a fixed set of lock files, so none is ever deleted under a waiter)."""
+    def _locked(self, event: str, booth: str, clip_id: str, *, shared: bool = False) -> Iterator[None]:
+        """One collector at a time per clip, or with `shared` any number that only write chunks (a fixed set of
+        lock files, so none is ever deleted under a waiter)."""
         key = f"{event}/{booth}/{clip_id}".encode()
         shard = int.from_bytes(hashlib.sha256(key).digest()[:4], "big") % LOCK_SHARDS
         fd = os.open(self.incoming / ".locks" / f"{shard:02d}.lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)
 
 
-class _Mismatch(Exception):
-    """Some file's chunks do not hash to the manifest's SHA-256: the staged folder is dropped."""
+def _data_name(file_index: int) -> str:
+    """A file's data while its chunks arrive, each written at its offset."""
+    return f"data.{file_index}"
+
+
+def _have_name(file_index: int) -> str:
+    """Which chunks of a file are in its data: byte n is HAVE once chunk n is."""
+    return f"have.{file_index}"
+
+
+def _write_at(path: Path, data: bytes, offset: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        if os.pwrite(fd, data, offset) != len(data):
+            raise OSError(errno.ENOSPC, "short write", str(path))
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    """A new file in a staged folder: the folder's rename makes it appear whole, so no rename of its own."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fd_sha256(fd: int) -> str:
+    digest = hashlib.sha256()
+    offset = 0
+    while block := os.pread(fd, 1 << 20, offset):
+        digest.update(block)
+        offset += len(block)
+    return digest.hexdigest()
 
 
 def _json(data: Any) -> bytes:
