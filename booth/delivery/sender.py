@@ -25,6 +25,10 @@ WINDOW = 8
 """Messages published and not yet acknowledged by the broker: a 200 MB clip never sits in paho's queue whole."""
 CONNACK_TIMEOUT_S = 10.0
 TICK_S = 0.1
+MAILBOX = 16
+"""Replies kept per (recipient, clip) until the uploader asks for them; older ones are dropped first."""
+MAILBOXES = 64
+"""Clips with replies kept at once: replies about a clip nobody asks for (late duplicates) cannot pile up."""
 
 
 class LinkLost(Exception):
@@ -78,7 +82,8 @@ class Session:
         self._gone: str | None = None
         self._subscribed: list[ReasonCode] | None = None
         self._unacked: set[int] = set()
-        self._replies: deque[tuple[str, Reply]] = deque()
+        self._mailboxes: dict[tuple[str, str], deque[Reply]] = {}
+        self._arrived = 0
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
@@ -158,9 +163,20 @@ class Session:
         if len(parts) != 6 or parts[5] != "reply":
             return
         try:
-            self._replies.append((parts[4], Reply.from_bytes(bytes(message.payload))))
+            reply = Reply.from_bytes(bytes(message.payload))
         except ProtocolError as exc:
             log.warning("ignored a reply from %s: %s", parts[4], exc)
+            return
+        key = (parts[4], reply.clip_id)
+        box = self._mailboxes.get(key)
+        if box is None:
+            if len(self._mailboxes) >= MAILBOXES:
+                dropped = next(iter(self._mailboxes))
+                log.debug("dropped the unread replies from %s about %s", *dropped)
+                del self._mailboxes[dropped]
+            box = self._mailboxes[key] = deque(maxlen=MAILBOX)
+        box.append(reply)
+        self._arrived += 1
 
     # driving the connection
 
@@ -208,19 +224,35 @@ class Session:
         while self._unacked:
             self._pump(TICK_S)
 
+    def take(self, recipient: str, clip_id: str) -> Reply | None:
+        """The oldest reply from the recipient's collector about the clip that has arrived, if any; no waiting."""
+        box = self._mailboxes.get((recipient, clip_id))
+        if not box:
+            return None
+        reply = box.popleft()
+        if not box:
+            del self._mailboxes[(recipient, clip_id)]
+        return reply
+
+    def forget(self, recipient: str, clip_id: str) -> None:
+        """Drop what arrived about the clip so far: replies to an earlier pass, not to what is sent next."""
+        self._mailboxes.pop((recipient, clip_id), None)
+
     def reply(self, recipient: str, clip_id: str, timeout_s: float) -> Reply | None:
         """The next reply from the recipient's collector about the clip; None if none came in time. Replies about
-        other clips are stale (an earlier clip's duplicates) and are dropped."""
+        other clips wait in their own mailboxes."""
         until = time.monotonic() + timeout_s
-        while True:
-            while self._replies:
-                sender, reply = self._replies.popleft()
-                if sender == recipient and reply.clip_id == clip_id:
-                    return reply
-                log.debug("dropped a stale %s reply from %s about %s", reply.kind, sender, reply.clip_id)
+        while (reply := self.take(recipient, clip_id)) is None:
             if time.monotonic() >= until:
                 return None
-            self._pump(TICK_S)
+            self._pump(min(TICK_S, max(0.0, until - time.monotonic())))
+        return reply
+
+    def wait(self, timeout_s: float) -> None:
+        """Until any reply arrives, or timeout_s passes."""
+        until, seen = time.monotonic() + timeout_s, self._arrived
+        while self._arrived == seen and (left := until - time.monotonic()) > 0:
+            self._pump(min(TICK_S, left))
 
     def close(self, offline: tuple[str, bytes] | None) -> None:
         """Leave cleanly: the retained status says offline (a clean disconnect sends no last will)."""

@@ -39,6 +39,9 @@ TRIES_PER_PASS = 2
 MAX_SAME_ASKS = 5
 """The same 'missing' list this many times running (the file no longer matches its hash, say): the uploader
 moves on to the next job instead of sending the same chunks forever. A list that changes is progress."""
+IN_FLIGHT = 3
+"""Clips under way at once: while the collector assembles, hashes and indexes one, the next one's manifest and
+chunks travel. Each waits for its own replies; erasures go first, one at a time."""
 CHECK_EVERY = 32
 """Chunks sent between two looks at the job: a withdrawal stops a long upload, not only the next one."""
 IDLE_S = 2.0
@@ -96,6 +99,19 @@ def build_manifest(config: BoothConfig, job: Job, record: ConsentRecord, folder:
         clip=read_json(folder / "clip.json") or {},
     )
     return Parcel(manifest, paths)
+
+
+@dataclass
+class Transfer:
+    """One clip under way in this pass: what was sent for it, and how long to wait for its next reply."""
+
+    job: Job
+    parcel: Parcel
+    manifest: tuple[str, bytes]
+    deadline: float
+    tries: int = 1
+    same: int = 0
+    asked: dict[str, list[int]] | None = None
 
 
 @dataclass
@@ -210,12 +226,10 @@ class Uploader:
             if not once:  # a booth that runs all event long keeps no list of what it sent: the audit log has it
                 self._report = DeliveryReport()
             settled = 0
-            for job in jobs:
+            for job in (j for j in jobs if j.kind is JobKind.ERASURE):
                 until.check()
-                if self._do(session, job):
-                    settled += 1
-                    self._notes.pop(job.job_id, None)
-                self._publish_status(session)
+                settled += self._settled(session, job, self._do(session, job))
+            settled += self._pipeline(session, until, [j for j in jobs if j.kind is not JobKind.ERASURE])
             shown = self.outbox.count_pending()
             if not settled:  # nothing moved: do not spin on jobs that fail at once
                 session.idle(IDLE_S)
@@ -230,16 +244,50 @@ class Uploader:
             return self._problem
         return self._notes.get(job.job_id, f"not finished in the {timeout_s:g} s given")
 
+    def _settled(self, session: Session, job: Job, settled: bool) -> int:
+        """After a pass at a job: the retained status, and 1 if it left the outbox."""
+        if settled:
+            self._notes.pop(job.job_id, None)
+        self._publish_status(session)
+        return int(settled)
+
     # one job
 
     def _do(self, session: Session, job: Job) -> bool:
-        """One pass at a job; True when it is settled (no longer pending)."""
+        """One pass at an erasure; True when it is settled (no longer pending)."""
         current = self.outbox.job(job.job_id)
         if current is None or current.state is not JobState.PENDING:
             return True
-        if job.kind is JobKind.ERASURE:
-            return self._send_erasure(session, job)
-        return self._send_clip(session, job)
+        return self._send_erasure(session, job)
+
+    def _pipeline(self, session: Session, until: Until, jobs: list[Job]) -> int:
+        """One pass at the clips, up to IN_FLIGHT at once, each following its own replies; how many settled."""
+        waiting, active, settled = list(reversed(jobs)), list[Transfer](), 0
+        while waiting or active:
+            until.check()
+            while waiting and len(active) < IN_FLIGHT:
+                job = waiting.pop()
+                current = self.outbox.job(job.job_id)
+                if current is None or current.state is not JobState.PENDING:
+                    started: Transfer | bool = True
+                else:
+                    started = self._start(session, job)
+                if isinstance(started, Transfer):
+                    active.append(started)
+                else:
+                    settled += self._settled(session, job, started)
+            moved = False
+            for transfer in list(active):
+                reply = session.take(transfer.job.recipient, transfer.job.clip_id)
+                done = self._on_reply(session, transfer, reply) if reply else self._on_silence(session, transfer)
+                if done is not None:
+                    active.remove(transfer)
+                    session.forget(transfer.job.recipient, transfer.job.clip_id)
+                    settled += self._settled(session, transfer.job, done)
+                moved = moved or reply is not None or done is not None
+            if active and not moved and not (waiting and len(active) < IN_FLIGHT):
+                session.wait(max(0.0, min(t.deadline for t in active) - time.monotonic()))
+        return settled
 
     def _unwanted(self, job: Job) -> str | None:
         """Why the clip may no longer go to the recipient, looked up now: a withdrawal can come at any time."""
@@ -299,7 +347,8 @@ class Uploader:
             self._parcels[job.job_id] = parcel
         return parcel
 
-    def _send_clip(self, session: Session, job: Job) -> bool:
+    def _start(self, session: Session, job: Job) -> Transfer | bool:
+        """The clip's manifest, when it may still go; else whether the job is settled, as `_do` says."""
         why = self._unwanted(job)
         if why is not None:
             return self._skip(job, why)
@@ -310,46 +359,60 @@ class Uploader:
         except OSError as exc:
             why = self._unwanted(job)  # a withdrawal deletes the folder under our feet
             return self._skip(job, why) if why else self._leave(job, f"cannot read the clip: {exc}")
-        config, m = self.config.booth, parcel.manifest
-        manifest = (manifest_topic(config.event, config.id, job.recipient, job.clip_id), m.to_bytes())
+        config = self.config.booth
+        manifest = (manifest_topic(config.event, config.id, job.recipient, job.clip_id), parcel.manifest.to_bytes())
+        session.forget(job.recipient, job.clip_id)  # replies to an earlier pass answer nothing sent now
         session.publish(*manifest)
-        tries, same, asked = 1, 0, None
-        while True:
-            reply = self._answer(session, job, ("missing", "stored", "refused"), self.delivery.reply_timeout_s)
-            if reply is None:
-                if tries >= TRIES_PER_PASS:
-                    return self._leave(
-                        job, f"no reply from {job.recipient}'s collector within {self.delivery.reply_timeout_s:g} s"
-                    )
-                tries += 1
-                session.publish(*manifest)  # it answers with what it lacks: a resend is harmless
-            elif reply.kind == "stored":
-                erasure = self.outbox.mark_stored(job.job_id)
-                self._parcels.pop(job.job_id, None)
-                self._report.delivered.append(job)
-                log.info("delivered %s to %s (%d files)", job.clip_id, job.recipient, len(m.files))
-                if erasure is not None:
-                    log.warning("%s reached %s after it was cancelled; erasure requested", job.clip_id, job.recipient)
-                return True
-            elif reply.kind == "refused":
-                return self._refused(job, reply.reason or "no reason given")
-            else:  # missing: what it lacks, after a manifest or a check
-                same = same + 1 if reply.missing == asked else 0
-                asked = reply.missing
-                if same >= MAX_SAME_ASKS:
-                    return self._leave(job, f"{job.recipient}'s collector keeps asking for the same chunks")
-                if reply.missing:
-                    try:
-                        why = self._send_chunks(session, job, parcel, reply.missing)
-                    except OSError as exc:
-                        why = self._unwanted(job)
-                        if why is None:
-                            return self._leave(job, f"cannot read the clip: {exc}")
-                    if why is not None:
-                        return self._skip(job, why)
-                    check = json.dumps({"clip_id": job.clip_id}).encode()
-                    session.publish(check_topic(config.event, config.id, job.recipient, job.clip_id), check)
-                # an empty 'missing': it has every chunk and is checking them; wait for its verdict
+        return Transfer(job, parcel, manifest, time.monotonic() + self.delivery.reply_timeout_s)
+
+    def _on_silence(self, session: Session, t: Transfer) -> bool | None:
+        """No reply yet: wait on, send the manifest again, or move on; True or False once the pass is over."""
+        if time.monotonic() < t.deadline:
+            return None
+        if t.tries >= TRIES_PER_PASS:
+            timeout = self.delivery.reply_timeout_s
+            return self._leave(t.job, f"no reply from {t.job.recipient}'s collector within {timeout:g} s")
+        t.tries += 1
+        session.publish(*t.manifest)  # it answers with what it lacks: a resend is harmless
+        t.deadline = time.monotonic() + self.delivery.reply_timeout_s
+        return None
+
+    def _on_reply(self, session: Session, t: Transfer, reply: Reply) -> bool | None:
+        """Follow the collector's reply about the clip; True or False once this pass at the job is over."""
+        job, m = t.job, t.parcel.manifest
+        t.deadline = time.monotonic() + self.delivery.reply_timeout_s
+        if reply.kind == "stored":
+            erasure = self.outbox.mark_stored(job.job_id)
+            self._parcels.pop(job.job_id, None)
+            self._report.delivered.append(job)
+            log.info("delivered %s to %s (%d files)", job.clip_id, job.recipient, len(m.files))
+            if erasure is not None:
+                log.warning("%s reached %s after it was cancelled; erasure requested", job.clip_id, job.recipient)
+            return True
+        if reply.kind == "refused":
+            return self._refused(job, reply.reason or "no reason given")
+        if reply.kind != "missing":  # an 'erased' about a clip being sent: stale
+            return None
+        # missing: what it lacks, after a manifest or a check
+        t.same = t.same + 1 if reply.missing == t.asked else 0
+        t.asked = reply.missing
+        if t.same >= MAX_SAME_ASKS:
+            return self._leave(job, f"{job.recipient}'s collector keeps asking for the same chunks")
+        if not reply.missing:  # it has every chunk and is checking them; wait for its verdict
+            return None
+        try:
+            why = self._send_chunks(session, job, t.parcel, reply.missing)
+        except OSError as exc:
+            why = self._unwanted(job)
+            if why is None:
+                return self._leave(job, f"cannot read the clip: {exc}")
+        if why is not None:
+            return self._skip(job, why)
+        booth = self.config.booth
+        check = json.dumps({"clip_id": job.clip_id}).encode()
+        session.publish(check_topic(booth.event, booth.id, job.recipient, job.clip_id), check)
+        t.deadline = time.monotonic() + self.delivery.reply_timeout_s
+        return None
 
     def _send_chunks(self, session: Session, job: Job, parcel: Parcel, missing: dict[str, list[int]]) -> str | None:
         """Exactly the chunks the collector lacks, at most WINDOW in flight; why it stopped, if it did."""
@@ -362,7 +425,7 @@ class Uploader:
             count = m.files[index].chunks(m.chunk_size)
             with parcel.paths[index].open("rb") as fh:
                 for n in sorted({n for n in missing[key] if 0 <= n < count}):
-                    if sent and sent % CHECK_EVERY == 0 and (why := self._unwanted(job)):
+                    if sent % CHECK_EVERY == 0 and (why := self._unwanted(job)):
                         return why
                     fh.seek(n * m.chunk_size)
                     topic = chunk_topic(booth.event, booth.id, job.recipient, job.clip_id, index, n)

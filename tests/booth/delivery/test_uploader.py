@@ -575,3 +575,24 @@ def test_killed_mid_transfer_the_last_will_says_offline_and_nothing_is_lost(
     total = sum(f.chunks(CHUNK) for f in agency.manifests[0].files)
     assert held < total and sum(agency.arrivals.values()) <= total + 16, "resumed, not started again"
     assert events(booth, clip_id).count("delivered") == 1
+
+
+def test_several_clips_travel_at_once_each_following_its_own_replies(booth: Booth, broker: Mosquitto) -> None:
+    clips = {}
+    for name in ("a", "b", "c", "d"):
+        clip_id, files = full_clip(booth, name, size=20 * CHUNK)
+        booth.consent(clip_id, "social")
+        booth.outbox.add_clip(clip_id, AGENCY)
+        clips[clip_id] = files
+    spy = Watcher(plain(broker), "#")
+    with Responder(plain(broker)) as agency:
+        agency.lose = {(0, 3)}  # one clip's round of 'missing' goes on while the others travel
+        report = uploader(booth, configured(booth, broker.url)).run_once(30)
+    assert report.ok, report.lines()
+    assert sorted(j.clip_id for j in report.delivered) == sorted(clips)
+    assert agency.stored == clips
+    first_stored = next(k for k, (topic, payload) in enumerate(spy.messages) if b'"stored"' in payload)
+    manifests = [topic for topic, _ in spy.messages[:first_stored] if "/manifest/" in topic]
+    assert len(manifests) >= 2, "the next clip's manifest went out before the first clip was stored"
+    assert all(j.state is JobState.DONE for clip_id in clips for j in booth.outbox.jobs(clip_id))
+    spy.close()
