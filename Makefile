@@ -26,6 +26,7 @@ system-packages:
 demo: install
 	$(VENV)/bin/booth shoot --rig sim --out demo/clips
 	@echo "Your clip is in the newest folder under demo/clips/ (clip.mp4, poster.jpg, preview.webp)."
+	@echo "Its consent page opens at the address above once the page is served: $(VENV)/bin/booth serve"
 
 lint: install-test
 	$(VENV)/bin/ruff check .
