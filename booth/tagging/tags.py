@@ -1,0 +1,56 @@
+"""tags.json: which brands were found in which frames, with boxes in the source images' pixels."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from booth.atomic import write_atomic
+
+
+@dataclass(frozen=True)
+class Detection:
+    brand: str
+    """The brand's folder name in the kit."""
+    score: float
+    box: tuple[int, int, int, int]
+    """x0, y0, x1, y1 in the source image's pixels."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"brand": self.brand, "score": round(self.score, 4), "box": list(self.box)}
+
+
+@dataclass(frozen=True)
+class FrameTags:
+    file: str
+    detections: list[Detection] = field(default_factory=list)
+
+
+def tags_json(model: str, kit: str, frames: Sequence[FrameTags]) -> dict[str, Any]:
+    """The document: every frame with its detections, and per brand the frames it is in and its best score."""
+    brands: dict[str, dict[str, Any]] = {}
+    for frame in frames:
+        for d in frame.detections:
+            entry = brands.setdefault(d.brand, {"frames": [], "max_score": 0.0})
+            if frame.file not in entry["frames"]:
+                entry["frames"].append(frame.file)
+            entry["max_score"] = max(entry["max_score"], round(d.score, 4))
+    return {
+        "status": "ok",
+        "model": model,
+        "kit": kit,
+        "frames": [{"file": f.file, "detections": [d.to_json() for d in f.detections]} for f in frames],
+        "brands": dict(sorted(brands.items())),
+    }
+
+
+def failed_json(model: str, kit: str, error: str) -> dict[str, Any]:
+    """What a clip carries when tagging failed: the clip still goes, its tags marked failed with the reason."""
+    return {"status": "failed", "model": model, "kit": kit, "error": error, "frames": [], "brands": {}}
+
+
+def write_tags(path: Path, document: dict[str, Any]) -> None:
+    write_atomic(path, (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode())
