@@ -234,22 +234,14 @@ class GPhotoArray:
         """gphoto2's own trigger on every camera at once, one thread each: the fallback without a trigger box.
         Returns the host time each rig position took the command (sync is only as good as their spread)."""
         times: dict[int, float] = {}
-        workers = self._live_workers()
-        go = threading.Event()
 
         def press(k: int, w: CameraWorker) -> None:
-            go.wait(5)
             try:
                 times[k] = w.call("trigger", timeout_s=5.0)
             except CameraFault as exc:
                 self._note(k, exc)
 
-        threads = [threading.Thread(target=press, args=(k, w), daemon=True) for k, w in workers.items()]
-        for t in threads:
-            t.start()
-        go.set()
-        for t in threads:
-            t.join(10)
+        self._each(press, timeout_s=10.0)
         return times
 
     @property
@@ -472,10 +464,20 @@ class GPhotoArray:
         return self._live
 
     def _each(self, job: Callable[[int, CameraWorker], None], timeout_s: float = 15.0) -> None:
-        """Run job on every connected camera at once, one thread each; waits at most timeout_s."""
-        threads = [threading.Thread(target=job, args=(k, w), daemon=True) for k, w in self._live_workers().items()]
+        """Run job on every connected camera at once, one thread each, all released together once every thread
+        is up (the USB trigger's spread depends on it); waits at most timeout_s."""
+        go = threading.Event()
+
+        def when_released(k: int, w: CameraWorker) -> None:
+            go.wait(5)
+            job(k, w)
+
+        threads = [
+            threading.Thread(target=when_released, args=(k, w), daemon=True) for k, w in self._live_workers().items()
+        ]
         for t in threads:
             t.start()
+        go.set()
         until = time.monotonic() + timeout_s
         for t in threads:
             t.join(max(0.0, until - time.monotonic()))

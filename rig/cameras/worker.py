@@ -171,9 +171,10 @@ class Camera:
         """The widget that holds a profile setting on this camera (or a widget named directly)."""
         return next((w for w in ALIASES.get(name, (name,)) if w in widgets), None)
 
-    def read_settings(self, names: list[str] | None = None) -> dict[str, str]:
-        """The camera's settings by profile name (and any widget asked for by name)."""
-        widgets = self.widgets()
+    def read_settings(self, names: list[str] | None = None, widgets: dict[str, Any] | None = None) -> dict[str, str]:
+        """The camera's settings by profile name (and any widget asked for by name), from `widgets` when the
+        caller has just read them (each read is a round trip to the camera)."""
+        widgets = self.widgets() if widgets is None else widgets
         out = {}
         for name in [*ALIASES, *EXTRA_SETTINGS, *(names or [])]:
             widget = self.resolve(name, widgets)
@@ -187,11 +188,14 @@ class Camera:
         widget had before (the parent keeps those, so that a camera reopened can still be put back)."""
         widgets = self.widgets()
         problems: list[str] = []
+        said: set[str] = set()
+        """Settings already explained in problems: not reported again as read back wrong."""
         changed: dict[str, Any] = {}
         for name, value in wanted.items():
             widget_name = self.resolve(name, widgets)
             if widget_name is None:
                 problems.append(f"has no {label(name)} setting over USB; set it on the camera by hand")
+                said.add(name)
                 continue
             widget = widgets[widget_name]
             current = str(widget.get_value())
@@ -199,11 +203,13 @@ class Camera:
                 continue
             if widget.get_readonly():
                 problems.append(f"{label(name)} is {current!r} and cannot be changed over USB; set it on the camera")
+                said.add(name)
                 continue
             choices = _choices(widget)
             if choices is not None and value not in choices:
                 offered = ", ".join(repr(c) for c in choices[:12]) + (", ..." if len(choices) > 12 else "")
                 problems.append(f"{label(name)} has no choice {value!r} (it offers {offered})")
+                said.add(name)
                 continue
             original = widget.get_value()
             try:
@@ -214,14 +220,15 @@ class Camera:
                 self.camera.set_single_config(widget_name, widget)
             except Exception as exc:  # libgphoto2's refusal, or a value of the wrong kind for this widget
                 problems.append(f"{label(name)} {value!r} was refused ({exc})")
+                said.add(name)
                 continue
             self.originals.setdefault(widget_name, original)
             changed.setdefault(widget_name, original)
         widgets = self.widgets()
-        settings = self.read_settings(list(wanted))
+        settings = self.read_settings(list(wanted), widgets)
         for name, value in wanted.items():
             widget_name = self.resolve(name, widgets)
-            if widget_name is None or any(p.startswith(f"{label(name)} ") for p in problems):
+            if widget_name is None or name in said:
                 continue
             if not _same(widgets[widget_name], value):
                 problems.append(f"{label(name)} reads back {settings.get(name)!r}, not {value!r}")
