@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from booth.consent.records import (
     clean_email,
     clean_name,
 )
-from booth.consent.store import ConsentStore, Event
+from booth.consent.store import ConsentStore, Event, sha256_hex
 from booth.consent.texts import ConsentText
 from booth.delivery.outbox import Job, Outbox
 from booth.ids import utc_now_iso
@@ -61,7 +60,7 @@ def give(
     if band is AgeBand.UNDER_THRESHOLD:
         if not choice.guardian_declared:
             raise ConsentError("guardian: below the age limit, a parent or guardian must give consent and confirm it")
-        declaration = hashlib.sha256(text.content.guardian_declaration.encode()).hexdigest()
+        declaration = sha256_hex(text.content.guardian_declaration)
         guardian = Guardian(clean_name(choice.guardian_name), declaration)
     email = None
     if choice.email.strip():
@@ -102,7 +101,8 @@ class Withdrawal:
     erasures: list[Job] = field(default_factory=list)
 
 
-def _remove(path: Path | None) -> str | None:
+def remove_folder(path: Path | None) -> str | None:
+    """Delete a clip's or shot's folder if it is there; returns its path when something was deleted."""
     if path is None or not path.exists():
         return None
     shutil.rmtree(path)
@@ -113,13 +113,13 @@ def withdraw(store: ConsentStore, outbox: Outbox, record: ConsentRecord, *, how:
     """Withdraw a consent: the record is marked withdrawn, pending uploads are cancelled and an erasure notice
     is queued for every recipient that received the clip (one transaction), then the clip and its frames are
     deleted from the booth. Withdrawing twice is harmless."""
-    if store.withdrawn(record.record_id):
-        return Withdrawal(record)
-    with store.transaction():
+    with store.transaction():  # checked inside, so two withdrawals at once append one event
+        if store.withdrawn(record.record_id):
+            return Withdrawal(record)
         store.append(Event.WITHDRAWN, record_id=record.record_id, clip_id=record.clip_id, detail={"how": how})
         cancelled, erasures = outbox.withdraw(record.clip_id)
     clip = store.clip(record.clip_id)
-    deleted = [d for d in (_remove(clip.directory), _remove(clip.frames_dir)) if d] if clip else []
+    deleted = [d for d in (remove_folder(clip.directory), remove_folder(clip.frames_dir)) if d] if clip else []
     store.mark_deleted(record.clip_id, Event.ERASED, {"reason": "withdrawn", "files": len(deleted)})
     log.info("consent for %s withdrawn; clip and frames deleted", record.clip_id)
     return Withdrawal(record, deleted, cancelled, erasures)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from booth.config import BoothConfig
+from booth.consent.decisions import remove_folder
 from booth.consent.store import ClipEntry, ConsentStore, Event
 from booth.delivery.outbox import Outbox
 
@@ -37,11 +38,6 @@ def _keep_until(store: ConsentStore, clip: ClipEntry, keep_unconsented_hours: fl
     return end_of_day(clip.created_ts), "no consent by the end of its day"
 
 
-def _remove(path: Path | None) -> None:
-    if path is not None and path.exists():
-        shutil.rmtree(path)
-
-
 def purge(config: BoothConfig, store: ConsentStore, outbox: Outbox, now: float) -> list[Purged]:
     """Delete what may no longer be kept, logging each deletion in the audit log: clips (with their frames)
     past their time, and shot folders that never became a clip, at the end of their day."""
@@ -57,8 +53,8 @@ def purge(config: BoothConfig, store: ConsentStore, outbox: Outbox, now: float) 
             continue
         with store.transaction():
             outbox.cancel(clip.clip_id)
-        _remove(clip.directory)
-        _remove(clip.frames_dir)
+        remove_folder(clip.directory)
+        remove_folder(clip.frames_dir)
         store.mark_deleted(clip.clip_id, Event.PURGED, {"reason": reason})
         log.info("purged %s: %s", clip.clip_id, reason)
         done.append(Purged(clip.clip_id, reason))

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import sqlite3
 import time
@@ -21,6 +20,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from booth.atomic import write_atomic
 from booth.consent.records import ConsentError, ConsentRecord
 from booth.ids import new_id, utc_now_iso
 
@@ -111,8 +111,8 @@ def entry_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def body_hash(body: str) -> str:
-    return hashlib.sha256(body.encode()).hexdigest()
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def canonical(data: Any) -> str:
@@ -121,7 +121,7 @@ def canonical(data: Any) -> str:
 
 def secret_hash(secret: str) -> str:
     """Tokens and withdrawal codes are kept only as hashes: a copy of booth.db does not open anyone's page."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return sha256_hex(secret)
 
 
 def page_token(secret: bytes, clip_id: str) -> str:
@@ -146,14 +146,7 @@ def load_secret(path: Path) -> bytes:
         secret = path.read_bytes()
         if len(secret) >= 32:
             return secret
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(secrets.token_bytes(32))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, secrets.token_bytes(32))  # mkstemp makes it readable by its owner only
     return path.read_bytes()
 
 
@@ -254,7 +247,7 @@ class ConsentStore:
             want = granted_hashes.get(record_id)
             if want is None:
                 problems.append(f"record {record_id}: has no 'granted' entry in the audit log")
-            elif body_hash(body) != want:
+            elif sha256_hex(body) != want:
                 problems.append(f"record {record_id}: its content was changed after it was recorded")
         return problems
 
@@ -339,7 +332,7 @@ class ConsentStore:
                 Event.GRANTED,
                 record_id=record.record_id,
                 clip_id=record.clip_id,
-                detail={"record_sha256": body_hash(body), "purposes": record.purposes, "method": record.method},
+                detail={"record_sha256": sha256_hex(body), "purposes": record.purposes, "method": record.method},
             )
         return code
 
@@ -353,9 +346,14 @@ class ConsentStore:
         row = self.db.execute("SELECT body FROM records WHERE record_id = ?", (record_id,)).fetchone()
         return ConsentRecord.from_json(json.loads(row[0])) if row else None
 
+    def record_for(self, clip_id: str) -> ConsentRecord | None:
+        """The clip's consent record, withdrawn or not (a clip has one at most)."""
+        row = self.db.execute("SELECT body FROM records WHERE clip_id = ?", (clip_id,)).fetchone()
+        return ConsentRecord.from_json(json.loads(row[0])) if row else None
+
     def records_for(self, clip_id: str) -> list[ConsentRecord]:
-        rows = self.db.execute("SELECT body FROM records WHERE clip_id = ? ORDER BY created_at", (clip_id,))
-        return [ConsentRecord.from_json(json.loads(r[0])) for r in rows]
+        record = self.record_for(clip_id)
+        return [record] if record else []
 
     def record_by_code(self, code: str) -> ConsentRecord | None:
         row = self.db.execute(
@@ -372,10 +370,8 @@ class ConsentStore:
     def current(self, clip_id: str) -> ConsentRecord | None:
         """The clip's consent in force: its latest record, unless that was withdrawn (a withdrawal ends the
         clip's consent: the clip is deleted with it)."""
-        records = self.records_for(clip_id)
-        if not records or any(self.withdrawn(r.record_id) for r in records):
-            return None
-        return records[-1]
+        record = self.record_for(clip_id)
+        return None if record is None or self.withdrawn(record.record_id) else record
 
     @staticmethod
     def new_record_id() -> str:

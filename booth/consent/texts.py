@@ -72,14 +72,10 @@ class ConsentText:
     def text_id(self) -> str:
         return f"{self.content.version}/{self.content.language}"
 
-    def purpose(self, purpose_id: str) -> Purpose:
-        for p in self.content.purposes:
-            if p.id == purpose_id:
-                return p
-        raise KeyError(purpose_id)
-
-    def recipient_name(self, recipient_id: str) -> str:
-        return next(r.name for r in self.content.recipients if r.id == recipient_id)
+    def recipient_names(self, ids: list[str]) -> list[str]:
+        """The recipients' names as the text gives them (an id the text lacks stands as itself)."""
+        names = {r.id: r.name for r in self.content.recipients}
+        return [names.get(r, r) for r in ids]
 
     def as_json(self) -> dict[str, Any]:
         return {"text_id": self.text_id, "sha256": self.sha256, **self.content.model_dump()}
@@ -112,10 +108,6 @@ class ConsentTexts:
 
     def by_hash(self, sha256: str) -> ConsentText | None:
         return next((t for t in self.by_language.values() if t.sha256 == sha256), None)
-
-    @property
-    def purpose_ids(self) -> list[str]:
-        return [p.id for p in self.get(None).content.purposes]
 
     def pick_language(self, accept_language: str) -> str:
         """The first language of an Accept-Language header that there is a text for."""

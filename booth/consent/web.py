@@ -228,7 +228,8 @@ class PhonePage:
         clip = self.store.clip_by_token(token, now=self.clock())
         if clip is None:
             return None
-        if self.store.records_for(clip.clip_id) and self.store.current(clip.clip_id) is None:
+        record = self.store.record_for(clip.clip_id)
+        if record is not None and self.store.withdrawn(record.record_id):
             return None  # withdrawn, its files on their way out
         return clip
 
@@ -267,7 +268,7 @@ class PhonePage:
             token=token,
             text=text.content,
             text_sha256=text.sha256,
-            purposes=[(p, recipient_names(text, p.recipients)) for p in text.content.purposes],
+            purposes=[(p, text.recipient_names(p.recipients)) for p in text.content.purposes],
             recipients=[r.name for r in text.content.recipients],
             ages=ages,
             threshold=n,
@@ -301,7 +302,7 @@ class PhonePage:
     async def choose(self, request: Request, token: str, clip: ClipEntry) -> Response:
         form = await self.form(request, token, back=f"/c/{token}")
         here = RedirectResponse(f"/c/{token}", status_code=303)
-        if await self.db(self.store.records_for, clip.clip_id):
+        if await self.db(self.store.record_for, clip.clip_id) is not None:
             return here  # one record per clip: the page shows the one there is
         filled = Filled.read(form)
         refuse = (form.get("action") or [""])[0] == "refuse"
@@ -325,7 +326,7 @@ class PhonePage:
         try:
             await self.db(self.record_choice, text, clip, filled.choice())
         except ConsentError as exc:
-            if await self.db(self.store.records_for, clip.clip_id):
+            if await self.db(self.store.record_for, clip.clip_id) is not None:
                 return here  # recorded meanwhile, from another tab
             return self.choices(request, token, text, filled, say(text.content.language, exc))
         return here
@@ -348,7 +349,7 @@ class PhonePage:
         titles = {p.id: p.title for p in text.content.purposes}
         order = [p for p in titles if p in record.purposes] + [p for p in record.purposes if p not in titles]
         purposes = [
-            (titles.get(p, p), record.purposes[p], recipient_names(text, record.recipients.get(p, []))) for p in order
+            (titles.get(p, p), record.purposes[p], text.recipient_names(record.recipients.get(p, []))) for p in order
         ]
         return self.render(
             "confirmation.html",
@@ -445,11 +446,6 @@ class PhonePage:
 
     async def server_error(self, request: Request, exc: Exception) -> Response:
         return self.message(request, Refusal(500, "broken"))
-
-
-def recipient_names(text: ConsentText, ids: list[str]) -> list[str]:
-    names = {r.id: r.name for r in text.content.recipients}
-    return [names.get(r, r) for r in ids]
 
 
 def create_app(

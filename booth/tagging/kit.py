@@ -35,10 +35,6 @@ class Logo:
     variant: str
     rgba: np.ndarray
 
-    @property
-    def size(self) -> tuple[int, int]:
-        return int(self.rgba.shape[1]), int(self.rgba.shape[0])
-
 
 @dataclass(frozen=True)
 class Brand:

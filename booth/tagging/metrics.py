@@ -71,11 +71,11 @@ def average_precision(hits: Sequence[bool], positives: int) -> float:
     for hit in hits:
         tp, fp = tp + hit, fp + (not hit)
         points.append((tp / positives, tp / (tp + fp)))
-    ap, previous_recall = 0.0, 0.0
-    for i, (recall, _) in enumerate(points):
-        best_precision = max(p for _, p in points[i:])
-        ap += (recall - previous_recall) * best_precision
-        previous_recall = recall
+    ap, best = 0.0, 0.0
+    for i in range(len(points) - 1, -1, -1):  # from the right: the best precision at this recall or beyond
+        recall, precision = points[i]
+        best = max(best, precision)
+        ap += (recall - (points[i - 1][0] if i else 0.0)) * best
     return ap
 
 

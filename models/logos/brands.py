@@ -16,7 +16,6 @@ FONTS = (
     cv2.FONT_HERSHEY_TRIPLEX,
     cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
 )
-VARIANTS = ("colour", "mono", "wordmark", "symbol")
 
 
 def brand_name(rng: np.random.Generator) -> str:

@@ -204,6 +204,8 @@ def test_a_participant_consents_downloads_and_withdraws(served: Served, phone_en
     assert not served.clip_dir.exists(), "the clip's folder is deleted"
     assert dialogs == []
     logged("GET /c/… 200", "POST /c/… 303", "GET /c/…/clip.mp4 206", "POST /w/… 200", "GET /c/… 404", log=served.log)
+    log = served.log.read_text()
+    assert [s for s in (code, served.url.rsplit("/", 1)[1]) if s in log] == [], "no token or code in the server log"
 
 
 def test_a_french_phone_reads_the_page_in_french(served: Served, browser: Browser) -> None:
