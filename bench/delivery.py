@@ -24,11 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from booth.atomic import file_sha256
 from booth.config import BoothConfig
 from booth.consent.decisions import Choice, give
 from booth.consent.records import Method
 from booth.consent.registry import open_store, texts_of
-from booth.delivery.outbox import Outbox, file_sha256
+from booth.delivery.outbox import Outbox
 from booth.delivery.uploader import Uploader
 
 NODELAY = os.environ.get("BENCH_NODELAY", "set_tcp_nodelay true\n")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from booth.atomic import file_sha256
 from booth.config import BoothConfig
 from booth.consent.store import ConsentStore, load_secret
 from booth.consent.texts import ConsentTexts, load_texts
-from booth.delivery.outbox import Outbox, file_sha256
+from booth.delivery.outbox import Outbox
 from booth.shot import Clip
 
 

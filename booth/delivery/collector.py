@@ -16,8 +16,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from booth.delivery.collector_config import CollectorConfig
 from booth.delivery.link import BrokerRefused, connect_properties, make_client, refusal
-from booth.delivery.protocol import collector_filter
-from booth.delivery.reassembly import MIB, Reassembly, is_reply_topic
+from booth.delivery.protocol import collector_filter, is_reply_topic
+from booth.delivery.reassembly import MIB, Reassembly
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, PrivateAttr, ValidationError
 
-from booth.config import BrokerSection, Identifier, Section, _describe, read_toml
+from booth.config import BrokerSection, Identifier, Section, first_problem, read_toml
 from booth.errors import ConfigError
 
 
@@ -45,6 +45,6 @@ def load_collector_config(path: Path | None) -> CollectorConfig:
     try:
         config = CollectorConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc.errors()[0])}") from None
+        raise ConfigError(f"{path}: {first_problem(exc)}") from None
     config._base_dir = path.parent
     return config

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,19 +73,8 @@ class IndexedClip:
         return self.received_at is not None and self.erased_at is None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "clip_id": self.clip_id,
-            "event": self.event,
-            "booth": self.booth,
-            "recipient": self.recipient,
-            "received_at": self.received_at,
-            "purposes": list(self.purposes),
-            "brands": list(self.brands),
-            "erased_at": self.erased_at,
-            "erase_reason": self.erase_reason,
-            "erase_requested_at": self.erase_requested_at,
-            "folder": self.folder,
-        }
+        """The exported fields, lists for tuples."""
+        return {k: list(v) if isinstance(v := getattr(self, k), tuple) else v for k in EXPORT_FIELDS}
 
 
 def brands_of(tags: Any, depth: int = 0) -> list[str]:
@@ -196,20 +185,8 @@ class CollectorIndex:
         return found
 
 
-_COLUMNS = (
-    "clip_id",
-    "event",
-    "booth",
-    "recipient",
-    "received_at",
-    "purposes",
-    "brands",
-    "files",
-    "folder",
-    "erased_at",
-    "erase_reason",
-    "erase_requested_at",
-)
+_COLUMNS = (*EXPORT_FIELDS, "files")
+"""The index's columns: everything exported, and the files' hashes."""
 
 
 def _clip(row: tuple[Any, ...]) -> IndexedClip:
@@ -234,12 +211,10 @@ def export_csv(clips: Iterable[IndexedClip]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
     writer.writeheader()
     for clip in clips:
-        row: Mapping[str, Any] = clip.as_json()
         writer.writerow(
             {
                 k: _cell(";".join(v) if isinstance(v, list) else "" if v is None else str(v))
-                for k, v in row.items()
-                if k in EXPORT_FIELDS
+                for k, v in clip.as_json().items()
             }
         )
     return buffer.getvalue()

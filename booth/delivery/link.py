@@ -88,7 +88,8 @@ def make_client(
     return client, where
 
 
-def connect_properties(session_expiry_s: int = 0) -> Properties:
+def connect_properties() -> Properties:
+    """A session that ends with the connection: what must survive is kept on disk by each side."""
     props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-    props.SessionExpiryInterval = session_expiry_s
+    props.SessionExpiryInterval = 0
     return props

@@ -6,11 +6,10 @@ the hash of the clip file as it is now."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 
+from booth.atomic import file_sha256
 from booth.consent.store import ConsentStore, Event
 from booth.errors import BoothError
 from booth.ids import utc_now_iso
@@ -73,14 +72,6 @@ class Job:
     purposes: tuple[str, ...]
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class Outbox:
     """Jobs in the booth's database, beside the consent records they depend on."""
 
@@ -102,23 +93,23 @@ class Outbox:
     def pending(self) -> list[Job]:
         return self._jobs("state = ?", (JobState.PENDING.value,))
 
-    def check_gate(self, clip_id: str, recipient: str) -> list[str]:
-        """The purposes under which the clip may go to the recipient; raises ConsentGateError saying why not."""
+    def check_gate(self, clip_id: str, recipient: str, actual: str | None = None) -> list[str]:
+        """The purposes under which the clip may go to the recipient; raises ConsentGateError saying why not.
+        `actual` is clip.mp4's SHA-256 when the caller has just hashed it (once for all its recipients)."""
         clip = self.store.clip(clip_id)
         if clip is None:
             raise ConsentGateError(f"{clip_id}: no such clip on the booth")
-        records = self.store.records_for(clip_id)
-        if not records:
-            raise ConsentGateError(f"{clip_id}: no consent record; nothing leaves the booth without one")
-        record = self.store.current(clip_id)
+        record = self.store.record_for(clip_id)
         if record is None:
+            raise ConsentGateError(f"{clip_id}: no consent record; nothing leaves the booth without one")
+        if self.store.withdrawn(record.record_id):
             raise ConsentGateError(f"{clip_id}: its consent was withdrawn")
         if clip.deleted_at is not None:
             raise ConsentGateError(f"{clip_id}: deleted from the booth on {clip.deleted_at}")
         video = clip.directory / "clip.mp4"
         if not video.is_file():
             raise ConsentGateError(f"{clip_id}: {video} is missing")
-        actual = file_sha256(video)
+        actual = actual or file_sha256(video)
         if record.clip_sha256 != actual or clip.sha256 != actual:
             raise ConsentGateError(
                 f"{clip_id}: the consent record is for a clip with SHA-256 {record.clip_sha256[:12]}..., the file is"
@@ -129,10 +120,10 @@ class Outbox:
             raise ConsentGateError(f"{clip_id}: no purpose the participant granted names {recipient!r} as a recipient")
         return purposes
 
-    def add_clip(self, clip_id: str, recipient: str) -> Job:
+    def add_clip(self, clip_id: str, recipient: str, actual: str | None = None) -> Job:
         """Queue the clip for a recipient, through the gate; the check and the job are one transaction."""
         with self.store.transaction() as db:
-            purposes = self.check_gate(clip_id, recipient)
+            purposes = self.check_gate(clip_id, recipient, actual)
             now = utc_now_iso()
             cursor = db.execute(
                 "INSERT INTO outbox (kind, clip_id, recipient, state, purposes, created_at, updated_at)"
@@ -142,28 +133,41 @@ class Outbox:
             job_id = cursor.lastrowid if cursor.rowcount else None
         if job_id is None:  # already queued
             return next(j for j in self.jobs(clip_id) if j.kind is JobKind.CLIP and j.state is JobState.PENDING)
-        return self._jobs("job_id = ?", (job_id,))[0]
+        job = self.job(job_id)
+        assert job is not None
+        return job
 
     def add_consented(self, clip_id: str) -> list[Job]:
         """A job for every recipient the clip's consent names under a granted purpose."""
-        record = self.store.current(clip_id)
-        recipients = (
-            sorted({r for p in (record.granted() if record else []) for r in record.recipients.get(p, [])})
-            if record
-            else []
-        )
-        return [self.add_clip(clip_id, r) for r in recipients]
+        record, clip = self.store.current(clip_id), self.store.clip(clip_id)
+        if record is None or clip is None:
+            return []
+        recipients = sorted({r for p in record.granted() for r in record.recipients.get(p, [])})
+        video = clip.directory / "clip.mp4"
+        # hashed once, outside the write lock; the gate compares it with the record for each recipient
+        actual = file_sha256(video) if recipients and video.is_file() else None
+        return [self.add_clip(clip_id, r, actual) for r in recipients]
 
     def mark_delivered(self, job_id: int) -> None:
         """The recipient confirmed the whole clip (the transfer calls this); written to the audit log."""
         with self.store.transaction() as db:
-            job = self._jobs("job_id = ?", (job_id,))[0]
+            job = self.job(job_id)
+            assert job is not None, f"no job {job_id}"
             db.execute(
                 "UPDATE outbox SET state = ?, updated_at = ? WHERE job_id = ?",
                 (JobState.DONE.value, utc_now_iso(), job_id),
             )
             event = Event.DELIVERED if job.kind is JobKind.CLIP else Event.ERASURE_ACKNOWLEDGED
             self.store.append(event, clip_id=job.clip_id, detail={"recipient": job.recipient, "job": job_id})
+
+    def _queue_erasure(self, clip_id: str, recipient: str, now: str) -> None:
+        """Inside the caller's transaction: an erasure notice for a recipient that holds the clip, logged."""
+        self.store.db.execute(
+            "INSERT INTO outbox (kind, clip_id, recipient, state, purposes, created_at, updated_at)"
+            " VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            (JobKind.ERASURE.value, clip_id, recipient, JobState.PENDING.value, "", now, now),
+        )
+        self.store.append(Event.ERASURE_REQUESTED, clip_id=clip_id, detail={"recipient": recipient})
 
     def cancel(self, clip_id: str) -> list[Job]:
         """Cancel the clip's pending uploads (inside the caller's transaction); returns them."""
@@ -179,7 +183,6 @@ class Outbox:
     def withdraw(self, clip_id: str) -> tuple[list[Job], list[Job]]:
         """Inside the withdrawal's transaction: cancel the clip's pending uploads and queue an erasure notice for
         every recipient that already received it. Returns (cancelled, erasures)."""
-        db = self.store.db
         cancelled = self.cancel(clip_id)
         delivered = {
             j.recipient
@@ -189,12 +192,7 @@ class Outbox:
         }
         now = utc_now_iso()
         for recipient in sorted(delivered):
-            db.execute(
-                "INSERT INTO outbox (kind, clip_id, recipient, state, purposes, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                (JobKind.ERASURE.value, clip_id, recipient, JobState.PENDING.value, "", now, now),
-            )
-            self.store.append(Event.ERASURE_REQUESTED, clip_id=clip_id, detail={"recipient": recipient})
+            self._queue_erasure(clip_id, recipient, now)
         erasures = self._jobs(
             "clip_id = ? AND kind = ? AND state = ?", (clip_id, JobKind.ERASURE.value, JobState.PENDING.value)
         )
@@ -250,7 +248,8 @@ class Outbox:
             ).rowcount
             if changed:
                 self._note(job_id, reason)
-                job = self._jobs("job_id = ?", (job_id,))[0]
+                job = self.job(job_id)
+                assert job is not None
                 self.store.append(
                     Event.DELIVERY_REFUSED, clip_id=job.clip_id, detail={"recipient": job.recipient, "reason": reason}
                 )
@@ -262,18 +261,9 @@ class Outbox:
         is queued too. One transaction, read and write, so that a withdrawal cannot slip between them. Returns
         that erasure job, if any; a second 'stored' for a done job changes nothing."""
         with self.store.transaction() as db:
-            found = self._jobs("job_id = ?", (job_id,))
-            if (
-                not found
-                or found[0].kind is not JobKind.CLIP
-                or found[0].state
-                not in (
-                    JobState.PENDING,
-                    JobState.CANCELLED,
-                )
-            ):
+            job, now = self.job(job_id), utc_now_iso()
+            if job is None or job.kind is not JobKind.CLIP or job.state not in (JobState.PENDING, JobState.CANCELLED):
                 return None
-            job, now = found[0], utc_now_iso()
             db.execute(
                 "UPDATE outbox SET state = ?, updated_at = ? WHERE job_id = ?", (JobState.DONE.value, now, job_id)
             )
@@ -284,12 +274,7 @@ class Outbox:
             )
             if not late:
                 return None
-            db.execute(
-                "INSERT INTO outbox (kind, clip_id, recipient, state, purposes, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                (JobKind.ERASURE.value, job.clip_id, job.recipient, JobState.PENDING.value, "", now, now),
-            )
-            self.store.append(Event.ERASURE_REQUESTED, clip_id=job.clip_id, detail={"recipient": job.recipient})
+            self._queue_erasure(job.clip_id, job.recipient, now)
             erasures = self._jobs(
                 "clip_id = ? AND kind = ? AND recipient = ? AND state = ?",
                 (job.clip_id, JobKind.ERASURE.value, job.recipient, JobState.PENDING.value),

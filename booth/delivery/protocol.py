@@ -20,7 +20,6 @@ from typing import Any
 
 VERSION = 1
 PREFIX = "booth/v1"
-DEFAULT_CHUNK = 256 * 1024
 MAX_CHUNK = 1024 * 1024 - 4096
 """Under 1 MB with room for the topic and properties: EMQX's default packet limit is 1 MB."""
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -64,6 +63,13 @@ def erase_topic(event: str, booth: str, recipient: str, clip_id: str) -> str:
 
 def reply_topic(event: str, booth: str, recipient: str) -> str:
     return f"{base(event, booth, recipient)}/reply"
+
+
+def is_reply_topic(topic: str) -> bool:
+    """A collector's reply (booth/v1/<event>/<booth>/<recipient>/reply); a collector's own subscription takes
+    these in too, and leaves them alone."""
+    parts = topic.split("/")
+    return len(parts) == 6 and parts[5] == "reply"
 
 
 def collector_filter(recipient: str, group: str | None) -> str:

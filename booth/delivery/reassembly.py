@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from booth.atomic import staged_folder, write_atomic
+from booth.atomic import file_sha256, staged_folder, write_atomic
 from booth.delivery.collector_index import RESERVED_NAMES, CollectorIndex, IndexedClip, brands_of
 from booth.delivery.protocol import (
     MAX_CHUNK,
@@ -26,6 +26,7 @@ from booth.delivery.protocol import (
     Manifest,
     ProtocolError,
     Reply,
+    is_reply_topic,
     parse_topic,
     reply_topic,
     safe_name,
@@ -59,12 +60,6 @@ class Refused(Exception):
 class Answer:
     topic: str
     reply: Reply
-
-
-def is_reply_topic(topic: str) -> bool:
-    """A collector's reply: the subscription's trailing # takes in its own and its group's replies too."""
-    parts = topic.split("/")
-    return len(parts) == 6 and parts[5] == "reply"
 
 
 def _layout(m: Manifest) -> tuple[int, tuple[tuple[str, int, str], ...]]:
@@ -501,14 +496,11 @@ def _json(data: Any) -> bytes:
 
 
 def _sha256(path: Path) -> str | None:
-    digest = hashlib.sha256()
+    """The file's SHA-256; None when it cannot be read (a folder half in place)."""
     try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+        return file_sha256(path)
     except OSError:
         return None
-    return digest.hexdigest()
 
 
 def _read_tags(folder: Path) -> Any:

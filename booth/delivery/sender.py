@@ -17,7 +17,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from booth.config import BoothConfig
 from booth.delivery.link import BrokerRefused, connect_properties, make_client, refusal
-from booth.delivery.protocol import PREFIX, ProtocolError, Reply, status_topic
+from booth.delivery.protocol import ProtocolError, Reply, is_reply_topic, reply_topic, status_topic
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,6 @@ class Until:
         self.check()
 
 
-def reply_filter(event: str, booth: str) -> str:
-    """Every collector's replies to this booth."""
-    return f"{PREFIX}/{event}/{booth}/+/reply"
-
-
 class Session:
     """A connected client. Any publish or wait raises LinkLost when the connection drops, and Interrupted when
     `until` says stop; a new Session is made for the next connection (paho's own session is memory only)."""
@@ -112,7 +107,7 @@ class Session:
         except OSError as exc:  # refused, unreachable, TLS: event Wi-Fi comes and goes
             raise LinkLost(f"cannot reach the broker at {session.url}: {exc.strerror or exc}") from None
         try:
-            session._handshake(reply_filter(booth.event, booth.id))
+            session._handshake(reply_topic(booth.event, booth.id, "+"))  # every recipient's
         except BaseException:
             session.abandon()
             raise
@@ -159,9 +154,9 @@ class Session:
         self._unacked.discard(mid)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        parts = message.topic.split("/")
-        if len(parts) != 6 or parts[5] != "reply":
+        if not is_reply_topic(message.topic):
             return
+        parts = message.topic.split("/")
         try:
             reply = Reply.from_bytes(bytes(message.payload))
         except ProtocolError as exc:

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from booth.atomic import file_sha256
 from booth.config import BoothConfig
 from booth.consent.decisions import SEND_ME
 from booth.consent.records import ConsentRecord
 from booth.consent.store import ConsentStore
-from booth.delivery.outbox import Job, JobKind, JobState, Outbox, file_sha256
+from booth.delivery.outbox import Job, JobKind, JobState, Outbox
 from booth.delivery.protocol import (
     ErasureNotice,
     FileEntry,
@@ -77,15 +78,23 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def build_manifest(config: BoothConfig, job: Job, record: ConsentRecord, folder: Path) -> Parcel:
-    """The manifest of the clip for the job's recipient. The e-mail address goes only to a recipient of the
-    granted 'send me my clip' purpose: it is what that purpose needs it for, and nobody else may have it."""
+def file_entries(folder: Path) -> list[FileEntry]:
+    """The clip's files with their sizes and SHA-256, in the order the manifest lists them."""
+    return [FileEntry(p.name, p.stat().st_size, file_sha256(p)) for p in clip_files(folder)]
+
+
+def build_manifest(
+    config: BoothConfig, job: Job, record: ConsentRecord, folder: Path, files: list[FileEntry] | None = None
+) -> Parcel:
+    """The manifest of the clip for the job's recipient (`files` when the clip's files were hashed already, for
+    another recipient). The e-mail address goes only to a recipient of the granted 'send me my clip' purpose:
+    it is what that purpose needs it for, and nobody else may have it."""
     purposes = record.covers(job.recipient)
     consent = record.to_json()
     if SEND_ME not in purposes:
         consent["email"] = None
     paths = clip_files(folder)
-    files = [FileEntry(p.name, p.stat().st_size, file_sha256(p)) for p in paths]
+    files = file_entries(folder) if files is None else files
     manifest = Manifest(
         clip_id=job.clip_id,
         booth_id=config.booth.id,
@@ -149,6 +158,8 @@ class Uploader:
         self.store = store
         self.outbox = outbox
         self._parcels: dict[int, Parcel] = {}
+        self._hashed: dict[str, list[FileEntry]] = {}
+        """Each clip's files, hashed once for all its recipients; dropped with its last parcel."""
         self._notes: dict[int, str] = {}
         self._problem: str | None = None
         self._report = DeliveryReport()
@@ -219,8 +230,8 @@ class Uploader:
                 if once:
                     return
                 session.idle(IDLE_S)
-                if self.outbox.count_pending() != shown:
-                    shown = self.outbox.count_pending()
+                if (now := self.outbox.count_pending()) != shown:
+                    shown = now
                     self._publish_status(session)
                 continue
             if not once:  # a booth that runs all event long keeps no list of what it sent: the audit log has it
@@ -255,10 +266,7 @@ class Uploader:
 
     def _do(self, session: Session, job: Job) -> bool:
         """One pass at an erasure; True when it is settled (no longer pending)."""
-        current = self.outbox.job(job.job_id)
-        if current is None or current.state is not JobState.PENDING:
-            return True
-        return self._send_erasure(session, job)
+        return True if not self._pending(job) else self._send_erasure(session, job)
 
     def _pipeline(self, session: Session, until: Until, jobs: list[Job]) -> int:
         """One pass at the clips, up to IN_FLIGHT at once, each following its own replies; how many settled."""
@@ -267,8 +275,7 @@ class Uploader:
             until.check()
             while waiting and len(active) < IN_FLIGHT:
                 job = waiting.pop()
-                current = self.outbox.job(job.job_id)
-                if current is None or current.state is not JobState.PENDING:
+                if not self._pending(job):
                     started: Transfer | bool = True
                 else:
                     started = self._start(session, job)
@@ -289,6 +296,11 @@ class Uploader:
                 session.wait(max(0.0, min(t.deadline for t in active) - time.monotonic()))
         return settled
 
+    def _pending(self, job: Job) -> bool:
+        """Whether the job is still waiting in the outbox (a withdrawal or a purge may have settled it)."""
+        current = self.outbox.job(job.job_id)
+        return current is not None and current.state is JobState.PENDING
+
     def _unwanted(self, job: Job) -> str | None:
         """Why the clip may no longer go to the recipient, looked up now: a withdrawal can come at any time."""
         current = self.outbox.job(job.job_id)
@@ -305,11 +317,10 @@ class Uploader:
         return None
 
     def _skip(self, job: Job, why: str) -> bool:
-        current = self.outbox.job(job.job_id)
-        if current is not None and current.state is JobState.PENDING:
+        if self._pending(job):
             with self.store.transaction():
                 self.outbox.cancel(job.clip_id)
-        self._parcels.pop(job.job_id, None)
+        self._drop(job)
         self._report.skipped.append((job, why))
         log.info("not sending %s to %s: %s", job.clip_id, job.recipient, why)
         return True
@@ -322,7 +333,7 @@ class Uploader:
 
     def _refused(self, job: Job, reason: str) -> bool:
         self.outbox.mark_refused(job.job_id, reason)
-        self._parcels.pop(job.job_id, None)
+        self._drop(job)
         self._report.refused.append((job, reason))
         log.warning("%s refused %s (%s): %s", job.recipient, job.clip_id, job.kind.value, reason)
         return True
@@ -336,12 +347,20 @@ class Uploader:
                 return reply
         return None
 
+    def _drop(self, job: Job) -> None:
+        self._parcels.pop(job.job_id, None)
+        if not any(p.manifest.clip_id == job.clip_id for p in self._parcels.values()):
+            self._hashed.pop(job.clip_id, None)
+
     def _parcel(self, job: Job) -> Parcel:
         parcel = self._parcels.get(job.job_id)
         if parcel is None:
             clip, record = self.store.clip(job.clip_id), self.store.current(job.clip_id)
             assert clip is not None and record is not None  # _unwanted looked
-            parcel = build_manifest(self.config, job, record, clip.directory)
+            files = self._hashed.get(job.clip_id)
+            if files is None:
+                files = self._hashed[job.clip_id] = file_entries(clip.directory)
+            parcel = build_manifest(self.config, job, record, clip.directory, files)
             if parcel.manifest.files[0].sha256 != record.clip_sha256:
                 raise ValueError("clip.mp4 is not the clip the participant consented to (its SHA-256 changed)")
             self._parcels[job.job_id] = parcel
@@ -383,7 +402,7 @@ class Uploader:
         t.deadline = time.monotonic() + self.delivery.reply_timeout_s
         if reply.kind == "stored":
             erasure = self.outbox.mark_stored(job.job_id)
-            self._parcels.pop(job.job_id, None)
+            self._drop(job)
             self._report.delivered.append(job)
             log.info("delivered %s to %s (%d files)", job.clip_id, job.recipient, len(m.files))
             if erasure is not None:

@@ -21,12 +21,13 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from booth.atomic import file_sha256
 from booth.config import load_config
 from booth.consent.decisions import Choice, give
 from booth.consent.records import Method
 from booth.consent.registry import open_store, texts_of
 from booth.consent.store import Event
-from booth.delivery.outbox import Outbox, file_sha256
+from booth.delivery.outbox import Outbox
 from tests.booth.delivery.broker import Mosquitto
 
 EVENT = "launch-2026"

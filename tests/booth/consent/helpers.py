@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from booth.atomic import file_sha256
 from booth.config import BoothConfig
 from booth.consent.decisions import Choice, give
 from booth.consent.records import ConsentRecord, Method
 from booth.consent.registry import open_store, texts_of
 from booth.consent.store import ConsentStore
 from booth.consent.texts import ConsentTexts
-from booth.delivery.outbox import Outbox, file_sha256
+from booth.delivery.outbox import Outbox
 
 
 @dataclass

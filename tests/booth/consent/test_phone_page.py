@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
+from booth.atomic import file_sha256
 from booth.config import BoothConfig, load_config
 from booth.consent.registry import open_store
 from booth.consent.store import ConsentStore
-from booth.delivery.outbox import file_sha256
 from tests.conftest import run_booth
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,13 +15,14 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
+from booth.atomic import file_sha256
 from booth.config import BoothConfig
 from booth.consent.page_guard import CSP
 from booth.consent.qr import qr_png
 from booth.consent.registry import open_store, texts_of
 from booth.consent.store import ConsentStore
 from booth.consent.web import create_app
-from booth.delivery.outbox import JobKind, Outbox, file_sha256
+from booth.delivery.outbox import JobKind, Outbox
 
 CLIP_BYTES = bytes(range(256)) * 400  # 100 KiB; the page serves bytes, it does not decode them
 PUBLIC = "http://booth.test:8080"
