@@ -29,6 +29,8 @@ from booth.shot import Clip
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import FrameFolder, check_same_size, read_folder
 from booth.stitch.stitcher import Stitcher
+from booth.tagging.clip_tags import tag_clip
+from booth.tagging_commands import add_tagging_commands
 from rig.base import MAX_CAMERAS, MIN_CAMERAS, Frame, RigError
 from rig.sim.camera import RigLayout
 from rig.sim.rig import SimRig
@@ -234,6 +236,8 @@ def _report(directory: Path, meta: dict[str, object]) -> None:
 
 def cmd_shoot(args: argparse.Namespace) -> int:
     config = _stitch_config(load_config(args.config), args.profile)
+    if args.kit is not None:  # a kit given here is where the command runs, not beside booth.toml
+        config = config.model_copy(update={"tagging": config.tagging.model_copy(update={"kit": args.kit.absolute()})})
     if (args.rig or config.rig.kind) == "gphoto2":
         return _shoot_cameras(args, config)
     sim = _sim_rig(config, args.cameras, args.seed, None)
@@ -261,8 +265,16 @@ def cmd_shoot(args: argparse.Namespace) -> int:
             sim.scene_name = "participant"
     clip = shoot(rig, calibration, config, args.out, overlay=args.overlay)
     _report(clip.directory, clip.metadata)
+    _tag(config, clip)
     _offer_consent(config, clip)
     return 0
+
+
+def _tag(config: BoothConfig, clip: Clip) -> None:
+    """The sponsors' logos in the shot, before the clip is offered for consent (and so before it can travel)."""
+    tags = tag_clip(config, clip, config.data_dir / "shots" / clip.shot_id)
+    if tags is not None and tags["status"] == "ok":
+        print(f"tags: {', '.join(tags['brands']) or 'no kit brand'} in {clip.directory / 'tags.json'}")
 
 
 def _offer_consent(config: BoothConfig, clip: Clip) -> None:
@@ -293,6 +305,7 @@ def _shoot_cameras(args: argparse.Namespace, config: BoothConfig) -> int:
         rig = Rig(config.rig.id, hw.trigger, hw.array, config.rig.gphoto2.deadline_s)
         clip = shoot(rig, calibration, config, args.out, overlay=args.overlay)
     _report(clip.directory, clip.metadata)
+    _tag(config, clip)
     _offer_consent(config, clip)
     return 0
 
@@ -354,12 +367,14 @@ def build_parser() -> argparse.ArgumentParser:
     shoot_p.add_argument("--seed", type=_seed, help="seed of the simulated rig")
     shoot_p.add_argument("--calibration", type=Path, help="calibration.json (default: calibrate the sim rig first)")
     shoot_p.add_argument("--overlay", type=Path, help="brand overlay PNG with transparency")
+    shoot_p.add_argument("--kit", type=Path, help="brand kit to tag the shot's logos with (default: tagging.kit)")
     with_config(shoot_p)
     shoot_p.set_defaults(func=cmd_shoot)
     add_rig_commands(sub, _Parser)
     add_consent_commands(sub, _Parser)
     add_collect_commands(sub, _Parser)
     add_delivery_commands(sub, _Parser)
+    add_tagging_commands(sub, _Parser)
     return parser
 
 

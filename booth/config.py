@@ -320,6 +320,19 @@ class DeliverySection(BrokerSection):
     )
 
 
+class TaggingSection(Section):
+    kit: Path | None = Field(
+        None,
+        description="Brand kit folder (one sub-folder per brand: PNG logos and brand.toml); none: clips are not "
+        "tagged. Relative to booth.toml's folder.",
+    )
+    accelerator: Literal["auto", "tensorrt", "cuda", "cpu"] = Field(
+        "auto", description="Where the logo models run: auto takes TensorRT, then CUDA, then the CPU."
+    )
+    detector: Path | None = Field(None, description="Logo detector ONNX file (default: the one shipped).")
+    embedder: Path | None = Field(None, description="Logo embedder ONNX file (default: the one shipped).")
+
+
 class BoothConfig(Section):
     """Everything in booth.toml."""
 
@@ -332,6 +345,7 @@ class BoothConfig(Section):
     delivery: DeliverySection = Field(
         default_factory=DeliverySection, description="Sending consented clips to the agencies' broker."
     )
+    tagging: TaggingSection = Field(default_factory=TaggingSection, description="Finding sponsor logos in shots.")
 
     _base_dir: Path = PrivateAttr(default=Path("."))
 

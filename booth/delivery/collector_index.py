@@ -87,6 +87,8 @@ def brands_of(tags: Any, depth: int = 0) -> list[str]:
         for key, value in tags.items():
             if key in ("brand", "brands") and isinstance(value, str):
                 found.add(value)
+            elif key == "brands" and isinstance(value, dict):  # tags.json: {"brands": {"<brand>": {...}}}
+                found.update(k for k in value if isinstance(k, str))
             elif key == "brands" and isinstance(value, list):
                 for item in value:
                     if isinstance(item, str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 Box = tuple[float, float, float, float]
@@ -85,12 +85,14 @@ def evaluate(
     *,
     images: Sequence[str],
     min_score: float = 0.5,
+    brand_min_score: Mapping[str, float] | None = None,
     iou_threshold: float = 0.5,
 ) -> Evaluation:
-    """Precision and recall of the detections at or above min_score; mAP@0.5 over every detection; false tags
-    per 100 images that hold no logo at all."""
+    """Precision and recall of the detections at or above min_score (or the brand's own minimum); mAP@0.5 over
+    every detection; false tags per 100 images that hold no logo at all."""
     ranked = sorted(detections, key=lambda d: -d.score)
-    kept = [d for d in ranked if d.score >= min_score]
+    least = brand_min_score or {}
+    kept = [d for d in ranked if d.score >= least.get(d.brand, min_score)]
     hits = _match(kept, truths, iou_threshold)
     tp = sum(hits)
     fp = len(hits) - tp

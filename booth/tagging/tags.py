@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,16 @@ class FrameTags:
     detections: list[Detection] = field(default_factory=list)
 
 
-def tags_json(model: str, kit: str, frames: Sequence[FrameTags]) -> dict[str, Any]:
-    """The document: every frame with its detections, and per brand the frames it is in and its best score."""
+def tags_json(
+    model: str, kit: str, frames: Sequence[FrameTags], names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The document: every frame with its detections, and per brand (with its name from `names`, the kit's
+    brand.toml) the frames it is in and its best score."""
     brands: dict[str, dict[str, Any]] = {}
     for frame in frames:
         for d in frame.detections:
-            entry = brands.setdefault(d.brand, {"frames": [], "max_score": 0.0})
+            about = {"name": names[d.brand]} if names and d.brand in names else {}
+            entry = brands.setdefault(d.brand, {**about, "frames": [], "max_score": 0.0})
             if frame.file not in entry["frames"]:
                 entry["frames"].append(frame.file)
             entry["max_score"] = max(entry["max_score"], round(d.score, 4))

@@ -47,11 +47,13 @@ def wordmark(name: str, rng: np.random.Generator, colour: tuple[int, int, int]) 
     return _crop(canvas)
 
 
-def symbol(rng: np.random.Generator, colour: tuple[int, int, int], accent: tuple[int, int, int]) -> np.ndarray:
+def symbol(
+    rng: np.random.Generator, colour: tuple[int, int, int], accent: tuple[int, int, int], initial: str = "A"
+) -> np.ndarray:
     size = 200
     canvas = np.zeros((size, size, 4), np.uint8)
     c = size // 2
-    kind = int(rng.integers(4))
+    kind = int(rng.integers(8))
     if kind == 0:  # ring with a bar
         cv2.circle(canvas, (c, c), 80, (*colour, 255), 22, cv2.LINE_AA)
         cv2.rectangle(canvas, (c - 12, 30), (c + 12, 170), (*accent, 255), -1)
@@ -67,11 +69,33 @@ def symbol(rng: np.random.Generator, colour: tuple[int, int, int], accent: tuple
     elif kind == 2:  # triangle in a square
         cv2.rectangle(canvas, (20, 20), (180, 180), (*colour, 255), -1)
         cv2.fillPoly(canvas, [np.array([(c, 40), (160, 160), (40, 160)], np.int32)], (*accent, 255), cv2.LINE_AA)
-    else:  # stacked bars
+    elif kind == 3:  # stacked bars
         for k in range(4):
             cv2.rectangle(
                 canvas, (30, 30 + 38 * k), (170 - 25 * k, 55 + 38 * k), (*(colour if k % 2 else accent), 255), -1
             )
+    elif kind == 4:  # the initial in a disc
+        cv2.circle(canvas, (c, c), 90, (*colour, 255), -1, cv2.LINE_AA)
+        font = FONTS[int(rng.integers(len(FONTS)))]
+        (w, h), _ = cv2.getTextSize(initial, font, 4.0, 12)
+        cv2.putText(canvas, initial, (c - w // 2, c + h // 2), font, 4.0, (*accent, 255), 12, cv2.LINE_AA)
+    elif kind == 5:  # an irregular polygon with a hole
+        n = int(rng.integers(5, 9))
+        angles = np.sort(rng.uniform(0, 2 * math.pi, n))
+        radii = rng.uniform(50, 95, n)
+        outer = np.stack([c + radii * np.cos(angles), c + radii * np.sin(angles)], axis=1).astype(np.int32)
+        cv2.fillPoly(canvas, [outer], (*colour, 255), cv2.LINE_AA)
+        cv2.circle(canvas, (c, c), int(rng.integers(15, 35)), (*accent, 255), -1, cv2.LINE_AA)
+    elif kind == 6:  # chevrons
+        for k in range(3):
+            y = 40 + 45 * k
+            pts = np.array([(30, y), (c, y + 40), (170, y), (170, y + 22), (c, y + 62), (30, y + 22)], np.int32)
+            cv2.fillPoly(canvas, [pts], (*(accent if k == 1 else colour), 255), cv2.LINE_AA)
+    else:  # concentric rings, cut
+        for k, radius in enumerate((90, 62, 34)):
+            cv2.circle(canvas, (c, c), radius, (*(colour if k % 2 == 0 else accent), 255), 14, cv2.LINE_AA)
+        cut = int(rng.integers(0, 180))
+        cv2.ellipse(canvas, (c, c), (100, 100), cut, 0, 40, (0, 0, 0, 0), -1)
     return _crop(canvas)
 
 
@@ -86,6 +110,21 @@ def beside(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.hstack([fit(a), gap, fit(b)])
 
 
+def above(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Symbol over wordmark, centred: the stacked lock-up some brands use."""
+    w = max(a.shape[1], b.shape[1])
+
+    def centre(x: np.ndarray) -> np.ndarray:
+        left = (w - x.shape[1]) // 2
+        return cv2.copyMakeBorder(x, 0, 0, left, w - x.shape[1] - left, cv2.BORDER_CONSTANT, value=(0, 0, 0, 0))
+
+    mark = cv2.resize(a, (a.shape[1] * b.shape[0] * 2 // a.shape[0], b.shape[0] * 2), interpolation=cv2.INTER_AREA)
+    if mark.shape[1] > w:
+        return beside(a, b)
+    gap = np.zeros((b.shape[0] // 4, w, 4), np.uint8)
+    return np.vstack([centre(mark), gap, centre(b)])
+
+
 def mono(rgba: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
     out = rgba.copy()
     out[:, :, :3] = ink
@@ -98,8 +137,8 @@ def make_brand(folder: Path, seed: int) -> str:
     name = brand_name(rng)
     colour, accent = _colour(rng), _colour(rng)
     word = wordmark(name, rng, colour)
-    mark = symbol(rng, colour, accent)
-    full = beside(mark, word)
+    mark = symbol(rng, colour, accent, name[0])
+    full = above(mark, word) if rng.random() < 0.3 else beside(mark, word)
     folder.mkdir(parents=True, exist_ok=True)
     ink = (20, 20, 20) if rng.random() < 0.5 else (235, 235, 235)
     for variant, image in (("colour", full), ("mono", mono(full, ink)), ("wordmark", word), ("symbol", mark)):
@@ -111,3 +150,20 @@ def make_brand(folder: Path, seed: int) -> str:
 def make_kit(folder: Path, brands: int, seed: int) -> list[str]:
     """A kit of fictional brands, folders brand_00, brand_01...; the seed keeps training and held-out kits apart."""
     return [make_brand(folder / f"brand_{k:02d}", seed * 1000 + k) for k in range(brands)]
+
+
+def make_sim_sponsor(folder: Path) -> None:
+    """The simulated rig's own sponsor, ORBITA, whose logo the participant wears: its full logo and its ring."""
+    from rig.sim.scene import draw_logo
+
+    folder.mkdir(parents=True, exist_ok=True)
+    full = _crop(draw_logo(720, 160))
+    cv2.imwrite(str(folder / "logo.png"), full)
+    cv2.imwrite(str(folder / "symbol.png"), _crop(draw_logo(720, 160)[:, :150]))
+    (folder / "brand.toml").write_text('name = "Orbita"\n')
+
+
+def make_demo_kit(folder: Path, brands: int, seed: int) -> list[str]:
+    """A kit to try tagging with: the simulated rig's sponsor (folder orbita) and `brands` fictional ones."""
+    make_sim_sponsor(folder / "orbita")
+    return ["Orbita", *make_kit(folder, brands=brands, seed=seed)]

@@ -12,6 +12,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from booth.tagging.augment import bend, tilt
 from booth.tagging.kit import BrandKit, Logo
 
 MIN_WIDTH = 40
@@ -50,35 +51,6 @@ def background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def _bend(rgba: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Curve the logo as on a shirt or a cup: rows shift along a sine across its width."""
-    h, w = rgba.shape[:2]
-    amplitude = float(rng.uniform(0, 0.08)) * h
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    pad = math.ceil(amplitude) + 1
-    padded = cv2.copyMakeBorder(rgba, pad, pad, 0, 0, cv2.BORDER_CONSTANT, value=(0, 0, 0, 0))
-    map_y = ys + pad - amplitude * np.sin(np.pi * xs / max(1, w - 1))
-    return cv2.remap(padded, xs, map_y.astype(np.float32), cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
-
-
-def _tilt(rgba: np.ndarray, rng: np.random.Generator, max_deg: float) -> np.ndarray:
-    """Turn the logo away from the camera by up to max_deg about its vertical axis, and roll it a little."""
-    h, w = rgba.shape[:2]
-    yaw = math.radians(float(rng.uniform(-max_deg, max_deg)))
-    roll = math.radians(float(rng.uniform(-12, 12)))
-    f = 1.5 * w
-    corners = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]], np.float32)
-    ry = np.array([[math.cos(yaw), 0, math.sin(yaw)], [0, 1, 0], [-math.sin(yaw), 0, math.cos(yaw)]], np.float32)
-    rz = np.array([[math.cos(roll), -math.sin(roll), 0], [math.sin(roll), math.cos(roll), 0], [0, 0, 1]], np.float32)
-    moved = corners @ (rz @ ry).T
-    projected = np.array([[f * x / (f + z), f * y / (f + z)] for x, y, z in moved], np.float32)
-    projected -= projected.min(axis=0)
-    size = (int(np.ceil(projected[:, 0].max())) + 2, int(np.ceil(projected[:, 1].max())) + 2)
-    source = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-    matrix = cv2.getPerspectiveTransform(source, projected)
-    return cv2.warpPerspective(rgba, matrix, size, flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
-
-
 def paste(
     image: np.ndarray,
     logo: Logo,
@@ -93,7 +65,7 @@ def paste(
     rgba = logo.rgba
     scale = width / rgba.shape[1]
     rgba = cv2.resize(rgba, (width, max(4, round(rgba.shape[0] * scale))), interpolation=cv2.INTER_AREA)
-    rgba = _tilt(_bend(rgba, rng), rng, max_tilt_deg)
+    rgba = tilt(bend(rgba, rng), rng, max_tilt_deg)
     h, w = rgba.shape[:2]
     full_h, full_w = image.shape[:2]
     if w >= full_w or h >= full_h:
@@ -126,9 +98,11 @@ def scene(
     logos: int = 3,
     min_width: int = MIN_WIDTH,
     max_width: int = 320,
+    backdrop: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[Placed]]:
-    """One image with up to `logos` logos of the kit (none overlapping much), blurred a little like a photo."""
-    image = background(rng, width, height)
+    """One image with up to `logos` logos of the kit (none overlapping much), blurred a little like a photo;
+    on `backdrop` (width x height BGR) if given, else on a synthetic background."""
+    image = background(rng, width, height) if backdrop is None else backdrop.copy()
     placed: list[Placed] = []
     for _ in range(logos):
         brand = kit.brands[int(rng.integers(len(kit.brands)))]
@@ -154,17 +128,33 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> floa
     return ix * iy / smaller if smaller else 0.0
 
 
-def write_set(out: Path, kit: BrandKit, *, images: int, empty: int, seed: int, **scene_args: Any) -> Path:
-    """`images` scenes with logos and `empty` without, as JPEGs, and truth.json; returns truth.json's path."""
+def write_set(
+    out: Path,
+    kit: BrandKit,
+    *,
+    images: int,
+    empty: int,
+    seed: int,
+    backdrops: list[np.ndarray] | None = None,
+    **scene_args: Any,
+) -> Path:
+    """`images` scenes with logos and `empty` without, as JPEGs, and truth.json; returns truth.json's path.
+    With `backdrops` (frames of the scene size), a quarter of the scenes and half the empty images use them."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
+    size = (scene_args.get("width", 960), scene_args.get("height", 640))
     truth: list[dict[str, Any]] = []
     for k in range(images + empty):
         with_logos = k < images
+        backdrop = None
+        if backdrops and rng.random() < (0.25 if with_logos else 0.5):
+            backdrop = backdrops[int(rng.integers(len(backdrops)))]
+            backdrop = backdrop[:, ::-1] if rng.random() < 0.5 else backdrop
+            backdrop = np.clip(backdrop.astype(np.float32) * rng.uniform(0.7, 1.2), 0, 255).astype(np.uint8)
         if with_logos:
-            image, placed = scene(kit, rng, **scene_args)
+            image, placed = scene(kit, rng, backdrop=backdrop, **scene_args)
         else:
-            image, placed = background(rng, scene_args.get("width", 960), scene_args.get("height", 640)), []
+            image, placed = (background(rng, *size) if backdrop is None else backdrop), []
         name = f"img_{k:04d}.jpg"
         cv2.imwrite(str(out / name), image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(75, 95))])
         truth.append({"file": name, "boxes": [{"brand": p.brand, "box": list(p.box)} for p in placed]})

@@ -633,4 +633,6 @@ def test_brands_are_read_leniently_from_tags() -> None:
     assert brands_of({"detections": [{"brand": "Lumen", "score": 0.9}, {"label": "cup"}]}) == ["Lumen"]
     assert brands_of([{"frame": 1, "logos": [{"brand": "Lumen\x1b[2J"}]}]) == ["Lumen[2J"]
     assert brands_of({"brand": " Lumen  Drinks "}) == ["Lumen Drinks"]
+    tags_json = {"frames": [{"file": "cam_03.jpg", "detections": []}], "brands": {"orbita": {"name": "Orbita"}}}
+    assert brands_of(tags_json) == ["orbita"], "the booth's tags.json: brands by their kit folder name"
     assert brands_of(None) == brands_of("Lumen") == brands_of({}) == []

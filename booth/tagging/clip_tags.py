@@ -1,0 +1,47 @@
+"""A shot's tags into its clip's folder, where the uploader puts them in the delivery manifest. Tagging never
+holds a clip back: any failure is written down as tags marked failed, with the reason, and the clip goes on."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from booth.config import BoothConfig
+from booth.shot import Clip
+from booth.tagging.kit import load_kit
+from booth.tagging.tagger import Tagger, image_files
+from booth.tagging.tags import failed_json, write_tags
+
+log = logging.getLogger("booth.tagging")
+
+
+def open_tagger(config: BoothConfig) -> Tagger | None:
+    """The booth's tagger from booth.toml's [tagging], or None when no kit is set. Raises on a bad kit or model."""
+    section = config.tagging
+    if section.kit is None:
+        return None
+    return Tagger(
+        load_kit(config.resolve(section.kit)),
+        detector=config.resolve(section.detector) if section.detector else None,
+        embedder=config.resolve(section.embedder) if section.embedder else None,
+        accelerator=section.accelerator,
+    )
+
+
+def tag_clip(config: BoothConfig, clip: Clip, frames: Path, tagger: Tagger | None = None) -> dict[str, Any] | None:
+    """Tag the shot's frames and write DIR/tags.json; None (and no file) when the booth has no kit."""
+    if config.tagging.kit is None and tagger is None:
+        return None
+    kit = tagger.kit.name if tagger else config.tagging.kit.name if config.tagging.kit else ""
+    try:
+        tagger = tagger or open_tagger(config)
+        document = tagger.document(tagger.tag_files(image_files(frames))) if tagger else None
+    except Exception as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+        log.warning("%s: not tagged (%s); the clip goes with its tags marked failed", clip.clip_id, reason)
+        document = failed_json(tagger.name if tagger else "", kit, reason)
+    if document is None:
+        return None
+    write_tags(clip.directory / "tags.json", document)
+    return document

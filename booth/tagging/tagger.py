@@ -1,0 +1,163 @@
+"""Tagging frames: the detector finds logo-like things in batches, the identifier names their brands."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from booth.errors import InputError
+from booth.stitch.frames import decode, jpeg_info
+from booth.tagging.crops import crop
+from booth.tagging.detector import LogoDetector
+from booth.tagging.identify import Identifier
+from booth.tagging.kit import BrandKit
+from booth.tagging.runtime import Accelerator, load_model
+from booth.tagging.tags import Detection, FrameTags, tags_json
+
+log = logging.getLogger("booth.tagging")
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+DEFAULT_MIN_SCORE = 0.5
+"""Least confidence for a tag, unless the brand's brand.toml sets its own min_score."""
+MIN_SIMILARITY = 0.45
+"""A detection nearer than this to no kit logo is not a kit brand at all: it is left out."""
+MIN_MARGIN = 0.03
+"""Nor is one that is about as near to two brands."""
+BATCH = 8
+
+
+def bundled(name: str) -> Path:
+    """A model file shipped in models/logos."""
+    return Path(str(resources.files("models.logos") / name))
+
+
+DETECTOR = "detector.onnx"
+EMBEDDER = "embedder.onnx"
+
+
+def confidence(detector_score: float, similarity: float) -> float:
+    """One number for "this is that brand's logo": the detector's certainty that a logo is there, times how
+    closely it matches the brand (similarity 0.45 gives nothing, 0.85 and above everything)."""
+    match = min(1.0, max(0.0, (similarity - MIN_SIMILARITY) / 0.4))
+    return detector_score * match**0.5
+
+
+@dataclass(frozen=True)
+class Image:
+    name: str
+    pixels: np.ndarray
+    scale: float
+    """Source pixels per pixel of `pixels` (a JPEG is decoded at a reduced scale when it is large)."""
+
+
+def read_image(path: Path, longest: int = 1200) -> Image:
+    """An image file, a large JPEG decoded at 1/2, 1/4 or 1/8 so that its longest side stays >= `longest`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    info = jpeg_info(data)
+    reduction = 1
+    if info is not None and info.complete:
+        while reduction < 8 and max(info.width, info.height) // (reduction * 2) >= longest:
+            reduction *= 2
+    pixels = (
+        decode(data, reduction) if info is not None else cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    )
+    if pixels is None:
+        raise InputError(f"{path}: not a readable JPEG or PNG image")
+    return Image(path.name, pixels, float(reduction))
+
+
+def image_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder of images")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise InputError(f"{folder}: no JPEG or PNG images in it")
+    return files
+
+
+def _batches(items: Iterable[Image], size: int) -> Iterator[list[Image]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class Tagger:
+    """The event's kit and the two models, loaded once (providers chosen, kit references embedded)."""
+
+    def __init__(
+        self,
+        kit: BrandKit,
+        *,
+        detector: Path | None = None,
+        embedder: Path | None = None,
+        accelerator: Accelerator = "auto",
+        threads: int = 0,
+        batch: int = BATCH,
+    ) -> None:
+        detector = detector or bundled(DETECTOR)
+        embedder = embedder or bundled(EMBEDDER)
+        self.kit = kit
+        self.batch = batch
+        self.detector = LogoDetector(
+            load_model(detector, what="logo detector", accelerator=accelerator, threads=threads)
+        )
+        self.identifier = Identifier(
+            load_model(embedder, what="logo embedder", size=(48, 96), accelerator=accelerator, threads=threads), kit
+        )
+        self.name = f"{_fingerprint(detector)}+{_fingerprint(embedder)}"
+        self.provider = self.detector.model.provider
+
+    def scored(self, images: Sequence[Image]) -> list[list[Detection]]:
+        """Every brand detection in each image, however low its confidence, best first: for evaluation."""
+        found = self.detector.detect([i.pixels for i in images])
+        crops = [crop(image.pixels, c.box) for image, cands in zip(images, found, strict=True) for c in cands]
+        matches = iter(self.identifier.identify(np.stack(crops)) if crops else [])
+        out: list[list[Detection]] = []
+        for image, candidates in zip(images, found, strict=True):
+            detections = []
+            for c in candidates:
+                m = next(matches)
+                if m.similarity < MIN_SIMILARITY or m.similarity - m.runner_up < MIN_MARGIN:
+                    continue
+                s = image.scale
+                box = (round(c.box[0] * s), round(c.box[1] * s), round(c.box[2] * s), round(c.box[3] * s))
+                detections.append(Detection(m.brand, confidence(c.score, m.similarity), box))
+            out.append(sorted(detections, key=lambda d: -d.score))
+        return out
+
+    def tag(self, images: Sequence[Image]) -> list[FrameTags]:
+        """Tags at or above each brand's minimum confidence."""
+        least = {b.brand_id: b.min_score or DEFAULT_MIN_SCORE for b in self.kit.brands}
+        return [
+            FrameTags(image.name, [d for d in found if d.score >= least[d.brand]])
+            for image, found in zip(images, self.scored(images), strict=True)
+        ]
+
+    def document(self, frames: Sequence[FrameTags]) -> dict[str, Any]:
+        """tags.json for these frames, naming this tagger's models and kit."""
+        return tags_json(self.name, self.kit.name, frames, {b.brand_id: b.name for b in self.kit.brands})
+
+    def tag_files(self, paths: Sequence[Path]) -> list[FrameTags]:
+        """Files decoded in threads (OpenCV lets go of the GIL) while the models run on earlier batches."""
+        tags: list[FrameTags] = []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for chunk in _batches(pool.map(read_image, paths), self.batch):
+                tags.extend(self.tag(chunk))
+        return tags
+
+
+def _fingerprint(path: Path) -> str:
+    return f"{path.stem}-{hashlib.sha256(path.read_bytes()).hexdigest()[:8]}"

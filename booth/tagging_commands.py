@@ -1,0 +1,124 @@
+"""`booth tag` (brands in a folder of images) and `booth logos eval|kit` (judging the models, a sample kit)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from booth.errors import InputError
+from booth.tagging.kit import load_kit
+from booth.tagging.metrics import Scored, Truth, evaluate
+from booth.tagging.runtime import ACCELERATORS
+from booth.tagging.tagger import Tagger, image_files, read_image
+from booth.tagging.tags import write_tags
+
+
+def _tagger(args: argparse.Namespace) -> Tagger:
+    kit = load_kit(args.kit)
+    return Tagger(kit, detector=args.detector, embedder=args.embedder, accelerator=args.accelerator)
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    if args.out.is_dir():
+        raise InputError(f"{args.out}: is a folder; give the file to write, e.g. {args.out / 'tags.json'}")
+    files = image_files(args.images)
+    tagger = _tagger(args)
+    started = time.perf_counter()
+    frames = tagger.tag_files(files)
+    seconds = time.perf_counter() - started
+    document = tagger.document(frames)
+    write_tags(args.out, document)
+    found = ", ".join(f"{b} in {len(v['frames'])}" for b, v in document["brands"].items()) or "no kit brand"
+    print(f"{args.out}: {len(frames)} images tagged in {seconds:.2f} s on {tagger.provider}: {found}")
+    return 0
+
+
+def _truth(data: Path) -> tuple[list[str], list[Truth]]:
+    path = data / "truth.json"
+    try:
+        doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        images = [str(entry["file"]) for entry in doc["images"]]
+        truths = [
+            Truth(str(entry["file"]), str(b["brand"]), tuple(float(v) for v in b["box"]))  # type: ignore[arg-type]
+            for entry in doc["images"]
+            for b in entry["boxes"]
+        ]
+    except FileNotFoundError:
+        raise InputError(f"{path}: missing; the data folder needs a truth.json of the true boxes") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: not a truth.json of images and boxes ({type(exc).__name__}: {exc})") from None
+    if any(len(t.box) != 4 for t in truths):
+        raise InputError(f"{path}: every box is [x0, y0, x1, y1]")
+    return images, truths
+
+
+def cmd_logos_eval(args: argparse.Namespace) -> int:
+    images, truths = _truth(args.data)
+    missing = [name for name in images if not (args.data / name).is_file()]
+    if missing:
+        raise InputError(f"{args.data / missing[0]}: named in truth.json but not there ({len(missing)} missing)")
+    tagger = _tagger(args)
+    unknown = sorted({t.brand for t in truths} - {b.brand_id for b in tagger.kit.brands})
+    if unknown:
+        raise InputError(f"{args.data / 'truth.json'}: brand {unknown[0]} is not in the kit {args.kit}")
+    scored: list[Scored] = []
+    started = time.perf_counter()
+    for k in range(0, len(images), tagger.batch):
+        chunk = [read_image(args.data / name) for name in images[k : k + tagger.batch]]
+        for image, found in zip(chunk, tagger.scored(chunk), strict=True):
+            scored.extend(Scored(image.name, d.brand, d.score, d.box) for d in found)
+    seconds = time.perf_counter() - started
+    own = {b.brand_id: b.min_score for b in tagger.kit.brands if b.min_score is not None}
+    result = evaluate(scored, truths, images=images, min_score=args.min_score, brand_min_score=own)
+    empty = len(images) - len({t.image for t in truths})
+    print(f"{len(images)} images ({empty} without a kit logo), {len(truths)} logos, {len(tagger.kit.brands)} brands")
+    print(f"precision {result.precision:.3f}  recall {result.recall:.3f}  mAP@0.5 {result.map50:.3f}")
+    print(
+        f"true {result.true_positives}  false {result.false_positives}  missed {result.missed}  "
+        f"false tags per 100 images without a kit logo {result.false_tags_per_100_empty:.2f}"
+    )
+    print(f"{seconds / len(images) * 1000:.1f} ms per image on {tagger.provider} (min score {args.min_score})")
+    return 0
+
+
+def cmd_logos_kit(args: argparse.Namespace) -> int:
+    from booth.atomic import staged_folder
+    from models.logos.brands import make_demo_kit
+
+    if args.out.exists():
+        raise InputError(f"{args.out}: already exists; choose a new folder for the kit")
+    with staged_folder(args.out) as stage:
+        names = make_demo_kit(stage, brands=args.brands, seed=args.seed)
+    print(f"{args.out}: {len(names)} brands ({', '.join(names)}): the simulated rig's sponsor and fictional ones")
+    return 0
+
+
+def _with_models(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kit", type=Path, required=True, help="brand kit folder: one sub-folder per brand")
+    p.add_argument("--accelerator", choices=ACCELERATORS, default="auto", help="execution provider (default: best)")
+    p.add_argument("--detector", type=Path, help="logo detector ONNX file (default: the bundled one)")
+    p.add_argument("--embedder", type=Path, help="logo embedder ONNX file (default: the bundled one)")
+
+
+def add_tagging_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    tag = sub.add_parser("tag", help="find the kit's brands in a folder of images; write tags.json")
+    tag.add_argument("images", type=Path, help="folder of JPEG or PNG images (a shot's frames, or photos)")
+    tag.add_argument("--out", type=Path, required=True, help="tags.json to write")
+    _with_models(tag)
+    tag.set_defaults(func=cmd_tag)
+
+    logos = sub.add_parser("logos", help="the logo models: judge them on a labelled set, or make a sample kit")
+    logos_sub = logos.add_subparsers(dest="action", required=True, parser_class=parser_class)
+    ev = logos_sub.add_parser("eval", help="precision, recall and mAP@0.5 on a folder of images with truth.json")
+    ev.add_argument("--data", type=Path, required=True, help="folder of images and truth.json")
+    ev.add_argument("--min-score", type=float, default=0.5, help="confidence a tag needs (default 0.5)")
+    _with_models(ev)
+    ev.set_defaults(func=cmd_logos_eval)
+    kit = logos_sub.add_parser("kit", help="write a sample kit: the simulated rig's sponsor and fictional brands")
+    kit.add_argument("out", type=Path, help="new folder for the kit")
+    kit.add_argument("--brands", type=int, default=3, choices=range(0, 33), metavar="0-32", help="fictional ones")
+    kit.add_argument("--seed", type=int, default=7, help="which fictional brands (default 7)")
+    kit.set_defaults(func=cmd_logos_kit)

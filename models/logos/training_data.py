@@ -1,0 +1,117 @@
+"""Training sets for the two networks, as numpy arrays: detector scenes with boxes, embedder crops with labels.
+
+Training brands come from make_kit with seeds the held-out evaluation kit never uses (see evalset.py)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from booth.tagging.crops import CROP_HEIGHT, CROP_WIDTH, crop
+from booth.tagging.kit import BrandKit, load_kit
+from models.logos.brands import make_kit
+from models.logos.composite import background, paste, scene
+
+TRAIN_KIT_SEED = 1
+"""Brands 1000..1999; the evaluation kit uses seed 7 (7000...), so no evaluation brand is ever trained on."""
+
+
+def training_kit(folder: Path, brands: int) -> BrandKit:
+    make_kit(folder, brands=brands, seed=TRAIN_KIT_SEED)
+    return load_kit(folder)
+
+
+def rig_backdrops(count: int = 8, size: tuple[int, int] = (768, 512)) -> list[np.ndarray]:
+    """Frames of the simulated rig, scaled to `size`: the booth's own scene as a backdrop for logos."""
+    from rig.sim.camera import RigLayout
+    from rig.sim.rig import SimRig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        SimRig(layout=RigLayout(cameras=count), seed=3).render_to(Path(tmp))
+        frames = [
+            np.asarray(cv2.imread(str(p), cv2.IMREAD_REDUCED_COLOR_2)) for p in sorted(Path(tmp).glob("cam_*.jpg"))
+        ]
+        return [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
+
+
+@dataclass
+class DetectorSet:
+    images: np.ndarray
+    """(N, H, W, 3) uint8 BGR."""
+    boxes: list[np.ndarray]
+    """Per image, (K, 4) float32 x0, y0, x1, y1."""
+
+
+def detector_set(kit: BrandKit, count: int, seed: int, backdrops: list[np.ndarray]) -> DetectorSet:
+    """`count` 768x512 scenes with 0 to 6 logos 30 to 300 pixels wide; a quarter on rig frames."""
+    rng = np.random.default_rng(seed)
+    images = np.empty((count, 512, 768, 3), np.uint8)
+    boxes: list[np.ndarray] = []
+    for k in range(count):
+        backdrop = None
+        if backdrops and rng.random() < 0.25:
+            backdrop = backdrops[int(rng.integers(len(backdrops)))]
+            if rng.random() < 0.5:
+                backdrop = backdrop[:, ::-1].copy()
+        image, placed = scene(
+            kit,
+            rng,
+            width=768,
+            height=512,
+            logos=int(rng.integers(0, 7)),
+            min_width=24,
+            max_width=300,
+            backdrop=backdrop,
+        )
+        if rng.random() < 0.3:  # JPEG as cameras write it
+            _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 95))])
+            image = np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR))
+        images[k] = image
+        boxes.append(np.array([p.box for p in placed], np.float32).reshape(-1, 4))
+    return DetectorSet(images, boxes)
+
+
+@dataclass
+class CropSet:
+    crops: np.ndarray
+    """(N, 48, 96, 3) uint8 BGR."""
+    labels: np.ndarray
+    """(N,) int64: one class per logo file (brand and variant)."""
+
+
+def logo_crop(logo_rgba: np.ndarray, rng: np.random.Generator, *, jitter: float = 0.12) -> np.ndarray:
+    """One logo as a detection would crop it: pasted turned, bent and lit onto a background patch, blurred,
+    sometimes partly covered, then cut out by a box up to `jitter` off the truth."""
+    from booth.tagging.kit import Logo
+
+    width = int(rng.integers(28, 220))
+    h = max(8, round(logo_rgba.shape[0] * width / logo_rgba.shape[1]))
+    canvas = background(rng, width * 2 + 80, h * 2 + 80)
+    box = paste(canvas, Logo(Path("x"), "x", logo_rgba), rng, width=width, occlude=0.2)
+    if box is None:
+        return crop(canvas, (40.0, 40.0, 40.0 + width, 40.0 + h))
+    sigma = float(rng.uniform(0, 1.5))
+    if sigma > 0.3:
+        canvas = cv2.GaussianBlur(canvas, (0, 0), sigma)
+    x0, y0, x1, y1 = box
+    bw, bh = x1 - x0, y1 - y0
+    j = rng.uniform(-jitter, jitter, 4) * np.array([bw, bh, bw, bh])
+    return crop(canvas, (x0 + j[0], y0 + j[1], x1 + j[2], y1 + j[3]))
+
+
+def crop_set(kit: BrandKit, per_logo: int, seed: int) -> CropSet:
+    rng = np.random.default_rng(seed)
+    logos = [logo.rgba for brand in kit.brands for logo in brand.logos]
+    crops = np.empty((len(logos) * per_logo, CROP_HEIGHT, CROP_WIDTH, 3), np.uint8)
+    labels = np.empty(len(logos) * per_logo, np.int64)
+    k = 0
+    for label, rgba in enumerate(logos):
+        for _ in range(per_logo):
+            crops[k] = logo_crop(rgba, rng)
+            labels[k] = label
+            k += 1
+    return CropSet(crops, labels)
