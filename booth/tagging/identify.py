@@ -13,9 +13,14 @@ from booth.tagging.augment import bend, tilt
 from booth.tagging.crops import crop
 from booth.tagging.kit import BrandKit
 from booth.tagging.runtime import Model
+from models.logos.brands import brand_logos
 
 VIEWS_PER_LOGO = 24
 """Reference views rendered of each logo file: sizes from tiny to large, turned, bent, lit, on varied grounds."""
+OTHER_BRANDS = range(3000, 3040)
+"""Fictional brands (make_brand seeds) standing for every logo that is not in the kit; neither trained on nor
+used to evaluate or calibrate (those are seeds 1000..1999, 5000..6999 and 7000..8999)."""
+VIEWS_PER_OTHER = 4
 BATCH = 64
 
 
@@ -26,7 +31,10 @@ class Match:
     similarity: float
     """Cosine similarity to the nearest reference view of that brand."""
     runner_up: float
-    """The same for the nearest other brand."""
+    """The same for the nearest other brand of the kit."""
+    other: float
+    """The same for the nearest logo of a brand outside the kit: a logo nearer to one of those than to the kit
+    is most likely a logo the kit does not hold."""
 
 
 def _ground(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -81,11 +89,12 @@ class Identifier:
         owners: list[int] = []
         for b, brand in enumerate(kit.brands):
             for logo in brand.logos:
-                # seeded by the logo's pixels: the same kit always gives the same references, hence the same tags
-                seed = int.from_bytes(hashlib.sha256(logo.rgba.tobytes()).digest()[:8], "little")
-                rng = np.random.default_rng(seed)
-                crops.extend(reference_view(logo.rgba, rng) for _ in range(views))
+                crops.extend(_views(logo.rgba, views))
                 owners.extend([b] * views)
+        for seed in OTHER_BRANDS:
+            for rgba in brand_logos(seed)[1].values():
+                crops.extend(_views(rgba, VIEWS_PER_OTHER))
+                owners.extend([-1] * VIEWS_PER_OTHER)
         self.references = embed(model, np.stack(crops))
         self.owners = np.array(owners)
 
@@ -96,10 +105,18 @@ class Identifier:
         per_brand = np.full((len(crops), len(self.kit.brands)), -1.0, np.float32)
         for b in range(len(self.kit.brands)):
             per_brand[:, b] = similarity[:, self.owners == b].max(axis=1)
+        other = similarity[:, self.owners == -1].max(axis=1)
         order = np.argsort(-per_brand, axis=1)
         matches = []
         for k in range(len(crops)):
             best = int(order[k, 0])
             second = float(per_brand[k, order[k, 1]]) if per_brand.shape[1] > 1 else -1.0
-            matches.append(Match(self.kit.brands[best].brand_id, float(per_brand[k, best]), second))
+            matches.append(Match(self.kit.brands[best].brand_id, float(per_brand[k, best]), second, float(other[k])))
         return matches
+
+
+def _views(rgba: np.ndarray, count: int) -> list[np.ndarray]:
+    """`count` reference views of one logo, seeded by its pixels: the same kit always gives the same
+    references, hence the same tags."""
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(rgba.tobytes()).digest()[:8], "little"))
+    return [reference_view(rgba, rng) for _ in range(count)]

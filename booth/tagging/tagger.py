@@ -18,10 +18,11 @@ import numpy as np
 from booth.errors import InputError
 from booth.stitch.frames import decode, jpeg_info
 from booth.tagging.crops import crop
-from booth.tagging.detector import LogoDetector
-from booth.tagging.identify import Identifier
+from booth.tagging.detector import Candidate, LogoDetector
+from booth.tagging.identify import Identifier, Match
 from booth.tagging.kit import BrandKit
 from booth.tagging.runtime import Accelerator, load_model
+from booth.tagging.scoring import load_scoring
 from booth.tagging.tags import Detection, FrameTags, tags_json
 
 log = logging.getLogger("booth.tagging")
@@ -29,10 +30,8 @@ log = logging.getLogger("booth.tagging")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 DEFAULT_MIN_SCORE = 0.5
 """Least confidence for a tag, unless the brand's brand.toml sets its own min_score."""
-MIN_SIMILARITY = 0.45
-"""A detection nearer than this to no kit logo is not a kit brand at all: it is left out."""
-MIN_MARGIN = 0.03
-"""Nor is one that is about as near to two brands."""
+MIN_SCORE_KEPT = 0.05
+"""Below this confidence a detection is not even kept for evaluation's precision-recall curve."""
 BATCH = 8
 
 
@@ -43,13 +42,7 @@ def bundled(name: str) -> Path:
 
 DETECTOR = "detector.onnx"
 EMBEDDER = "embedder.onnx"
-
-
-def confidence(detector_score: float, similarity: float) -> float:
-    """One number for "this is that brand's logo": the detector's certainty that a logo is there, times how
-    closely it matches the brand (similarity 0.45 gives nothing, 0.85 and above everything)."""
-    match = min(1.0, max(0.0, (similarity - MIN_SIMILARITY) / 0.4))
-    return detector_score * match**0.5
+SCORING = "scoring.json"
 
 
 @dataclass(frozen=True)
@@ -94,6 +87,16 @@ def _batches(items: Iterable[Image], size: int) -> Iterator[list[Image]]:
         yield chunk
 
 
+def matched(
+    detector: LogoDetector, identifier: Identifier, images: Sequence[Image]
+) -> list[list[tuple[Candidate, Match]]]:
+    """Each image's candidates, each with its nearest kit brand: one detector batch, one embedder pass."""
+    found = detector.detect([i.pixels for i in images])
+    crops = [crop(image.pixels, c.box) for image, cands in zip(images, found, strict=True) for c in cands]
+    matches = iter(identifier.identify(np.stack(crops)) if crops else [])
+    return [[(c, next(matches)) for c in candidates] for candidates in found]
+
+
 class Tagger:
     """The event's kit and the two models, loaded once (providers chosen, kit references embedded)."""
 
@@ -103,12 +106,14 @@ class Tagger:
         *,
         detector: Path | None = None,
         embedder: Path | None = None,
+        scoring: Path | None = None,
         accelerator: Accelerator = "auto",
         threads: int = 0,
         batch: int = BATCH,
     ) -> None:
         detector = detector or bundled(DETECTOR)
         embedder = embedder or bundled(EMBEDDER)
+        self.scoring = load_scoring(scoring or bundled(SCORING))
         self.kit = kit
         self.batch = batch
         self.detector = LogoDetector(
@@ -117,24 +122,19 @@ class Tagger:
         self.identifier = Identifier(
             load_model(embedder, what="logo embedder", size=(48, 96), accelerator=accelerator, threads=threads), kit
         )
-        self.name = f"{_fingerprint(detector)}+{_fingerprint(embedder)}"
+        self.name = "+".join(_fingerprint(p) for p in (detector, embedder, scoring or bundled(SCORING)))
         self.provider = self.detector.model.provider
 
     def scored(self, images: Sequence[Image]) -> list[list[Detection]]:
         """Every brand detection in each image, however low its confidence, best first: for evaluation."""
-        found = self.detector.detect([i.pixels for i in images])
-        crops = [crop(image.pixels, c.box) for image, cands in zip(images, found, strict=True) for c in cands]
-        matches = iter(self.identifier.identify(np.stack(crops)) if crops else [])
         out: list[list[Detection]] = []
-        for image, candidates in zip(images, found, strict=True):
+        for image, pairs in zip(images, matched(self.detector, self.identifier, images), strict=True):
             detections = []
-            for c in candidates:
-                m = next(matches)
-                if m.similarity < MIN_SIMILARITY or m.similarity - m.runner_up < MIN_MARGIN:
-                    continue
-                s = image.scale
-                box = (round(c.box[0] * s), round(c.box[1] * s), round(c.box[2] * s), round(c.box[3] * s))
-                detections.append(Detection(m.brand, confidence(c.score, m.similarity), box))
+            for c, m in pairs:
+                score = self.scoring.confidence(c, m)
+                if score >= MIN_SCORE_KEPT:
+                    box = tuple(round(v * image.scale) for v in c.box)
+                    detections.append(Detection(m.brand, score, box))  # type: ignore[arg-type]
             out.append(sorted(detections, key=lambda d: -d.score))
         return out
 

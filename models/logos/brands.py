@@ -131,17 +131,23 @@ def mono(rgba: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
     return out
 
 
-def make_brand(folder: Path, seed: int) -> str:
-    """Write one fictional brand (four logo variants and brand.toml) into folder; returns its name."""
+def brand_logos(seed: int) -> tuple[str, dict[str, np.ndarray]]:
+    """One fictional brand: its name and its four logo variants (BGRA) by variant name."""
     rng = np.random.default_rng(seed)
     name = brand_name(rng)
     colour, accent = _colour(rng), _colour(rng)
     word = wordmark(name, rng, colour)
     mark = symbol(rng, colour, accent, name[0])
     full = above(mark, word) if rng.random() < 0.3 else beside(mark, word)
-    folder.mkdir(parents=True, exist_ok=True)
     ink = (20, 20, 20) if rng.random() < 0.5 else (235, 235, 235)
-    for variant, image in (("colour", full), ("mono", mono(full, ink)), ("wordmark", word), ("symbol", mark)):
+    return name, {"colour": full, "mono": mono(full, ink), "wordmark": word, "symbol": mark}
+
+
+def make_brand(folder: Path, seed: int) -> str:
+    """Write one fictional brand (four logo variants and brand.toml) into folder; returns its name."""
+    name, logos = brand_logos(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for variant, image in logos.items():
         cv2.imwrite(str(folder / f"{variant}.png"), image)
     (folder / "brand.toml").write_text(f'name = "{name}"\n')
     return name

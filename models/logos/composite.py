@@ -99,21 +99,25 @@ def scene(
     min_width: int = MIN_WIDTH,
     max_width: int = 320,
     backdrop: np.ndarray | None = None,
+    others: BrandKit | None = None,
 ) -> tuple[np.ndarray, list[Placed]]:
     """One image with up to `logos` logos of the kit (none overlapping much), blurred a little like a photo;
-    on `backdrop` (width x height BGR) if given, else on a synthetic background."""
+    on `backdrop` (width x height BGR) if given, else on a synthetic background. With `others`, one or two
+    logos of brands outside the kit too, which are not in the returned list: they must not be tagged."""
     image = background(rng, width, height) if backdrop is None else backdrop.copy()
     placed: list[Placed] = []
-    for _ in range(logos):
-        brand = kit.brands[int(rng.integers(len(kit.brands)))]
+    foreign: list[Placed] = []
+    draws = [(kit, placed)] * logos + ([(others, foreign)] * int(rng.integers(1, 3)) if others else [])
+    for source, into in draws:
+        brand = source.brands[int(rng.integers(len(source.brands)))]
         logo = brand.logos[int(rng.integers(len(brand.logos)))]
         for _attempt in range(5):
             trial = image.copy()
             box = paste(trial, logo, rng, width=int(rng.integers(min_width + 10, max_width)))
-            if box is None or any(_overlap(box, p.box) > 0.1 for p in placed):
+            if box is None or any(_overlap(box, p.box) > 0.1 for p in placed + foreign):
                 continue
             image = trial
-            placed.append(Placed(brand.brand_id, box))
+            into.append(Placed(brand.brand_id, box))
             break
     sigma = float(rng.uniform(0, 1.4))
     if sigma > 0.3:
@@ -136,6 +140,7 @@ def write_set(
     empty: int,
     seed: int,
     backdrops: list[np.ndarray] | None = None,
+    others: BrandKit | None = None,
     **scene_args: Any,
 ) -> Path:
     """`images` scenes with logos and `empty` without, as JPEGs, and truth.json; returns truth.json's path.
@@ -152,7 +157,7 @@ def write_set(
             backdrop = backdrop[:, ::-1] if rng.random() < 0.5 else backdrop
             backdrop = np.clip(backdrop.astype(np.float32) * rng.uniform(0.7, 1.2), 0, 255).astype(np.uint8)
         if with_logos:
-            image, placed = scene(kit, rng, backdrop=backdrop, **scene_args)
+            image, placed = scene(kit, rng, backdrop=backdrop, others=others, **scene_args)
         else:
             image, placed = (background(rng, *size) if backdrop is None else backdrop), []
         name = f"img_{k:04d}.jpg"

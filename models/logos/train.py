@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn import functional as nnf
 
 from models.logos.nets import DETECTOR_INPUT, EMBED_INPUT, STRIDE, Detector, Embedder
-from models.logos.training_data import crop_set, detector_set, rig_backdrops, training_kit
+from models.logos.training_data import crop_set, detector_set, rig_frames, training_kit
 
 
 def heat_targets(boxes: np.ndarray, grid: tuple[int, int]) -> tuple[np.ndarray, ...]:
@@ -85,15 +85,18 @@ CROP = (256, 384)
 """Detector training windows: a quarter of the input, four times the scenes per second of compute."""
 
 
-def window(image: np.ndarray, boxes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A random CROP of one scene: its pixels, the boxes wholly inside (shifted), and those cut by the edge,
-    which are left out of the loss rather than taught as either logo or background."""
+def window(
+    image: np.ndarray, boxes: np.ndarray, ignore: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A random CROP of one scene: its pixels, the boxes wholly inside (shifted), and the regions left out of
+    the loss rather than taught as either logo or background: boxes cut by the edge, and `ignore`."""
     h, w = CROP
     y, x = int(rng.integers(0, image.shape[0] - h + 1)), int(rng.integers(0, image.shape[1] - w + 1))
     shifted = boxes - np.array([x, y, x, y], np.float32)
     inside = (shifted[:, 0] >= 0) & (shifted[:, 1] >= 0) & (shifted[:, 2] <= w) & (shifted[:, 3] <= h)
     touching = (shifted[:, 2] > 0) & (shifted[:, 3] > 0) & (shifted[:, 0] < w) & (shifted[:, 1] < h)
-    return image[y : y + h, x : x + w], shifted[inside], shifted[touching & ~inside]
+    unknown = np.concatenate([shifted[touching & ~inside], ignore - np.array([x, y, x, y], np.float32)])
+    return image[y : y + h, x : x + w], shifted[inside], unknown
 
 
 def train_detector(
@@ -102,7 +105,7 @@ def train_detector(
     with tempfile.TemporaryDirectory() as tmp:
         kit = training_kit(Path(tmp) / "kit", brands)
         t = time.monotonic()
-        data = detector_set(kit, images, seed, rig_backdrops(12))
+        data = detector_set(kit, images, seed, rig_frames(12))
     print(f"{images} scenes made in {time.monotonic() - t:.0f} s", flush=True)
     grid = (CROP[0] // STRIDE, CROP[1] // STRIDE)
     model = Detector()
@@ -113,7 +116,7 @@ def train_detector(
 
     def sample() -> tuple[np.ndarray, ...]:
         k = int(rng.integers(0, images))
-        pixels, boxes, cut = window(data.images[k], data.boxes[k], rng)
+        pixels, boxes, cut = window(data.images[k], data.boxes[k], data.ignore[k], rng)
         if rng.random() < 0.5:
             pixels = pixels[:, ::-1]
             boxes = np.stack([CROP[1] - boxes[:, 2], boxes[:, 1], CROP[1] - boxes[:, 0], boxes[:, 3]], 1)
@@ -121,7 +124,8 @@ def train_detector(
         heat, size, offset, mask = heat_targets(boxes, grid)
         weight = np.ones(grid, np.float32)
         for x0, y0, x1, y1 in cut / STRIDE:
-            weight[max(0, int(y0)) : int(np.ceil(y1)) + 1, max(0, int(x0)) : int(np.ceil(x1)) + 1] = 0
+            if x1 > 0 and y1 > 0:
+                weight[max(0, int(y0)) : int(np.ceil(y1)) + 1, max(0, int(x0)) : int(np.ceil(x1)) + 1] = 0
         weight[heat == 1] = 1
         return np.ascontiguousarray(pixels), heat, size, offset, mask, weight
 

@@ -25,17 +25,30 @@ def training_kit(folder: Path, brands: int) -> BrandKit:
     return load_kit(folder)
 
 
-def rig_backdrops(count: int = 8, size: tuple[int, int] = (768, 512)) -> list[np.ndarray]:
-    """Frames of the simulated rig, scaled to `size`: the booth's own scene as a backdrop for logos."""
+def rig_frames(count: int = 8, size: tuple[int, int] = (768, 512)) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Frames of the simulated rig scaled to `size`, each with the box (0 or 1 rows) of the sponsor logo the
+    participant wears: the booth's own scene as a backdrop for logos."""
     from rig.sim.camera import RigLayout
     from rig.sim.rig import SimRig
 
     with tempfile.TemporaryDirectory() as tmp:
-        SimRig(layout=RigLayout(cameras=count), seed=3).render_to(Path(tmp))
-        frames = [
-            np.asarray(cv2.imread(str(p), cv2.IMREAD_REDUCED_COLOR_2)) for p in sorted(Path(tmp).glob("cam_*.jpg"))
-        ]
-        return [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
+        truth = SimRig(layout=RigLayout(cameras=count), seed=3).render_to(Path(tmp))
+        frames = []
+        for camera in truth["cameras"]:
+            image = np.asarray(cv2.imread(str(Path(tmp) / camera["file"]), cv2.IMREAD_REDUCED_COLOR_2))
+            scale = size[0] / (image.shape[1] * 2)
+            box = camera["logo_box"]
+            boxes = np.empty((0, 4), np.float32)
+            if box:  # a margin around the visible part, for the edges of the print
+                x0, y0, x1, y1 = box
+                mx, my = 0.15 * (x1 - x0), 0.15 * (y1 - y0)
+                boxes = np.array([[x0 - mx, y0 - my, x1 + mx, y1 + my]], np.float32) * scale
+            frames.append((cv2.resize(image, size, interpolation=cv2.INTER_AREA), boxes))
+        return frames
+
+
+def rig_backdrops(count: int = 8, size: tuple[int, int] = (768, 512)) -> list[np.ndarray]:
+    return [image for image, _ in rig_frames(count, size)]
 
 
 @dataclass
@@ -44,19 +57,24 @@ class DetectorSet:
     """(N, H, W, 3) uint8 BGR."""
     boxes: list[np.ndarray]
     """Per image, (K, 4) float32 x0, y0, x1, y1."""
+    ignore: list[np.ndarray]
+    """Per image, boxes taught neither as logo nor as background: the rig's own sponsor logo, so that the
+    detector meets it first in the tests, as a logo it never saw."""
 
 
-def detector_set(kit: BrandKit, count: int, seed: int, backdrops: list[np.ndarray]) -> DetectorSet:
-    """`count` 768x512 scenes with 0 to 6 logos 30 to 300 pixels wide; a quarter on rig frames."""
+def detector_set(kit: BrandKit, count: int, seed: int, backdrops: list[tuple[np.ndarray, np.ndarray]]) -> DetectorSet:
+    """`count` 768x512 scenes with 0 to 6 logos 24 to 300 pixels wide; a quarter on rig frames."""
     rng = np.random.default_rng(seed)
     images = np.empty((count, 512, 768, 3), np.uint8)
     boxes: list[np.ndarray] = []
+    ignore: list[np.ndarray] = []
     for k in range(count):
-        backdrop = None
+        backdrop, hidden = None, np.empty((0, 4), np.float32)
         if backdrops and rng.random() < 0.25:
-            backdrop = backdrops[int(rng.integers(len(backdrops)))]
+            backdrop, hidden = backdrops[int(rng.integers(len(backdrops)))]
             if rng.random() < 0.5:
                 backdrop = backdrop[:, ::-1].copy()
+                hidden = np.stack([768 - hidden[:, 2], hidden[:, 1], 768 - hidden[:, 0], hidden[:, 3]], 1)
         image, placed = scene(
             kit,
             rng,
@@ -72,7 +90,8 @@ def detector_set(kit: BrandKit, count: int, seed: int, backdrops: list[np.ndarra
             image = np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR))
         images[k] = image
         boxes.append(np.array([p.box for p in placed], np.float32).reshape(-1, 4))
-    return DetectorSet(images, boxes)
+        ignore.append(hidden.reshape(-1, 4))
+    return DetectorSet(images, boxes, ignore)
 
 
 @dataclass
