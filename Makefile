@@ -24,8 +24,9 @@ system-packages:
 	fi
 
 demo: install
-	$(VENV)/bin/booth shoot --rig sim --out demo/clips
-	@echo "Your clip is in the newest folder under demo/clips/ (clip.mp4, poster.jpg, preview.webp)."
+	@test -d demo/kit || $(VENV)/bin/booth logos kit demo/kit
+	$(VENV)/bin/booth shoot --rig sim --out demo/clips --kit demo/kit
+	@echo "Your clip is in the newest folder under demo/clips/ (clip.mp4, poster.jpg, preview.webp, tags.json)."
 	@echo "Its consent page opens at the address above once the page is served: $(VENV)/bin/booth serve"
 
 lint: install-test

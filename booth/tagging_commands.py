@@ -80,6 +80,8 @@ def cmd_logos_eval(args: argparse.Namespace) -> int:
         f"true {result.true_positives}  false {result.false_positives}  missed {result.missed}  "
         f"false tags per 100 images without a kit logo {result.false_tags_per_100_empty:.2f}"
     )
+    names = {b.brand_id: b.name for b in tagger.kit.brands}
+    print("AP@0.5 by brand: " + ", ".join(f"{names.get(b, b)} {ap:.2f}" for b, ap in result.per_brand_ap.items()))
     print(f"{seconds / len(images) * 1000:.1f} ms per image on {tagger.provider} (min score {args.min_score})")
     return 0
 

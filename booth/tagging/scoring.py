@@ -14,9 +14,10 @@ from booth.errors import InputError
 from booth.tagging.detector import Candidate
 from booth.tagging.identify import Match
 
-FEATURES = ("detector", "similarity", "margin", "open")
+FEATURES = ("detector", "similarity", "margin", "open", "size")
 """The detector's score; the similarity to the matched brand; its lead over the next kit brand; its lead over
-the nearest logo outside the kit."""
+the nearest logo outside the kit; the box's size (log2 of its longer side in pixels, less 5): a small box
+holds less of the logo to go on."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ def features(candidate: Candidate, match: Match) -> tuple[float, ...]:
         match.similarity,
         match.similarity - match.runner_up,
         match.similarity - match.other,
+        math.log2(max(2.0, candidate.box[2] - candidate.box[0], candidate.box[3] - candidate.box[1])) - 5.0,
     )
 
 

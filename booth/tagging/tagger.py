@@ -17,7 +17,7 @@ import numpy as np
 
 from booth.errors import InputError
 from booth.stitch.frames import decode, jpeg_info
-from booth.tagging.crops import crop
+from booth.tagging.crops import CROP_HEIGHT, CROP_WIDTH, crop
 from booth.tagging.detector import Candidate, LogoDetector
 from booth.tagging.identify import Identifier, Match
 from booth.tagging.kit import BrandKit
@@ -113,16 +113,23 @@ class Tagger:
     ) -> None:
         detector = detector or bundled(DETECTOR)
         embedder = embedder or bundled(EMBEDDER)
-        self.scoring = load_scoring(scoring or bundled(SCORING))
+        scoring = scoring or bundled(SCORING)
+        self.scoring = load_scoring(scoring)
         self.kit = kit
         self.batch = batch
         self.detector = LogoDetector(
             load_model(detector, what="logo detector", accelerator=accelerator, threads=threads)
         )
-        self.identifier = Identifier(
-            load_model(embedder, what="logo embedder", size=(48, 96), accelerator=accelerator, threads=threads), kit
+        embed_model = load_model(
+            embedder,
+            what="logo embedder",
+            size=(CROP_HEIGHT, CROP_WIDTH),
+            accelerator=accelerator,
+            threads=threads,
+            cpu_batch=64,
         )
-        self.name = "+".join(_fingerprint(p) for p in (detector, embedder, scoring or bundled(SCORING)))
+        self.identifier = Identifier(embed_model, kit)
+        self.name = "+".join(_fingerprint(p) for p in (detector, embedder, scoring))
         self.provider = self.detector.model.provider
 
     def scored(self, images: Sequence[Image]) -> list[list[Detection]]:

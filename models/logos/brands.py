@@ -165,7 +165,7 @@ def make_sim_sponsor(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     full = _crop(draw_logo(720, 160))
     cv2.imwrite(str(folder / "logo.png"), full)
-    cv2.imwrite(str(folder / "symbol.png"), _crop(draw_logo(720, 160)[:, :150]))
+    cv2.imwrite(str(folder / "symbol.png"), _crop(draw_logo(720, 160)[:, :142]))  # the ring, before the O
     (folder / "brand.toml").write_text('name = "Orbita"\n')
 
 

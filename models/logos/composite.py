@@ -140,11 +140,13 @@ def write_set(
     empty: int,
     seed: int,
     backdrops: list[np.ndarray] | None = None,
+    empty_backdrops: list[np.ndarray] | None = None,
     others: BrandKit | None = None,
     **scene_args: Any,
 ) -> Path:
     """`images` scenes with logos and `empty` without, as JPEGs, and truth.json; returns truth.json's path.
-    With `backdrops` (frames of the scene size), a quarter of the scenes and half the empty images use them."""
+    With `backdrops` (frames of the scene size), a quarter of the scenes use them; with `empty_backdrops`
+    (frames holding no logo at all), half the empty images."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     size = (scene_args.get("width", 960), scene_args.get("height", 640))
@@ -152,8 +154,9 @@ def write_set(
     for k in range(images + empty):
         with_logos = k < images
         backdrop = None
-        if backdrops and rng.random() < (0.25 if with_logos else 0.5):
-            backdrop = backdrops[int(rng.integers(len(backdrops)))]
+        frames = backdrops if with_logos else empty_backdrops
+        if frames and rng.random() < (0.25 if with_logos else 0.5):
+            backdrop = frames[int(rng.integers(len(frames)))]
             backdrop = backdrop[:, ::-1] if rng.random() < 0.5 else backdrop
             backdrop = np.clip(backdrop.astype(np.float32) * rng.uniform(0.7, 1.2), 0, 255).astype(np.uint8)
         if with_logos:

@@ -37,18 +37,27 @@ def make_evalset(
     """Write OUT/kit and OUT/data; returns the truth.json path. Scenes are 960x640 with one to four logos
     50 to 320 pixels wide (before turning), up to 30 degrees of turn, bent, lit, blurred, half partly covered."""
     make_kit(out / "kit", brands=brands, seed=kit_seed)
-    backdrops = None
-    if rig_frames:
+    backdrops = empty_backdrops = None
+    if rig_frames:  # the participant wears a logo outside the kit; the calibration target holds none
         from models.logos.training_data import rig_backdrops
 
         backdrops = rig_backdrops(16, (960, 640))
+        empty_backdrops = rig_backdrops(16, (960, 640), scene="target")
     kit = load_kit(out / "kit")
     others = None
     if foreign:  # brands of the next seed: neither trained on nor in the kit
         make_kit(out / "others", brands=brands, seed=kit_seed + 1)
         others = load_kit(out / "others")
     return write_set(
-        out / "data", kit, images=images, empty=empty, seed=scene_seed, backdrops=backdrops, others=others, logos=4
+        out / "data",
+        kit,
+        images=images,
+        empty=empty,
+        seed=scene_seed,
+        backdrops=backdrops,
+        empty_backdrops=empty_backdrops,
+        others=others,
+        logos=4,
     )
 
 

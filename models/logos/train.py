@@ -58,12 +58,16 @@ def focal(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> t
 
 def run_for(
     minutes: float,
-    step: Callable[[float], float],
-    base_lr: float,
+    loss_of_a_batch: Callable[[], torch.Tensor],
+    model: nn.Module,
     opt: torch.optim.Optimizer,
-    save: Callable[[], None] = lambda: None,
-) -> None:
-    """Steps for `minutes`, the learning rate warming up then following a cosine; `save` every 5 minutes."""
+    state: Path,
+    resume: Path | None,
+) -> nn.Module:
+    """Optimiser steps for `minutes`, the learning rate warming up then following a cosine (from 2e-3, or 1e-3
+    going on from `resume`); the weights saved to `state` every 5 minutes."""
+    base_lr = 1e-3 if resume else 2e-3
+    model.train()
     start, steps, smooth = time.monotonic(), 0, None
     budget, saved = minutes * 60, time.monotonic()
     while (elapsed := time.monotonic() - start) < budget:
@@ -71,14 +75,19 @@ def run_for(
         warm = min(1.0, steps / 100)
         for group in opt.param_groups:
             group["lr"] = base_lr * warm * 0.5 * (1 + math.cos(math.pi * frac))
-        loss = step(frac)
+        batch_loss = loss_of_a_batch()
+        opt.zero_grad()
+        batch_loss.backward()
+        opt.step()
+        loss = float(batch_loss.detach())
         steps += 1
         smooth = loss if smooth is None else 0.98 * smooth + 0.02 * loss
         if steps % 50 == 0:
             print(f"{elapsed / 60:5.1f} min  step {steps:5d}  loss {smooth:.4f}", flush=True)
         if time.monotonic() - saved > 300:
-            save()
+            torch.save(model.state_dict(), state)
             saved = time.monotonic()
+    return model
 
 
 CROP = (256, 384)
@@ -129,7 +138,7 @@ def train_detector(
         weight[heat == 1] = 1
         return np.ascontiguousarray(pixels), heat, size, offset, mask, weight
 
-    def step(_frac: float) -> float:
+    def loss_of_a_batch() -> torch.Tensor:
         parts = [sample() for _ in range(batch)]
         x = torch.from_numpy(np.stack([p[0] for p in parts])).permute(0, 3, 1, 2).float()
         heat, size, offset, mask, weight = (torch.from_numpy(np.stack([p[k] for p in parts])) for k in range(1, 6))
@@ -138,19 +147,13 @@ def train_detector(
         heat_logit, log_size, off = model.raw(x)
         m = mask.unsqueeze(1)
         n = m.sum().clamp(min=1)
-        loss = (
+        return (
             focal(heat_logit[:, 0], heat, weight)
             + 0.5 * (nnf.l1_loss(log_size * m, size * m, reduction="sum") / n)
             + (nnf.l1_loss(off * m, offset * m, reduction="sum") / n)
         )
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return float(loss)
 
-    model.train()
-    run_for(minutes, step, 1e-3 if resume else 2e-3, opt, lambda: torch.save(model.state_dict(), state))
-    return model
+    return run_for(minutes, loss_of_a_batch, model, opt, state, resume)
 
 
 class CosFace(nn.Module):
@@ -183,20 +186,14 @@ def train_embedder(
     rng = np.random.default_rng(seed)
     labels = torch.from_numpy(data.labels)
 
-    def step(_frac: float) -> float:
+    def loss_of_a_batch() -> torch.Tensor:
         pick = rng.integers(0, len(data.labels), batch)
         x = torch.from_numpy(data.crops[pick]).permute(0, 3, 1, 2).float()
         gain = torch.from_numpy(rng.uniform(0.75, 1.25, (batch, 1, 1, 1)).astype(np.float32))
         x = (x * gain + torch.from_numpy(rng.uniform(-20, 20, (batch, 1, 1, 1)).astype(np.float32))).clamp(0, 255)
-        loss = head(model(x), labels[pick])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return float(loss)
+        return head(model(x), labels[pick])
 
-    model.train()
-    run_for(minutes, step, 1e-3 if resume else 2e-3, opt, lambda: torch.save(model.state_dict(), state))
-    return model
+    return run_for(minutes, loss_of_a_batch, model, opt, state, resume)
 
 
 def export(model: nn.Module, shape: tuple[int, int], out: Path, output: str) -> None:

@@ -25,14 +25,18 @@ def training_kit(folder: Path, brands: int) -> BrandKit:
     return load_kit(folder)
 
 
-def rig_frames(count: int = 8, size: tuple[int, int] = (768, 512)) -> list[tuple[np.ndarray, np.ndarray]]:
+def rig_frames(
+    count: int = 8, size: tuple[int, int] = (768, 512), scene: str = "participant"
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Frames of the simulated rig scaled to `size`, each with the box (0 or 1 rows) of the sponsor logo the
-    participant wears: the booth's own scene as a backdrop for logos."""
+    participant wears: the booth's own scene as a backdrop for logos. The "target" scene holds no logo."""
     from rig.sim.camera import RigLayout
     from rig.sim.rig import SimRig
 
     with tempfile.TemporaryDirectory() as tmp:
-        truth = SimRig(layout=RigLayout(cameras=count), seed=3).render_to(Path(tmp))
+        rig = SimRig(layout=RigLayout(cameras=count), seed=3)
+        rig.scene_name = "target" if scene == "target" else "participant"
+        truth = rig.render_to(Path(tmp))
         frames = []
         for camera in truth["cameras"]:
             image = np.asarray(cv2.imread(str(Path(tmp) / camera["file"]), cv2.IMREAD_REDUCED_COLOR_2))
@@ -47,8 +51,8 @@ def rig_frames(count: int = 8, size: tuple[int, int] = (768, 512)) -> list[tuple
         return frames
 
 
-def rig_backdrops(count: int = 8, size: tuple[int, int] = (768, 512)) -> list[np.ndarray]:
-    return [image for image, _ in rig_frames(count, size)]
+def rig_backdrops(count: int = 8, size: tuple[int, int] = (768, 512), scene: str = "participant") -> list[np.ndarray]:
+    return [image for image, _ in rig_frames(count, size, scene)]
 
 
 @dataclass

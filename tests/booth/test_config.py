@@ -48,7 +48,7 @@ def test_every_field_is_documented() -> None:
         ({"stitch": {"min_duration_s": 1}}, "stitch.min_duration_s"),
         ({"booth": {"id": "has space"}}, "booth.id"),
         ({"booth": {"colour": "red"}}, "booth.colour"),
-        ({"tagging": {}}, "tagging"),
+        ({"tagging": {"accelerator": "tpu"}}, "tagging.accelerator"),
         ({"calibration": {"target": {"top_m": 0.3}}}, "calibration.target"),
         ({"rig": {"cameras": 10, "min_cameras": 11}}, "rig"),
     ],

@@ -3,6 +3,8 @@ and the execution provider is chosen in one order."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from booth.errors import InputError
 from booth.tagging.crops import CROP_HEIGHT, CROP_WIDTH, crop
 from booth.tagging.detector import decode, letterbox, suppress
 from booth.tagging.runtime import providers_for
+from booth.tagging.scoring import load_scoring
 
 ALL = ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
 
@@ -77,3 +80,11 @@ def test_providers_are_tried_tensorrt_then_cuda_then_cpu() -> None:
     with pytest.raises(InputError, match="the tensorrt execution provider is not in this onnxruntime"):
         providers_for("tensorrt", ["CPUExecutionProvider"])
 
+
+def test_a_scoring_file_without_its_weights_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "scoring.json"
+    path.write_text('{"weights": {"detector": 1.0}}')
+    with pytest.raises(InputError, match=r"not a scoring file: weights detector, similarity, .* and bias"):
+        load_scoring(path)
+    with pytest.raises(InputError, match="no such scoring file"):
+        load_scoring(tmp_path / "missing.json")
