@@ -274,7 +274,9 @@ def _tag(config: BoothConfig, clip: Clip) -> None:
     """The sponsors' logos in the shot, before the clip is offered for consent (and so before it can travel)."""
     tags = tag_clip(config, clip, config.data_dir / "shots" / clip.shot_id)
     if tags is not None and tags["status"] == "ok":
-        print(f"tags: {', '.join(tags['brands']) or 'no kit brand'} in {clip.directory / 'tags.json'}")
+        brands = sorted(tags["brands"].items(), key=lambda item: -len(item[1]["frames"]))
+        found = ", ".join(f"{b.get('name', key)} in {len(b['frames'])} frames" for key, b in brands)
+        print(f"tags: {found or 'no kit brand'} ({clip.directory / 'tags.json'})")
 
 
 def _offer_consent(config: BoothConfig, clip: Clip) -> None:
