@@ -275,7 +275,8 @@ def _tag(config: BoothConfig, clip: Clip) -> None:
     tags = tag_clip(config, clip, config.data_dir / "shots" / clip.shot_id)
     if tags is not None and tags["status"] == "ok":
         brands = sorted(tags["brands"].items(), key=lambda item: -len(item[1]["frames"]))
-        found = ", ".join(f"{b.get('name', key)} in {len(b['frames'])} frames" for key, b in brands)
+        counts = [(b.get("name", key), len(b["frames"])) for key, b in brands]
+        found = ", ".join(f"{name} in {n} frame{'s' if n > 1 else ''}" for name, n in counts)
         print(f"tags: {found or 'no kit brand'} ({clip.directory / 'tags.json'})")
 
 
