@@ -10,6 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from booth.errors import InputError
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary name in the same folder, flush it to disk, then rename over the target."""
@@ -60,3 +62,9 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def refuse_folder(path: Path, name: str) -> None:
+    """A file to write that names a folder: refused before any work, with the file it could have been."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give the file to write, e.g. {path / name}")

@@ -14,7 +14,7 @@ from typing import NoReturn
 import cv2
 
 from booth import __version__
-from booth.atomic import staged_folder
+from booth.atomic import refuse_folder, staged_folder
 from booth.collect_commands import add_collect_commands
 from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, read_toml
 from booth.config_doc import example_toml
@@ -131,8 +131,7 @@ def cmd_sim_render(args: argparse.Namespace) -> int:
 
 
 def _output_file(path: Path) -> None:
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give the file to write, e.g. {path / 'calibration.json'}")
+    refuse_folder(path, "calibration.json")
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

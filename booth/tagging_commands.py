@@ -8,11 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from booth.atomic import refuse_folder
 from booth.errors import InputError
 from booth.tagging.kit import load_kit
 from booth.tagging.metrics import Scored, Truth, evaluate
 from booth.tagging.runtime import ACCELERATORS
-from booth.tagging.tagger import Tagger, image_files, read_image
+from booth.tagging.tagger import DEFAULT_MIN_SCORE, Tagger, image_files
 from booth.tagging.tags import write_tags
 
 
@@ -22,8 +23,7 @@ def _tagger(args: argparse.Namespace) -> Tagger:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    if args.out.is_dir():
-        raise InputError(f"{args.out}: is a folder; give the file to write, e.g. {args.out / 'tags.json'}")
+    refuse_folder(args.out, "tags.json")
     files = image_files(args.images)
     tagger = _tagger(args)
     started = time.perf_counter()
@@ -64,12 +64,12 @@ def cmd_logos_eval(args: argparse.Namespace) -> int:
     unknown = sorted({t.brand for t in truths} - {b.brand_id for b in tagger.kit.brands})
     if unknown:
         raise InputError(f"{args.data / 'truth.json'}: brand {unknown[0]} is not in the kit {args.kit}")
-    scored: list[Scored] = []
     started = time.perf_counter()
-    for k in range(0, len(images), tagger.batch):
-        chunk = [read_image(args.data / name) for name in images[k : k + tagger.batch]]
-        for image, found in zip(chunk, tagger.scored(chunk), strict=True):
-            scored.extend(Scored(image.name, d.brand, d.score, d.box) for d in found)
+    scored = [
+        Scored(name, d.brand, d.score, d.box)
+        for name, found in tagger.scored_files([args.data / name for name in images])
+        for d in found
+    ]
     seconds = time.perf_counter() - started
     own = {b.brand_id: b.min_score for b in tagger.kit.brands if b.min_score is not None}
     result = evaluate(scored, truths, images=images, min_score=args.min_score, brand_min_score=own)
@@ -116,7 +116,12 @@ def add_tagging_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) 
     logos_sub = logos.add_subparsers(dest="action", required=True, parser_class=parser_class)
     ev = logos_sub.add_parser("eval", help="precision, recall and mAP@0.5 on a folder of images with truth.json")
     ev.add_argument("--data", type=Path, required=True, help="folder of images and truth.json")
-    ev.add_argument("--min-score", type=float, default=0.5, help="confidence a tag needs (default 0.5)")
+    ev.add_argument(
+        "--min-score",
+        type=float,
+        default=DEFAULT_MIN_SCORE,
+        help=f"confidence a tag needs (default {DEFAULT_MIN_SCORE})",
+    )
     _with_models(ev)
     ev.set_defaults(func=cmd_logos_eval)
     kit = logos_sub.add_parser("kit", help="write a sample kit: the simulated rig's sponsor and fictional brands")

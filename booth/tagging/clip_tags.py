@@ -26,22 +26,22 @@ def open_tagger(config: BoothConfig) -> Tagger | None:
         detector=config.resolve(section.detector) if section.detector else None,
         embedder=config.resolve(section.embedder) if section.embedder else None,
         accelerator=section.accelerator,
+        engine_cache=config.data_dir / "tensorrt",  # TensorRT's engines, built once per model and GPU
     )
 
 
 def tag_clip(config: BoothConfig, clip: Clip, frames: Path, tagger: Tagger | None = None) -> dict[str, Any] | None:
     """Tag the shot's frames and write DIR/tags.json; None (and no file) when the booth has no kit."""
-    if config.tagging.kit is None and tagger is None:
+    kit = tagger.kit.folder if tagger else config.tagging.kit
+    if kit is None:
         return None
-    kit = tagger.kit.name if tagger else config.tagging.kit.name if config.tagging.kit else ""
     try:
         tagger = tagger or open_tagger(config)
-        document = tagger.document(tagger.tag_files(image_files(frames))) if tagger else None
+        assert tagger is not None  # a kit is set
+        document = tagger.document(tagger.tag_files(image_files(frames)))
     except Exception as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
         log.warning("%s: not tagged (%s); the clip goes with its tags marked failed", clip.clip_id, reason)
-        document = failed_json(tagger.name if tagger else "", kit, reason)
-    if document is None:
-        return None
+        document = failed_json(tagger.name if tagger else "", kit.name, reason)
     write_tags(clip.directory / "tags.json", document)
     return document

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -21,13 +22,12 @@ OTHER_BRANDS = range(3000, 3040)
 """Fictional brands (make_brand seeds) standing for every logo that is not in the kit; neither trained on nor
 used to evaluate or calibrate (those are seeds 1000..1999, 5000..6999 and 7000..8999)."""
 VIEWS_PER_OTHER = 4
-BATCH = 64
 
 
 @dataclass(frozen=True)
 class Match:
     brand: str
-    """The brand's folder name, or "" when no kit logo is near enough."""
+    """The nearest kit brand's folder name."""
     similarity: float
     """Cosine similarity to the nearest reference view of that brand."""
     runner_up: float
@@ -70,11 +70,8 @@ def reference_view(rgba: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def embed(model: Model, crops: np.ndarray) -> np.ndarray:
-    """(N, 48, 96, 3) uint8 crops to (N, D) unit vectors, in batches."""
-    out = [
-        model.run(crops[k : k + BATCH].transpose(0, 3, 1, 2).astype(np.float32)) for k in range(0, len(crops), BATCH)
-    ]
-    return np.concatenate(out) if out else np.empty((0, 0), np.float32)
+    """(N, 48, 96, 3) uint8 crops to (N, D) unit vectors (the model runs them in batches its provider suits)."""
+    return model.run(crops.transpose(0, 3, 1, 2).astype(np.float32))
 
 
 class Identifier:
@@ -91,11 +88,9 @@ class Identifier:
             for logo in brand.logos:
                 crops.extend(_views(logo.rgba, views))
                 owners.extend([b] * views)
-        for seed in OTHER_BRANDS:
-            for rgba in brand_logos(seed)[1].values():
-                crops.extend(_views(rgba, VIEWS_PER_OTHER))
-                owners.extend([-1] * VIEWS_PER_OTHER)
-        self.references = embed(model, np.stack(crops))
+        others = _other_views()
+        owners.extend([-1] * len(others))
+        self.references = embed(model, np.concatenate([np.stack(crops), others]))
         self.owners = np.array(owners)
 
     def identify(self, crops: np.ndarray) -> list[Match]:
@@ -113,6 +108,14 @@ class Identifier:
             second = float(per_brand[k, order[k, 1]]) if per_brand.shape[1] > 1 else -1.0
             matches.append(Match(self.kit.brands[best].brand_id, float(per_brand[k, best]), second, float(other[k])))
         return matches
+
+
+@functools.cache
+def _other_views() -> np.ndarray:
+    """The reference views of the brands outside every kit: the same for every kit, so rendered once."""
+    return np.stack(
+        [v for seed in OTHER_BRANDS for rgba in brand_logos(seed)[1].values() for v in _views(rgba, VIEWS_PER_OTHER)]
+    )
 
 
 def _views(rgba: np.ndarray, count: int) -> list[np.ndarray]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from booth.atomic import file_sha256
 from booth.errors import InputError
 from booth.stitch.frames import decode, jpeg_info
 from booth.tagging.crops import CROP_HEIGHT, CROP_WIDTH, crop
@@ -24,8 +23,6 @@ from booth.tagging.kit import BrandKit
 from booth.tagging.runtime import Accelerator, load_model
 from booth.tagging.scoring import load_scoring
 from booth.tagging.tags import Detection, FrameTags, tags_json
-
-log = logging.getLogger("booth.tagging")
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 DEFAULT_MIN_SCORE = 0.5
@@ -110,6 +107,7 @@ class Tagger:
         accelerator: Accelerator = "auto",
         threads: int = 0,
         batch: int = BATCH,
+        engine_cache: Path | None = None,
     ) -> None:
         detector = detector or bundled(DETECTOR)
         embedder = embedder or bundled(EMBEDDER)
@@ -118,7 +116,9 @@ class Tagger:
         self.kit = kit
         self.batch = batch
         self.detector = LogoDetector(
-            load_model(detector, what="logo detector", accelerator=accelerator, threads=threads)
+            load_model(
+                detector, what="logo detector", accelerator=accelerator, threads=threads, engine_cache=engine_cache
+            )
         )
         embed_model = load_model(
             embedder,
@@ -126,10 +126,12 @@ class Tagger:
             size=(CROP_HEIGHT, CROP_WIDTH),
             accelerator=accelerator,
             threads=threads,
+            engine_cache=engine_cache,
             cpu_batch=64,
         )
         self.identifier = Identifier(embed_model, kit)
         self.name = "+".join(_fingerprint(p) for p in (detector, embedder, scoring))
+        self._least = {b.brand_id: b.min_score or DEFAULT_MIN_SCORE for b in kit.brands}
         self.provider = self.detector.model.provider
 
     def scored(self, images: Sequence[Image]) -> list[list[Detection]]:
@@ -147,9 +149,8 @@ class Tagger:
 
     def tag(self, images: Sequence[Image]) -> list[FrameTags]:
         """Tags at or above each brand's minimum confidence."""
-        least = {b.brand_id: b.min_score or DEFAULT_MIN_SCORE for b in self.kit.brands}
         return [
-            FrameTags(image.name, [d for d in found if d.score >= least[d.brand]])
+            FrameTags(image.name, [d for d in found if d.score >= self._least[d.brand]])
             for image, found in zip(images, self.scored(images), strict=True)
         ]
 
@@ -158,13 +159,19 @@ class Tagger:
         return tags_json(self.name, self.kit.name, frames, {b.brand_id: b.name for b in self.kit.brands})
 
     def tag_files(self, paths: Sequence[Path]) -> list[FrameTags]:
-        """Files decoded in threads (OpenCV lets go of the GIL) while the models run on earlier batches."""
-        tags: list[FrameTags] = []
+        return [tags for chunk in self._read(paths) for tags in self.tag(chunk)]
+
+    def scored_files(self, paths: Sequence[Path]) -> list[tuple[str, list[Detection]]]:
+        """scored() over files: each file's name with all its detections."""
+        return [
+            (i.name, found) for chunk in self._read(paths) for i, found in zip(chunk, self.scored(chunk), strict=True)
+        ]
+
+    def _read(self, paths: Sequence[Path]) -> Iterator[list[Image]]:
+        """Batches of images, decoded in threads (OpenCV lets go of the GIL) while the models run on the last."""
         with ThreadPoolExecutor(max_workers=2) as pool:
-            for chunk in _batches(pool.map(read_image, paths), self.batch):
-                tags.extend(self.tag(chunk))
-        return tags
+            yield from _batches(pool.map(read_image, paths), self.batch)
 
 
 def _fingerprint(path: Path) -> str:
-    return f"{path.stem}-{hashlib.sha256(path.read_bytes()).hexdigest()[:8]}"
+    return f"{path.stem}-{file_sha256(path)[:8]}"

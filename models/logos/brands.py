@@ -163,9 +163,9 @@ def make_sim_sponsor(folder: Path) -> None:
     from rig.sim.scene import draw_logo
 
     folder.mkdir(parents=True, exist_ok=True)
-    full = _crop(draw_logo(720, 160))
-    cv2.imwrite(str(folder / "logo.png"), full)
-    cv2.imwrite(str(folder / "symbol.png"), _crop(draw_logo(720, 160)[:, :142]))  # the ring, before the O
+    logo = draw_logo(720, 160)
+    cv2.imwrite(str(folder / "logo.png"), _crop(logo))
+    cv2.imwrite(str(folder / "symbol.png"), _crop(logo[:, :142]))  # the ring, before the O
     (folder / "brand.toml").write_text('name = "Orbita"\n')
 
 
