@@ -33,12 +33,17 @@ from rig.sim.rig import SimRig
 CACHE = Path(__file__).resolve().parent / ".cache"
 
 
-def rendered(scene: str, cameras: int, size: tuple[int, int]) -> tuple[Path, float | None]:
-    folder = CACHE / f"{scene}-{cameras}-{size[0]}x{size[1]}-q92"
+def rendered(
+    scene: str, cameras: int, size: tuple[int, int], between: int = 1, span: float = 180.0
+) -> tuple[Path, float | None]:
+    """A sim shot rendered once into the cache; with between > 1, the cameras in between too (see SimRig)."""
+    dense = ("" if between == 1 else f"-between{between}") + ("" if span == 180.0 else f"-span{span:.1f}")
+    folder = CACHE / f"{scene}-{cameras}{dense}-{size[0]}x{size[1]}-q92"
     if (folder / "ground_truth.json").exists():
         return folder, None
     folder.mkdir(parents=True, exist_ok=True)
-    rig = SimRig(RigLayout(cameras=cameras, width=size[0], height=size[1]), seed=1, jpeg_quality=92)
+    layout = RigLayout(cameras=cameras, width=size[0], height=size[1], span_deg=span)
+    rig = SimRig(layout, seed=1, jpeg_quality=92, between=between)
     rig.scene_name = "target" if scene == "target" else "participant"
     t0 = time.perf_counter()
     rig.render_to(folder)

@@ -72,6 +72,25 @@ class Imperfection:
             exposure_stops=float(rng.uniform(-MAX_EXPOSURE_STOPS, MAX_EXPOSURE_STOPS)),
         )
 
+    def blend(self, other: Imperfection, t: float) -> Imperfection:
+        """Part-way (t from 0 to 1) from this camera's imperfection to another's."""
+
+        def mix(a: float, b: float) -> float:
+            return (1.0 - t) * a + t * b
+
+        def mix3(a: tuple[float, float, float], b: tuple[float, float, float]) -> tuple[float, float, float]:
+            return (mix(a[0], b[0]), mix(a[1], b[1]), mix(a[2], b[2]))
+
+        return Imperfection(
+            yaw_deg=mix(self.yaw_deg, other.yaw_deg),
+            pitch_deg=mix(self.pitch_deg, other.pitch_deg),
+            roll_deg=mix(self.roll_deg, other.roll_deg),
+            focal_error=mix(self.focal_error, other.focal_error),
+            position_error_m=mix3(self.position_error_m, other.position_error_m),
+            gain_rgb=mix3(self.gain_rgb, other.gain_rgb),
+            exposure_stops=mix(self.exposure_stops, other.exposure_stops),
+        )
+
 
 def _axis_rotation(axis: np.ndarray, angle_rad: float) -> np.ndarray:
     """Rotation matrix about a unit axis (Rodrigues)."""
@@ -128,44 +147,62 @@ class SimCamera:
         return dx, dy, dz
 
 
-def build_cameras(layout: RigLayout, seed: int) -> list[SimCamera]:
-    """The rig's cameras with imperfections drawn from the seed; the same seed gives the same rig."""
+def _posed(index: int, serial: str, azimuth: float, layout: RigLayout, imp: Imperfection) -> SimCamera:
+    """A camera at its nominal place on the arc, moved and turned by its imperfection."""
+    a = math.radians(azimuth)
+    nominal = np.array([layout.radius_m * math.cos(a), layout.radius_m * math.sin(a), layout.camera_height_m])
+    position = nominal + np.array(imp.position_error_m)
+    aim = np.array([0.0, 0.0, layout.aim_height_m])
+    # the nominal aim is fixed when the camera is mounted; the position error moves the camera, not its aim
+    forward = aim - nominal
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, np.array([0.0, 0.0, 1.0]))
+    right /= np.linalg.norm(right)
+    down = np.cross(forward, right)
+    rot = np.stack([right, down, forward])
+    # aim errors, applied in the camera's own frame: yaw about down, pitch about right, roll about forward
+    err = (
+        _axis_rotation(np.array([0.0, 0.0, 1.0]), math.radians(imp.roll_deg))
+        @ _axis_rotation(np.array([1.0, 0.0, 0.0]), math.radians(imp.pitch_deg))
+        @ _axis_rotation(np.array([0.0, 1.0, 0.0]), math.radians(imp.yaw_deg))
+    )
+    return SimCamera(
+        index=index,
+        serial=serial,
+        azimuth_deg=azimuth,
+        position=position,
+        rotation=err @ rot,
+        focal_px=layout.nominal_focal_px() * (1.0 + imp.focal_error),
+        width=layout.width,
+        height=layout.height,
+        imperfection=imp,
+    )
+
+
+def build_cameras(layout: RigLayout, seed: int, between: int = 1) -> list[SimCamera]:
+    """The rig's cameras with imperfections drawn from the seed; the same seed gives the same rig.
+
+    With between > 1, between - 1 more cameras stand in each gap, every one part-way between its two
+    neighbours in place, aim, optics and colour (each imperfection interpolated): the true views that view
+    interpolation is measured against. The rig's own cameras are then every between-th camera."""
     if not MIN_CAMERAS <= layout.cameras <= MAX_CAMERAS:
         raise ValueError(f"a rig has {MIN_CAMERAS} to {MAX_CAMERAS} cameras, not {layout.cameras}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, layout.cameras]))
-    focal = layout.nominal_focal_px()
+    rig = [
+        _posed(index, f"SIM{seed % 10000:04d}{index:02d}", azimuth, layout, Imperfection.draw(rng))
+        for index, azimuth in enumerate(layout.azimuths_deg())
+    ]
+    if between <= 1:
+        return rig
     cameras: list[SimCamera] = []
-    for index, azimuth in enumerate(layout.azimuths_deg()):
-        imp = Imperfection.draw(rng)
-        a = math.radians(azimuth)
-        nominal = np.array([layout.radius_m * math.cos(a), layout.radius_m * math.sin(a), layout.camera_height_m])
-        position = nominal + np.array(imp.position_error_m)
-        aim = np.array([0.0, 0.0, layout.aim_height_m])
-        # the nominal aim is fixed when the camera is mounted; the position error moves the camera, not its aim
-        forward = aim - nominal
-        forward /= np.linalg.norm(forward)
-        right = np.cross(forward, np.array([0.0, 0.0, 1.0]))
-        right /= np.linalg.norm(right)
-        down = np.cross(forward, right)
-        rot = np.stack([right, down, forward])
-        # aim errors, applied in the camera's own frame: yaw about down, pitch about right, roll about forward
-        err = (
-            _axis_rotation(np.array([0.0, 0.0, 1.0]), math.radians(imp.roll_deg))
-            @ _axis_rotation(np.array([1.0, 0.0, 0.0]), math.radians(imp.pitch_deg))
-            @ _axis_rotation(np.array([0.0, 1.0, 0.0]), math.radians(imp.yaw_deg))
-        )
-        rot = err @ rot
-        cameras.append(
-            SimCamera(
-                index=index,
-                serial=f"SIM{seed % 10000:04d}{index:02d}",
-                azimuth_deg=azimuth,
-                position=position,
-                rotation=rot,
-                focal_px=focal * (1.0 + imp.focal_error),
-                width=layout.width,
-                height=layout.height,
-                imperfection=imp,
-            )
-        )
+    for k, cam in enumerate(rig):
+        cameras.append(_posed(len(cameras), cam.serial, cam.azimuth_deg, layout, cam.imperfection))
+        if k + 1 == len(rig):
+            break
+        nxt = rig[k + 1]
+        for j in range(1, between):
+            t = j / between
+            azimuth = (1.0 - t) * cam.azimuth_deg + t * nxt.azimuth_deg
+            imp = cam.imperfection.blend(nxt.imperfection, t)
+            cameras.append(_posed(len(cameras), f"{cam.serial}+{j}/{between}", azimuth, layout, imp))
     return cameras

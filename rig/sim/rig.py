@@ -53,10 +53,13 @@ class SimRig:
     workers: int = field(default_factory=lambda: os.cpu_count() or 2)
     shots_taken: int = 0
     """Shots fired so far; each shot has its own sensor noise."""
+    between: int = 1
+    """With more than 1, this many - 1 extra cameras stand part-way between each pair of neighbours (see
+    build_cameras): the rig's own cameras are every between-th one. For measuring view interpolation."""
 
     def __post_init__(self) -> None:
         try:
-            self._cameras = build_cameras(self.layout, self.seed)
+            self._cameras = build_cameras(self.layout, self.seed, self.between)
         except ValueError as exc:
             raise RigError(f"simulated rig: {exc}") from exc
         self._scenes: dict[str, tuple[Scene, TextureCache]] = {}
@@ -73,8 +76,9 @@ class SimRig:
         """Names this exact set-up: any change of geometry, optics or target gives another id, so a
         calibration kept for one is never used for another."""
         lay = self.layout
-        digest = hashlib.sha256(repr((lay, self.target, self.seed)).encode()).hexdigest()[:8]
-        return f"sim-s{self.seed}-n{lay.cameras}-{lay.width}x{lay.height}-{digest}"
+        key = (lay, self.target, self.seed) if self.between == 1 else (lay, self.target, self.seed, self.between)
+        digest = hashlib.sha256(repr(key).encode()).hexdigest()[:8]
+        return f"sim-s{self.seed}-n{len(self._cameras)}-{lay.width}x{lay.height}-{digest}"
 
     @property
     def sim_cameras(self) -> list[SimCamera]:
@@ -159,7 +163,7 @@ class VirtualTrigger:
         if schedule.at is not None:
             time.sleep(max(0.0, schedule.at - time.time()))
         fired = time.time()
-        delays = list(schedule.channel_delays_us) or [0] * self._rig.layout.cameras
+        delays = list(schedule.channel_delays_us) or [0] * len(self._rig.sim_cameras)
         self._rig.start_exposures(fired)
         times = [fired + d / 1e6 for d in delays]
         return FireReport(fired_at=fired, channel_times=times, skew_us=(max(times) - min(times)) * 1e6)

@@ -74,7 +74,7 @@ def ground_truth(
         "scene": scene.name,
         "seed": seed,
         "rig": {
-            "cameras": layout.cameras,
+            "cameras": len(cameras),
             "radius_m": layout.radius_m,
             "span_deg": layout.span_deg,
             "camera_height_m": layout.camera_height_m,
