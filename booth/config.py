@@ -227,8 +227,13 @@ class StitchSection(Section):
     orbit_s: float = Field(1.25, ge=0.3, le=10.0, description="Seconds one sweep across the arc takes.")
     hold_s: float = Field(0.5, ge=0.0, le=5.0, description="Seconds the clip rests at the far end of the sweep.")
     min_duration_s: float = Field(3.0, ge=3.0, le=30.0, description="The orbit is slowed down to last at least this.")
-    interpolation: Literal["hold", "crossfade"] = Field(
-        "hold", description="Between camera views: 'hold' shows the nearest camera, 'crossfade' blends neighbours."
+    interpolation: Literal["flow", "hold", "crossfade"] = Field(
+        "flow",
+        description="Between camera views: 'flow' synthesises in-between views from optical flow, 'hold' shows the "
+        "nearest camera, 'crossfade' blends neighbours.",
+    )
+    interpolation_factor: Literal[2, 4] = Field(
+        2, description="With flow: steps per gap between cameras (2: one view synthesised in each gap, 4: three)."
     )
     zoom: float = Field(
         1.0, ge=1.0, le=3.0, description="Tighter crop around the pivot; 1.0 is the widest frame every camera covers."

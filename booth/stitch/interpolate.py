@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -14,15 +16,29 @@ one at a fifth of the cost (bench/interpolation.py)."""
 SEARCH_SCALE = 16
 """Candidate motions are found at a sixteenth of the output's size."""
 BAND_ROWS = 16
-"""Rows (at SEARCH_SCALE) of each horizontal band whose dominant motions become candidates."""
+"""Rows (at SEARCH_SCALE) of each horizontal band whose dominant motions become candidates; bands of as many
+rows at FLOW_SCALE give more, for texture too fine to survive the coarser scale."""
 PEAKS_PER_BAND = 2
-MATCH_WINDOW = 5
-"""Side (at SEARCH_SCALE) of the window over which each pixel compares the candidate motions."""
+MATCH_WINDOW = 15
+"""Side (at FLOW_SCALE) of the window over which each pixel compares the candidate motions."""
 OCCLUSION_PX = 2.0
 """Forward-backward disagreement (flow-scale pixels) above which a pixel starts to count as hidden in the other
 view; fully hidden at three times that."""
 FILL_SIGMA = 16.0
 """Reach (flow-scale pixels) over which a hidden pixel takes its motion from the visible pixels around it."""
+_NO_MAP: Any = None  # remap's second map, unused with a two-channel first map
+STILL_LEVELS = 2.0
+"""How much better (mean luma levels of 255 over 3x3 pixels at flow scale) the views must agree in place than
+along the flow for a pixel to be taken as not moving: not at all below this margin, fully at twice it..."""
+SPLAT_DEPTH = 0.1
+"""Where two land together, each flow-scale pixel of speed divides a pixel's say by exp(SPLAT_DEPTH): in an
+orbit aligned on the pivot, what moves less stands nearer the pivot, in front of the background behind it."""
+STILL_MATCH = 8.0
+"""...and the views must agree in place to within this (mean luma levels over 3x3 at flow scale; fully within
+it, not at all beyond twice it): where one view shows the background and the other something covering it,
+neither explanation fits and the flow stays."""
+FILL_ERODE = 9
+"""Side (flow-scale pixels) of the erosion of the visible area that flow is filled from."""
 SPLAT_SHARPNESS = 8.0
 """How much more a pixel seen in both views counts than one hidden in the other, where two land together:
 exp(SPLAT_SHARPNESS) times."""
@@ -39,9 +55,20 @@ def planes(yuv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return yuv[:h], u, v
 
 
+@functools.cache
 def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    gx.flags.writeable = False
+    gy.flags.writeable = False
     return gx, gy
+
+
+def _map_at(size: tuple[int, int], grid: tuple[np.ndarray, np.ndarray], flow: np.ndarray) -> np.ndarray:
+    """The remap map, at size (w, h), for a flow given on a smaller grid: where each pixel of the larger image
+    samples. Scaled before it is enlarged (a resize is linear), so only one full-size array is made."""
+    s = np.float32(size[0] / grid[0].shape[1])
+    small = np.dstack([grid[0] + flow[..., 0], grid[1] + flow[..., 1]]) * s + (s / 2 - 0.5)
+    return cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
 
 
 def _lookup(image: np.ndarray, grid: tuple[np.ndarray, np.ndarray], flow: np.ndarray) -> np.ndarray:
@@ -73,22 +100,33 @@ def _peaks(a: np.ndarray, b: np.ndarray, count: int) -> list[tuple[int, int]]:
     return found
 
 
-def _initial_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """A coarse flow from a to b that is right by a few pixels even where the motion is large.
+def _candidates(a: np.ndarray, b: np.ndarray, rows: int, unit: float) -> list[tuple[float, float]]:
+    """Each horizontal band's dominant shifts from a to b, in units of `unit` pixels of a and b."""
+    h = a.shape[0]
+    found = []
+    for top in range(0, max(1, h - rows // 2), rows):
+        band = slice(top, min(h, top + rows))
+        found += [(dx * unit, dy * unit) for dx, dy in _peaks(a[band], b[band], PEAKS_PER_BAND)]
+    return found
+
+
+def _initial_flow(a: np.ndarray, b: np.ndarray, coarse_a: np.ndarray, coarse_b: np.ndarray) -> np.ndarray:
+    """A flow from a to b that is right by a few pixels even where the motion is large.
 
     Motion in an orbit is mostly a handful of sideways shifts, one per depth: the background sweeps across by a
     fifth of the frame between cameras while the participant at the pivot stays put. Each horizontal band's
-    dominant shifts (phase correlation, as motion-compensated TV converters find candidate vectors) become
-    candidates, and every pixel takes the candidate under which its neighbourhood matches best. DIS's own
-    coarse-to-fine search, started from zero, loses such motion in low-contrast texture."""
+    dominant shifts (phase correlation, as motion-compensated TV converters find candidate vectors), in bands of
+    two sizes, become candidates, and every pixel takes the candidate under which its neighbourhood matches
+    best. DIS's own coarse-to-fine search, started from zero, loses such motion in low-contrast texture."""
     fa, fb = a.astype(np.float32), b.astype(np.float32)
     h, w = fa.shape
-    candidates: list[tuple[int, int]] = [(0, 0)]
-    for top in range(0, max(1, h - BAND_ROWS // 2), BAND_ROWS):
-        band = slice(top, min(h, top + BAND_ROWS))
-        for shift in _peaks(fa[band], fb[band], PEAKS_PER_BAND):
-            if all(abs(shift[0] - c[0]) + abs(shift[1] - c[1]) > 1 for c in candidates):
-                candidates.append(shift)
+    unit = a.shape[1] / coarse_a.shape[1]
+    found = _candidates(coarse_a.astype(np.float32), coarse_b.astype(np.float32), BAND_ROWS, unit)
+    found += _candidates(fa, fb, round(BAND_ROWS * unit), 1.0)
+    candidates: list[tuple[float, float]] = [(0.0, 0.0)]
+    for shift in found:
+        if all(abs(shift[0] - c[0]) + abs(shift[1] - c[1]) > 2 for c in candidates):
+            candidates.append(shift)
     costs = np.empty((len(candidates), h, w), dtype=np.float32)
     for k, (dx, dy) in enumerate(candidates):
         moved = cv2.warpAffine(
@@ -99,8 +137,22 @@ def _initial_flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             borderMode=cv2.BORDER_REPLICATE,
         )
         costs[k] = cv2.blur(np.abs(fa - moved), (MATCH_WINDOW, MATCH_WINDOW))
-    best = cv2.medianBlur(np.argmin(costs, axis=0).astype(np.uint8), 3)
+    best = cv2.medianBlur(np.argmin(costs, axis=0).astype(np.uint8), 5)
     return np.array(candidates, dtype=np.float32)[best]
+
+
+def _pin_still(flow: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The flow set to zero where standing still explains a better than the flow does.
+
+    The views are aligned on the pivot, so whatever stands there does not move between them; something thin
+    there, a microphone stand or an arm seen edge-on, is outvoted by the background around it in DIS's patches
+    and carried off with the background unless pinned."""
+    grid = _grid(*a.shape)
+    along = cv2.blur(cv2.absdiff(a, _lookup(b, grid, flow)).astype(np.float32), (3, 3))
+    in_place = cv2.blur(cv2.absdiff(a, b).astype(np.float32), (3, 3))
+    better = np.clip((along - in_place - STILL_LEVELS) / STILL_LEVELS, 0.0, 1.0)
+    matches = np.clip(2.0 - in_place / STILL_MATCH, 0.0, 1.0)
+    return (flow * (1.0 - better * matches)[..., None]).astype(np.float32)
 
 
 def _hidden(forward: np.ndarray, backward: np.ndarray, grid: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -113,12 +165,22 @@ def _hidden(forward: np.ndarray, backward: np.ndarray, grid: tuple[np.ndarray, n
 
 
 def _fill(flow: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """Hidden pixels' flow replaced by the flow of the visible pixels around them: what is hidden in the other
-    view is mostly background being covered or uncovered, moving as the background beside it does."""
+    """Hidden pixels' flow replaced by the flow of the visible pixels around them, the faster ones counting
+    more. What one view shows and the other hides is background being covered or uncovered by something in
+    front of it, and in an orbit aligned on the pivot what stands further back sweeps faster. Specks that pass
+    the consistency check by chance inside a hidden band (DIS matching noise) give no flow: the visible area
+    is eroded before it is drawn from."""
     seen = (1.0 - hidden) ** 2
-    near = cv2.GaussianBlur(flow * seen[..., None], (0, 0), FILL_SIGMA)
-    weight = cv2.GaussianBlur(seen, (0, 0), FILL_SIGMA)
-    filled = near / np.maximum(weight, 1e-4)[..., None]
+    solid = cv2.erode(seen, np.ones((FILL_ERODE, FILL_ERODE), np.uint8))
+    weight = solid * (np.sum(flow**2, axis=2) + 1.0)
+    h, w = hidden.shape
+    # a wide blur, done at quarter size where it costs a sixteenth: the fill is smooth anyway
+    small = (w // 4, h // 4)
+    near = cv2.GaussianBlur(
+        cv2.resize(flow * weight[..., None], small, interpolation=cv2.INTER_AREA), (0, 0), FILL_SIGMA / 4
+    )
+    total = cv2.GaussianBlur(cv2.resize(weight, small, interpolation=cv2.INTER_AREA), (0, 0), FILL_SIGMA / 4)
+    filled = cv2.resize(near / np.maximum(total, 1e-6)[..., None], (w, h), interpolation=cv2.INTER_LINEAR)
     return (flow + (1.0 - seen[..., None]) * (filled - flow)).astype(np.float32)
 
 
@@ -143,13 +205,12 @@ def gap(a: np.ndarray, b: np.ndarray) -> Gap:
     small_a, small_b = _shrink(ya, FLOW_SCALE), _shrink(yb, FLOW_SCALE)
     fh, fw = small_a.shape
     coarse_a, coarse_b = _shrink(ya, SEARCH_SCALE), _shrink(yb, SEARCH_SCALE)
-    up = SEARCH_SCALE / FLOW_SCALE
     dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    forward = dis.calc(
-        small_a, small_b, cv2.resize(_initial_flow(coarse_a, coarse_b), (fw, fh), interpolation=cv2.INTER_NEAREST) * up
+    forward = _pin_still(
+        dis.calc(small_a, small_b, _initial_flow(small_a, small_b, coarse_a, coarse_b)), small_a, small_b
     )
-    backward = dis.calc(
-        small_b, small_a, cv2.resize(_initial_flow(coarse_b, coarse_a), (fw, fh), interpolation=cv2.INTER_NEAREST) * up
+    backward = _pin_still(
+        dis.calc(small_b, small_a, _initial_flow(small_b, small_a, coarse_b, coarse_a)), small_b, small_a
     )
     grid = _grid(fh, fw)
     hidden_a, hidden_b = _hidden(forward, backward, grid), _hidden(backward, forward, grid)
@@ -161,9 +222,9 @@ def _to_time(g: Gap, t: float) -> tuple[np.ndarray, np.ndarray]:
 
     Every pixel of a is carried forward to where it stands at time t (t of its flow), every pixel of b back
     ((1 - t) of its flow), each bringing its offsets to a and to b. Where several land on one pixel, the one seen
-    in both views outweighs one about to be hidden (so the participant covers the background, not the other way
-    round), and the nearer view in time counts more. A landing pixel's own offsets are exact (the rounding to
-    the grid is put back), so texture is not shifted by the splat."""
+    in both views outweighs one about to be hidden, and the slower one the faster (so the participant covers the
+    background, not the other way round), and the nearer view in time counts more. A landing pixel's own
+    offsets are exact (the rounding to the grid is put back), so texture is not shifted by the splat."""
     fh, fw = g.forward.shape[:2]
     gx, gy = _grid(fh, fw)
     n = fh * fw
@@ -176,7 +237,10 @@ def _to_time(g: Gap, t: float) -> tuple[np.ndarray, np.ndarray]:
         iy = np.rint(gy + go * flow[..., 1]).astype(np.int32)
         ok = (ix >= 0) & (ix < fw) & (iy >= 0) & (iy < fh)
         index = (iy * fw + ix)[ok]
-        weight = (np.exp(SPLAT_SHARPNESS * (1.0 - hidden)) * (0.05 + nearness))[ok]
+        weight = (
+            np.exp(SPLAT_SHARPNESS * (1.0 - hidden) - SPLAT_DEPTH * np.hypot(flow[..., 0], flow[..., 1]))
+            * (0.05 + nearness)
+        )[ok]
         fx, fy = flow[..., 0][ok], flow[..., 1][ok]
         px, py = gx[ok] - ix[ok], gy[ok] - iy[ok]  # back to the source pixel
         offsets = (px, py, px + fx, py + fy) if from_a else (px + fx, py + fy, px, py)
@@ -211,17 +275,30 @@ def in_between(g: Gap, t: float) -> np.ndarray:
     weight_a = (w_a / (w_a + w_b)).astype(np.float32)
 
     out = np.empty_like(g.a)
+    still: np.ndarray | None = None
     for src_a, src_b, dst in zip(planes(g.a), planes(g.b), planes(out), strict=True):
-        h, w = dst.shape
-        s = np.float32(w / fw)
-        near = _grid(h, w)
-        _blend(
-            _lookup(src_a, near, cv2.resize(to_a, (w, h)) * s),
-            _lookup(src_b, near, cv2.resize(to_b, (w, h)) * s),
-            cv2.resize(weight_a, (w, h)),
-            dst,
-        )
+        size = (dst.shape[1], dst.shape[0])
+        from_a = cv2.remap(src_a, _map_at(size, grid, to_a), _NO_MAP, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        from_b = cv2.remap(src_b, _map_at(size, grid, to_b), _NO_MAP, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        w = cv2.resize(weight_a, size, interpolation=cv2.INTER_LINEAR)
+        moved = cv2.blendLinear(from_a, from_b, w, 1.0 - w)
+        if still is None:  # luma comes first
+            still = _still(src_a, src_b, from_a, from_b)
+        keep = still if still.shape == dst.shape else cv2.resize(still, size, interpolation=cv2.INTER_AREA)
+        faded = cv2.addWeighted(src_a, 1.0 - t, src_b, t, 0.0)
+        np.copyto(dst, cv2.blendLinear(faded, moved, keep, 1.0 - keep))
     return out
+
+
+def _still(a: np.ndarray, b: np.ndarray, from_a: np.ndarray, from_b: np.ndarray) -> np.ndarray:
+    """0..1 per luma pixel: where the two views agree in place better than the flow's two samples agree.
+
+    The views are aligned on the pivot, so whatever stands there, down to a microphone stand too thin for a
+    quarter-size flow to see, does not move between them; there the plain blend is exact, and it is used."""
+    in_place = cv2.blur(cv2.absdiff(a, b).astype(np.float32), (5, 5))
+    along_flow = cv2.blur(cv2.absdiff(from_a, from_b).astype(np.float32), (5, 5))
+    better = np.clip((along_flow - in_place - STILL_LEVELS) / STILL_LEVELS, 0.0, 1.0)
+    return better * np.clip(2.0 - in_place / STILL_MATCH, 0.0, 1.0)
 
 
 def _inside(grid: tuple[np.ndarray, np.ndarray], flow: np.ndarray) -> np.ndarray:
@@ -230,11 +307,6 @@ def _inside(grid: tuple[np.ndarray, np.ndarray], flow: np.ndarray) -> np.ndarray
     x, y = grid[0] + flow[..., 0], grid[1] + flow[..., 1]
     over = np.maximum(np.maximum(-0.5 - x, x - (w - 0.5)), np.maximum(-0.5 - y, y - (h - 0.5)))
     return np.clip(1.0 - over, 0.0, 1.0)
-
-
-def _blend(a: np.ndarray, b: np.ndarray, weight_a: np.ndarray, out: np.ndarray) -> None:
-    mixed = b.astype(np.float32) + weight_a * (a.astype(np.float32) - b.astype(np.float32))
-    np.copyto(out, np.clip(mixed + 0.5, 0, 255).astype(np.uint8))
 
 
 def crossfade(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,7 +38,8 @@ from booth.stitch.encode import (
     write_preview,
 )
 from booth.stitch.frames import decode, frame_problem, jpeg_info
-from booth.stitch.timeline import boomerang
+from booth.stitch.interpolate import gap, in_between
+from booth.stitch.timeline import Timeline, boomerang
 from rig.base import Frame
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,17 @@ class View:
     decode_ms: float
     align_ms: float
     colour_ms: float
+    clean: np.ndarray | None = None
+    """I420 before the overlay, when there is one: in-between views are made from these, then overlaid."""
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """The in-between views synthesised in one gap between neighbouring cameras, by step (1 .. factor - 1)."""
+
+    yuv: dict[int, np.ndarray]
+    small: dict[int, np.ndarray]
+    ms: float
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,14 @@ class Stitcher:
         self._pending: dict[int, Future[View | Unusable]] = {}
         self._started: float | None = None
         self.warnings: list[str] = []
+        # in-between views: each gap's are made as soon as both its cameras' views are ready
+        self.factor = settings.interpolation_factor if settings.interpolation == "flow" else 1
+        self._order = [c.index for c in calibration.cameras]
+        self._planned = steps_needed(len(self._order), self.factor, settings)
+        self._lock = threading.Lock()
+        self._ready: dict[int, View] = {}
+        self._bridges: dict[tuple[int, int], tuple[frozenset[int], Future[Bridge]]] = {}
+        self._closed = False
 
     @classmethod
     def from_config(
@@ -153,10 +174,82 @@ class Stitcher:
         matched = cv2.LUT(aligned, self._luts[frame.camera_index])
         if self.overlay is not None:
             matched = self.overlay.apply(matched)
+        clean = None
+        if self.overlay is not None:
+            if self.factor > 1:
+                clean = bgr_to_i420(matched)
+            matched = self.overlay.apply(matched)
         yuv = bgr_to_i420(matched)
         small = shrink(matched, self.settings.preview_width)
         t3 = time.perf_counter()
-        return View(frame.camera_index, name, yuv, small, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
+        view = View(frame.camera_index, name, yuv, small, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3, clean)
+        self._arrived(view)
+        return view
+
+    def _arrived(self, view: View) -> None:
+        """Start the in-between views of each gap this view completes, as the rig would be with every camera."""
+        if self.factor == 1:
+            return
+        with self._lock:
+            self._ready[view.index] = view
+            if self._closed:
+                return
+            k = self._order.index(view.index)
+            for left in (k - 1, k):
+                if left < 0 or left + 1 >= len(self._order):
+                    continue
+                a, b = self._order[left], self._order[left + 1]
+                steps = self._planned[left]
+                if steps and a in self._ready and b in self._ready and (a, b) not in self._bridges:
+                    job = self._pool.submit(self._bridge, self._ready[a], self._ready[b], steps)
+                    self._bridges[(a, b)] = (steps, job)
+
+    def _bridge(self, a: View, b: View, steps: frozenset[int]) -> Bridge:
+        t0 = time.perf_counter()
+        g = gap(a.clean if a.clean is not None else a.yuv, b.clean if b.clean is not None else b.yuv)
+        yuv: dict[int, np.ndarray] = {}
+        small: dict[int, np.ndarray] = {}
+        for j in sorted(steps):
+            made = in_between(g, j / self.factor)
+            bgr = i420_to_bgr(made)
+            if self.overlay is not None:
+                bgr = self.overlay.apply(bgr)
+                made = bgr_to_i420(bgr)
+            small[j] = shrink(bgr, self.settings.preview_width)
+            yuv[j] = made
+        return Bridge(yuv, small, (time.perf_counter() - t0) * 1e3)
+
+    def _in_betweens(self, views: list[View]) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+        """Every view of the clip's orbit, in order: the cameras' and, between them, the synthesised ones the
+        timeline shows (the others stand in as the camera before; no frame shows them). Gaps started while
+        frames arrived are reused when the cameras around them are the same; the rest are made now."""
+        with self._lock:
+            self._closed = True
+        needed = steps_needed(len(views), self.factor, self.settings)
+        jobs: list[Future[Bridge] | None] = []
+        for m, steps in enumerate(needed[: len(views) - 1]):
+            started = self._bridges.get((views[m].index, views[m + 1].index))
+            if not steps:
+                jobs.append(None)
+            elif started is not None and steps <= started[0]:
+                jobs.append(started[1])
+            else:
+                jobs.append(self._pool.submit(self._bridge, views[m], views[m + 1], steps))
+        yuv: list[np.ndarray] = []
+        small: list[np.ndarray] = []
+        spent = 0.0
+        for m, view in enumerate(views):
+            yuv.append(view.yuv)
+            small.append(view.small)
+            if m + 1 == len(views):
+                break
+            job = jobs[m]
+            bridge = job.result() if job is not None else Bridge({}, {}, 0.0)
+            spent += bridge.ms
+            for j in range(1, self.factor):
+                yuv.append(bridge.yuv.get(j, view.yuv))
+                small.append(bridge.small.get(j, view.small))
+        return yuv, small, spent
 
     def _gather(self) -> tuple[list[View], list[MissingCamera]]:
         views: list[View] = []
@@ -181,19 +274,22 @@ class Stitcher:
         t_start = time.perf_counter()
         try:
             views, missing = self._gather()
+            frames_wall = (time.perf_counter() - (self._started or t_start)) * 1e3
+            total = self.calibration.camera_count
+            if len(views) < self.minimum:
+                named = ", ".join(str(m.index) for m in missing[:12]) + (" ..." if len(missing) > 12 else "")
+                raise StitchError(
+                    f"only {len(views)} of {total} cameras gave a usable frame, {self.minimum} are needed "
+                    f"(missing: {named}); check those cameras and shoot again"
+                )
+            t_between = time.perf_counter()
+            orbit_yuv, orbit_small, between_ms = self._in_betweens(views)
+            between_wall = (time.perf_counter() - t_between) * 1e3
         finally:
             self._pool.shutdown(wait=True)
-        frames_wall = (time.perf_counter() - (self._started or t_start)) * 1e3
-        total = self.calibration.camera_count
-        if len(views) < self.minimum:
-            named = ", ".join(str(m.index) for m in missing[:12]) + (" ..." if len(missing) > 12 else "")
-            raise StitchError(
-                f"only {len(views)} of {total} cameras gave a usable frame, {self.minimum} are needed "
-                f"(missing: {named}); check those cameras and shoot again"
-            )
         s = self.settings
         t0 = time.perf_counter()
-        timeline = boomerang(len(views), s.fps, s.orbit_s, s.hold_s, s.min_duration_s)
+        timeline = orbit_timeline(len(views), self.factor, s)
         t1 = time.perf_counter()
         clip_id = new_id("clip")
         crossfade = s.interpolation == "crossfade"
@@ -206,7 +302,7 @@ class Stitcher:
             # the preview (small frames, same timeline) is encoded alongside the video
             def make_preview() -> tuple[int, float]:
                 p0 = time.perf_counter()
-                small = output_frames([v.small for v in views], timeline, crossfade, card_small, s.end_card_s)
+                small = output_frames(orbit_small, timeline, crossfade, card_small, s.end_card_s)
                 size = write_preview(
                     [f for k, f in enumerate(small) if k % step == 0], stage / preview_name, s.preview_format
                 )
@@ -216,7 +312,7 @@ class Stitcher:
                 preview_job = side.submit(make_preview)
                 t2 = time.perf_counter()
                 written = write_mp4(
-                    output_frames([v.yuv for v in views], timeline, crossfade, card_yuv, s.end_card_s),
+                    output_frames(orbit_yuv, timeline, crossfade, card_yuv, s.end_card_s),
                     stage / "clip.mp4",
                     g.width,
                     g.height,
@@ -255,6 +351,8 @@ class Stitcher:
                 "files": {"video": "clip.mp4", "poster": "poster.jpg", "preview": preview_name},
                 "preview_bytes": preview_bytes,
                 "interpolation": s.interpolation,
+                "interpolation_factor": self.factor,
+                "views_synthesised": len({round(p) for p in timeline.positions if round(p) % self.factor}),
                 "decode_scale": f"1/{self.reduction}",
                 "warnings": list(self.warnings),
                 "timings_ms": {
@@ -262,6 +360,8 @@ class Stitcher:
                     "align": round(sum(v.align_ms for v in views), 1),
                     "colour": round(sum(v.colour_ms for v in views), 1),
                     "frames_wall": round(frames_wall, 1),
+                    "interpolate": round(between_ms, 1),
+                    "interpolate_wait": round(between_wall, 1),
                     "timeline": round((t1 - t0) * 1e3, 2),
                     "encode": round((t3 - t2) * 1e3, 1),
                     "poster": round((t4 - t3) * 1e3, 1),
@@ -276,6 +376,27 @@ class Stitcher:
 
     def abandon(self) -> None:
         """Drop the frames in flight (a shot that is given up)."""
+        with self._lock:
+            self._closed = True
         for fut in self._pending.values():
             fut.cancel()
+        for _, job in self._bridges.values():
+            job.cancel()
         self._pool.shutdown(wait=False)
+
+
+def orbit_timeline(cameras: int, factor: int, settings: StitchSection) -> Timeline:
+    """The boomerang over the orbit's views: the cameras and, with flow, factor - 1 steps in each gap."""
+    s = settings
+    return boomerang((cameras - 1) * factor + 1, s.fps, s.orbit_s, s.hold_s, s.min_duration_s)
+
+
+def steps_needed(cameras: int, factor: int, settings: StitchSection) -> list[frozenset[int]]:
+    """For each gap between neighbouring cameras, the in-between steps (1 .. factor - 1) some frame shows."""
+    gaps: list[set[int]] = [set() for _ in range(max(0, cameras - 1))]
+    if factor > 1 and cameras > 1:
+        for p in orbit_timeline(cameras, factor, settings).positions:
+            m, j = divmod(min(round(p), (cameras - 1) * factor), factor)
+            if j:
+                gaps[m].add(j)
+    return [frozenset(g) for g in gaps]

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from booth.stitch.timeline import boomerang
+from booth.config import StitchSection
+from booth.stitch.stitcher import orbit_timeline
 from tests.conftest import Rendered, clip_dirs, imread, read_clip_json, run_stitch
 
 REQUIRED_FIELDS = {
@@ -98,9 +99,10 @@ def test_clip_json_is_complete_and_true(vertical_clip: Path) -> None:
 def test_poster_and_preview(vertical_clip: Path) -> None:
     poster = imread(vertical_clip / "poster.jpg")
     assert poster.shape == (1920, 1080, 3)
-    # the poster is the front camera's view: the clip frame that shows camera 6 of 12
-    timeline = boomerang(12, 30, 1.25, 0.5, 3.0)
-    k = next(i for i, p in enumerate(timeline.positions) if round(p) == 6)
+    # the poster is the front camera's view: the clip frame that shows camera 6 of 12 (with one view
+    # synthesised in each gap, orbit view 12 of 23)
+    timeline = orbit_timeline(12, 2, StitchSection())
+    k = next(i for i, p in enumerate(timeline.positions) if round(p) == 12)
     with av.open(str(vertical_clip / "clip.mp4")) as container:
         frame = next(f for i, f in enumerate(container.decode(video=0)) if i == k)
     shown = cv2.cvtColor(frame.to_ndarray(format="rgb24"), cv2.COLOR_RGB2BGR)

@@ -12,7 +12,7 @@ from booth.config import StitchSection, TargetSection
 from booth.stitch.align import frame_warp, plan_output
 from booth.stitch.calibration import Calibration
 from booth.stitch.colour import SRGB8_TO_LINEAR, gain_lut, linear_to_srgb8, neutral_gains
-from booth.stitch.timeline import boomerang
+from booth.stitch.stitcher import orbit_timeline
 from tests.conftest import Rendered, clip_dirs, imread, read_clip_json, render, run_booth, run_stitch
 
 
@@ -49,14 +49,14 @@ def test_neutral_surface_spread_shrinks_at_least_three_times(full_target: Render
     with av.open(str(clip / "clip.mp4")) as container:
         decoded = [cv2.cvtColor(f.to_ndarray(format="rgb24"), cv2.COLOR_RGB2BGR) for f in container.decode(video=0)]
     s = StitchSection()
-    timeline = boomerang(24, s.fps, s.orbit_s, s.hold_s, s.min_duration_s)
+    timeline = orbit_timeline(24, s.interpolation_factor, s)  # camera k is orbit view 2k
     assert len(timeline.positions) == meta["frame_count"]
 
     geometry = plan_output(calibration, "vertical")
     before, after = [], []
     for cam in later.truth["cameras"]:
         k = cam["index"]
-        frames_of_view = [i for i, p in enumerate(timeline.positions) if round(p) == k]
+        frames_of_view = [i for i, p in enumerate(timeline.positions) if round(p) == k * s.interpolation_factor]
         if not frames_of_view:
             continue
         top, bottom = np.array(cam["axis"]["top"]), np.array(cam["axis"]["bottom"])
