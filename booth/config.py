@@ -241,8 +241,12 @@ class StitchSection(Section):
     overlay: Path | None = Field(None, description="PNG with transparency drawn over every frame (brand overlay).")
     end_card: Path | None = Field(None, description="Image shown after the orbit (PNG or JPEG), fitted to the frame.")
     end_card_s: float = Field(1.5, ge=0.5, le=10.0, description="Seconds the end card is shown.")
-    crf: int = Field(20, ge=10, le=35, description="x264 constant rate factor: lower is better and bigger.")
-    preset: X264Preset = Field("veryfast", description="x264 speed preset.")
+    crf: int = Field(22, ge=10, le=35, description="x264 constant rate factor: lower is better and bigger.")
+    preset: X264Preset = Field(
+        "superfast",
+        description="x264 speed preset. The default and its CRF were chosen by bench/encoder_presets.py: the "
+        "fastest within 0.5 dB of veryfast at CRF 20, under the bitrate cap.",
+    )
     max_bitrate_mbps: float = Field(12.0, ge=1.0, le=50.0, description="Peak bitrate cap, Mbit/s.")
     preview_format: Literal["webp", "gif"] = Field("webp", description="Animated preview format.")
     preview_width: int = Field(360, ge=120, le=720, description="Width of the animated preview, pixels.")

@@ -41,21 +41,19 @@ class OutputGeometry:
         return best
 
 
-def _covered_quads(calibration: Calibration) -> list[np.ndarray]:
+def _covered_quads(calibration: Calibration) -> np.ndarray:
+    """Each camera's frame outline in rig space: (cameras, 2, 4), corners in order."""
     w, h = calibration.image_size
     corners = np.array([[-0.5, -0.5, 1], [w - 0.5, -0.5, 1], [w - 0.5, h - 0.5, 1], [-0.5, h - 0.5, 1]]).T
-    return [cam.transform @ corners for cam in calibration.cameras]
+    return np.stack([cam.transform @ corners for cam in calibration.cameras])
 
 
-def _inside_all(points: np.ndarray, quads: list[np.ndarray]) -> bool:
-    """Whether every point (2, K) lies inside every convex quad (2, 4, in order)."""
-    for quad in quads:
-        for k in range(4):
-            a, b = quad[:, k], quad[:, (k + 1) % 4]
-            cross = (b[0] - a[0]) * (points[1] - a[1]) - (b[1] - a[1]) * (points[0] - a[0])
-            if (cross < -1e-9).any():
-                return False
-    return True
+def _inside_all(points: np.ndarray, quads: np.ndarray) -> bool:
+    """Whether every point (2, K) lies inside every convex quad (quads: (n, 2, 4), corners in order)."""
+    a = quads[..., None]  # (n, 2, 4, 1): each edge's start
+    b = np.roll(quads, -1, axis=2)[..., None]  # each edge's end
+    cross = (b[:, 0] - a[:, 0]) * (points[1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (points[0] - a[:, 0])
+    return not bool((cross < -1e-9).any())
 
 
 def plan_output(calibration: Calibration, profile: str, zoom: float = 1.0) -> OutputGeometry:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -81,7 +82,15 @@ def load_end_card(path: Path, width: int, height: int) -> np.ndarray:
     return card
 
 
-def view_at(views: Sequence[np.ndarray], position: float, crossfade: bool) -> np.ndarray:
+class Views(Protocol):
+    """The orbit's views in order; a list, or one whose views are still being made (indexing waits)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int, /) -> np.ndarray: ...
+
+
+def view_at(views: Views, position: float, crossfade: bool) -> np.ndarray:
     """The output image for a fractional rig position: the nearest view, or a blend of the two around it."""
     if not crossfade:
         return views[min(len(views) - 1, max(0, round(position)))]
@@ -93,7 +102,7 @@ def view_at(views: Sequence[np.ndarray], position: float, crossfade: bool) -> np
 
 
 def output_frames(
-    views: Sequence[np.ndarray], timeline: Timeline, crossfade: bool, end_card: np.ndarray | None, end_card_s: float
+    views: Views, timeline: Timeline, crossfade: bool, end_card: np.ndarray | None, end_card_s: float
 ) -> Iterator[np.ndarray]:
     """Every frame of the clip, in order: the orbit, then the end card faded in from the last frame."""
     last = views[0]

@@ -26,8 +26,8 @@ BT709 = 1
 @dataclass(frozen=True)
 class EncodeSettings:
     fps: int = 30
-    crf: int = 20
-    preset: str = "veryfast"
+    crf: int = 22
+    preset: str = "superfast"
     max_bitrate_mbps: float = 12.0
 
 
@@ -79,7 +79,7 @@ def h264_encoder() -> str:
 
 def _options(encoder: str, settings: EncodeSettings, maxrate: int) -> dict[str, object]:
     """The same quality target in each encoder's terms: x264's CRF, NVENC's constant-quality VBR (cq)."""
-    common: dict[str, object] = {"profile": "high", "maxrate": str(maxrate), "bufsize": str(maxrate * 2)}
+    common: dict[str, object] = {"profile": "high", "maxrate": str(maxrate), "bufsize": str(maxrate)}
     if encoder == "h264_nvenc":
         return {**common, "preset": "p4", "rc": "vbr", "cq": str(settings.crf), "b": "0"}
     return {**common, "crf": str(settings.crf), "preset": settings.preset}
@@ -148,6 +148,24 @@ def shrink(image: np.ndarray, width: int) -> np.ndarray:
     return cv2.resize(image, (width, max(2, round(h * width / w))), interpolation=cv2.INTER_AREA)
 
 
+def shrink_i420(yuv: np.ndarray, width: int) -> np.ndarray:
+    """An I420 frame made small and turned to BGR: the planes are shrunk first, so the colour conversion
+    handles a tenth of the pixels. The same as shrink(i420_to_bgr(yuv), width) to within a level or two."""
+    h, w = yuv.shape[0] * 2 // 3, yuv.shape[1]
+    small_h = max(2, round(h * width / w / 2) * 2)
+    y = yuv[:h]
+    flat = yuv.reshape(-1)
+    q = (h // 2) * (w // 2)
+    u, v = flat[h * w : h * w + q].reshape(h // 2, w // 2), flat[h * w + q : h * w + 2 * q].reshape(h // 2, w // 2)
+    half = (width // 2, small_h // 2)
+    planes = [
+        cv2.resize(y, (width, small_h), interpolation=cv2.INTER_AREA).ravel(),
+        cv2.resize(u, half, interpolation=cv2.INTER_AREA).ravel(),
+        cv2.resize(v, half, interpolation=cv2.INTER_AREA).ravel(),
+    ]
+    return i420_to_bgr(np.concatenate(planes).reshape(small_h * 3 // 2, width))
+
+
 def write_preview(images: Iterable[np.ndarray], path: Path, fmt: str) -> int:
     """An animated WebP or GIF of BGR frames that loops; made smaller until it is under 3 MB. Returns its size."""
     frames = [Image.fromarray(cv2.cvtColor(im, cv2.COLOR_BGR2RGB)) for im in images]
@@ -164,7 +182,7 @@ def write_preview(images: Iterable[np.ndarray], path: Path, fmt: str) -> int:
                 duration=duration,
                 loop=0,
                 quality=quality,
-                method=3,
+                method=1,  # a third of method 3's time, a sixth bigger: far under the size limit
             )
         else:
             palette = [f.convert("P", palette=Image.Palette.ADAPTIVE, colors=128) for f in frames]

@@ -13,6 +13,7 @@ FLOW_SCALE = 4
 """DIS runs on luma at a quarter of the output's size (270x480 for a vertical clip): neighbouring views of an
 orbit differ by smooth motion, and a quarter-size flow upsampled is within a few tenths of a dB of a half-size
 one at a fifth of the cost (bench/interpolation.py)."""
+DIS_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 SEARCH_SCALE = 16
 """Candidate motions are found at a sixteenth of the output's size."""
 BAND_ROWS = 16
@@ -110,7 +111,19 @@ def _candidates(a: np.ndarray, b: np.ndarray, rows: int, unit: float) -> list[tu
     return found
 
 
-def _initial_flow(a: np.ndarray, b: np.ndarray, coarse_a: np.ndarray, coarse_b: np.ndarray) -> np.ndarray:
+def _shifts(a: np.ndarray, b: np.ndarray, coarse_a: np.ndarray, coarse_b: np.ndarray) -> list[tuple[float, float]]:
+    """Candidate motions from a to b (see _initial_flow), distinct by more than two pixels, zero first."""
+    unit = a.shape[1] / coarse_a.shape[1]
+    found = _candidates(coarse_a.astype(np.float32), coarse_b.astype(np.float32), BAND_ROWS, unit)
+    found += _candidates(a.astype(np.float32), b.astype(np.float32), round(BAND_ROWS * unit), 1.0)
+    candidates: list[tuple[float, float]] = [(0.0, 0.0)]
+    for shift in found:
+        if all(abs(shift[0] - c[0]) + abs(shift[1] - c[1]) > 2 for c in candidates):
+            candidates.append(shift)
+    return candidates
+
+
+def _initial_flow(a: np.ndarray, b: np.ndarray, candidates: list[tuple[float, float]]) -> np.ndarray:
     """A flow from a to b that is right by a few pixels even where the motion is large.
 
     Motion in an orbit is mostly a handful of sideways shifts, one per depth: the background sweeps across by a
@@ -118,26 +131,21 @@ def _initial_flow(a: np.ndarray, b: np.ndarray, coarse_a: np.ndarray, coarse_b: 
     dominant shifts (phase correlation, as motion-compensated TV converters find candidate vectors), in bands of
     two sizes, become candidates, and every pixel takes the candidate under which its neighbourhood matches
     best. DIS's own coarse-to-fine search, started from zero, loses such motion in low-contrast texture."""
-    fa, fb = a.astype(np.float32), b.astype(np.float32)
-    h, w = fa.shape
-    unit = a.shape[1] / coarse_a.shape[1]
-    found = _candidates(coarse_a.astype(np.float32), coarse_b.astype(np.float32), BAND_ROWS, unit)
-    found += _candidates(fa, fb, round(BAND_ROWS * unit), 1.0)
-    candidates: list[tuple[float, float]] = [(0.0, 0.0)]
-    for shift in found:
-        if all(abs(shift[0] - c[0]) + abs(shift[1] - c[1]) > 2 for c in candidates):
-            candidates.append(shift)
-    costs = np.empty((len(candidates), h, w), dtype=np.float32)
+    h, w = a.shape
+    lowest = np.full((h, w), 255, dtype=np.uint8)
+    choice = np.zeros((h, w), dtype=np.uint8)
     for k, (dx, dy) in enumerate(candidates):
         moved = cv2.warpAffine(
-            fb,
+            b,
             np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], dtype=np.float32),
             (w, h),
             flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        costs[k] = cv2.blur(np.abs(fa - moved), (MATCH_WINDOW, MATCH_WINDOW))
-    best = cv2.medianBlur(np.argmin(costs, axis=0).astype(np.uint8), 5)
+        cost = cv2.blur(cv2.absdiff(a, moved), (MATCH_WINDOW, MATCH_WINDOW))
+        choice[cost < lowest] = k
+        np.minimum(lowest, cost, out=lowest)
+    best = cv2.medianBlur(choice, 5)
     return np.array(candidates, dtype=np.float32)[best]
 
 
@@ -204,14 +212,13 @@ def gap(a: np.ndarray, b: np.ndarray) -> Gap:
     ya, yb = planes(a)[0], planes(b)[0]
     small_a, small_b = _shrink(ya, FLOW_SCALE), _shrink(yb, FLOW_SCALE)
     fh, fw = small_a.shape
-    coarse_a, coarse_b = _shrink(ya, SEARCH_SCALE), _shrink(yb, SEARCH_SCALE)
-    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    forward = _pin_still(
-        dis.calc(small_a, small_b, _initial_flow(small_a, small_b, coarse_a, coarse_b)), small_a, small_b
-    )
-    backward = _pin_still(
-        dis.calc(small_b, small_a, _initial_flow(small_b, small_a, coarse_b, coarse_a)), small_b, small_a
-    )
+    step = SEARCH_SCALE // FLOW_SCALE
+    coarse_a, coarse_b = _shrink(small_a, step), _shrink(small_b, step)
+    dis = cv2.DISOpticalFlow.create(DIS_PRESET)
+    ahead = _shifts(small_a, small_b, coarse_a, coarse_b)
+    back = _shifts(small_b, small_a, coarse_b, coarse_a)
+    forward = _pin_still(dis.calc(small_a, small_b, _initial_flow(small_a, small_b, ahead)), small_a, small_b)
+    backward = _pin_still(dis.calc(small_b, small_a, _initial_flow(small_b, small_a, back)), small_b, small_a)
     grid = _grid(fh, fw)
     hidden_a, hidden_b = _hidden(forward, backward, grid), _hidden(backward, forward, grid)
     return Gap(a, b, _fill(forward, hidden_a), _fill(backward, hidden_b), hidden_a, hidden_b)
@@ -233,30 +240,25 @@ def _to_time(g: Gap, t: float) -> tuple[np.ndarray, np.ndarray]:
         (True, g.forward, g.hidden_a, t, 1.0 - t),
         (False, g.backward, g.hidden_b, 1.0 - t, t),
     ):
-        ix = np.rint(gx + go * flow[..., 0]).astype(np.int32)
-        iy = np.rint(gy + go * flow[..., 1]).astype(np.int32)
-        ok = (ix >= 0) & (ix < fw) & (iy >= 0) & (iy < fh)
-        index = (iy * fw + ix)[ok]
-        weight = (
-            np.exp(SPLAT_SHARPNESS * (1.0 - hidden) - SPLAT_DEPTH * np.hypot(flow[..., 0], flow[..., 1]))
-            * (0.05 + nearness)
-        )[ok]
-        fx, fy = flow[..., 0][ok], flow[..., 1][ok]
-        px, py = gx[ok] - ix[ok], gy[ok] - iy[ok]  # back to the source pixel
+        fx, fy = flow[..., 0], flow[..., 1]
+        ix = np.rint(gx + np.float32(go) * fx).astype(np.int32)
+        iy = np.rint(gy + np.float32(go) * fy).astype(np.int32)
+        ok = ((ix >= 0) & (ix < fw) & (iy >= 0) & (iy < fh)).ravel()
+        index = (iy * fw + ix).ravel()[ok]
+        say = cv2.exp(SPLAT_SHARPNESS * (1.0 - hidden) - SPLAT_DEPTH * cv2.magnitude(fx, fy))
+        weight = (say * np.float32(0.05 + nearness)).ravel()[ok]
+        px, py = (gx - ix).ravel()[ok], (gy - iy).ravel()[ok]  # back to the source pixel
+        fx, fy = fx.ravel()[ok], fy.ravel()[ok]
         offsets = (px, py, px + fx, py + fy) if from_a else (px + fx, py + fy, px, py)
         totals[0] += np.bincount(index, weights=weight, minlength=n)
         for k, value in enumerate(offsets, start=1):
             totals[k] += np.bincount(index, weights=weight * value, minlength=n)
-    layers = totals.reshape(5, fh, fw).astype(np.float32)
-    acc = np.stack([cv2.boxFilter(x, -1, (3, 3), normalize=False) for x in layers])
-    holes = acc[0] < 1e-3  # nothing landed near: take the offsets from further around
+    acc = cv2.boxFilter(totals.T.reshape(fh, fw, 5).astype(np.float32), -1, (3, 3), normalize=False)
+    holes = acc[..., 0] < 1e-3  # nothing landed near: take the offsets from further around
     if holes.any():
-        wide = np.stack([cv2.GaussianBlur(x, (0, 0), 4.0) for x in acc])
-        acc[:, holes] = wide[:, holes]
-    weight = np.maximum(acc[0], 1e-6)
-    to_a = np.dstack([acc[1] / weight, acc[2] / weight]).astype(np.float32)
-    to_b = np.dstack([acc[3] / weight, acc[4] / weight]).astype(np.float32)
-    return to_a, to_b
+        acc[holes] = cv2.GaussianBlur(acc, (0, 0), 4.0)[holes]
+    weight = np.maximum(acc[..., 0:1], 1e-6)
+    return acc[..., 1:3] / weight, acc[..., 3:5] / weight
 
 
 def in_between(g: Gap, t: float) -> np.ndarray:
@@ -295,10 +297,11 @@ def _still(a: np.ndarray, b: np.ndarray, from_a: np.ndarray, from_b: np.ndarray)
 
     The views are aligned on the pivot, so whatever stands there, down to a microphone stand too thin for a
     quarter-size flow to see, does not move between them; there the plain blend is exact, and it is used."""
-    in_place = cv2.blur(cv2.absdiff(a, b).astype(np.float32), (5, 5))
-    along_flow = cv2.blur(cv2.absdiff(from_a, from_b).astype(np.float32), (5, 5))
-    better = np.clip((along_flow - in_place - STILL_LEVELS) / STILL_LEVELS, 0.0, 1.0)
-    return better * np.clip(2.0 - in_place / STILL_MATCH, 0.0, 1.0)
+    in_place = cv2.blur(cv2.absdiff(a, b), (5, 5))  # uint8 means: to the level, which is all this needs
+    along_flow = cv2.blur(cv2.absdiff(from_a, from_b), (5, 5))
+    better = cv2.subtract(along_flow, in_place).astype(np.float32) * (1.0 / STILL_LEVELS) - 1.0
+    fits = 2.0 - in_place.astype(np.float32) * (1.0 / STILL_MATCH)
+    return np.clip(better, 0.0, 1.0) * np.clip(fits, 0.0, 1.0)
 
 
 def _inside(grid: tuple[np.ndarray, np.ndarray], flow: np.ndarray) -> np.ndarray:

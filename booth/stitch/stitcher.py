@@ -33,6 +33,7 @@ from booth.stitch.encode import (
     i420_to_bgr,
     is_faststart,
     shrink,
+    shrink_i420,
     write_mp4,
     write_poster,
     write_preview,
@@ -69,6 +70,30 @@ class Bridge:
     yuv: dict[int, np.ndarray]
     small: dict[int, np.ndarray]
     ms: float
+
+
+class Orbit:
+    """The orbit's views in order, some still being made: indexing one waits until it is ready."""
+
+    def __init__(self) -> None:
+        self._items: list[np.ndarray | tuple[Future[Bridge], int, bool]] = []
+
+    def add(self, view: np.ndarray) -> None:
+        self._items.append(view)
+
+    def add_later(self, job: Future[Bridge], step: int, *, small: bool) -> None:
+        self._items.append((job, step, small))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: int, /) -> np.ndarray:
+        item = self._items[index]
+        if isinstance(item, np.ndarray):
+            return item
+        job, step, small = item
+        bridge = job.result()
+        return bridge.small[step] if small else bridge.yuv[step]
 
 
 @dataclass(frozen=True)
@@ -211,45 +236,47 @@ class Stitcher:
         small: dict[int, np.ndarray] = {}
         for j in sorted(steps):
             made = in_between(g, j / self.factor)
-            bgr = i420_to_bgr(made)
             if self.overlay is not None:
-                bgr = self.overlay.apply(bgr)
+                bgr = self.overlay.apply(i420_to_bgr(made))
                 made = bgr_to_i420(bgr)
-            small[j] = shrink(bgr, self.settings.preview_width)
+                small[j] = shrink(bgr, self.settings.preview_width)
+            else:
+                small[j] = shrink_i420(made, self.settings.preview_width)
             yuv[j] = made
         return Bridge(yuv, small, (time.perf_counter() - t0) * 1e3)
 
-    def _in_betweens(self, views: list[View]) -> tuple[list[np.ndarray], list[np.ndarray], float]:
-        """Every view of the clip's orbit, in order: the cameras' and, between them, the synthesised ones the
-        timeline shows (the others stand in as the camera before; no frame shows them). Gaps started while
-        frames arrived are reused when the cameras around them are the same; the rest are made now."""
+    def _in_betweens(self, views: list[View]) -> tuple[Orbit, Orbit, list[Future[Bridge]]]:
+        """Every view of the clip's orbit, in order (full size and preview size): the cameras' and, between
+        them, the synthesised ones the timeline shows; the others stand in as the camera before (no frame
+        shows them). Gaps started while frames arrived are reused when the cameras around them are the same;
+        the rest are started now. Nothing waits here: the encoder waits for each view as it reaches it."""
         with self._lock:
             self._closed = True
         needed = steps_needed(len(views), self.factor, self.settings)
-        jobs: list[Future[Bridge] | None] = []
-        for m, steps in enumerate(needed[: len(views) - 1]):
-            started = self._bridges.get((views[m].index, views[m + 1].index))
-            if not steps:
-                jobs.append(None)
-            elif started is not None and steps <= started[0]:
-                jobs.append(started[1])
-            else:
-                jobs.append(self._pool.submit(self._bridge, views[m], views[m + 1], steps))
-        yuv: list[np.ndarray] = []
-        small: list[np.ndarray] = []
-        spent = 0.0
+        jobs: list[Future[Bridge]] = []
+        big, small = Orbit(), Orbit()
         for m, view in enumerate(views):
-            yuv.append(view.yuv)
-            small.append(view.small)
+            big.add(view.yuv)
+            small.add(view.small)
             if m + 1 == len(views):
                 break
-            job = jobs[m]
-            bridge = job.result() if job is not None else Bridge({}, {}, 0.0)
-            spent += bridge.ms
+            steps = needed[m]
+            started = self._bridges.get((view.index, views[m + 1].index))
+            job: Future[Bridge] | None = None
+            if started is not None and steps <= started[0]:
+                job = started[1]
+            elif steps:
+                job = self._pool.submit(self._bridge, view, views[m + 1], steps)
+            if job is not None:
+                jobs.append(job)
             for j in range(1, self.factor):
-                yuv.append(bridge.yuv.get(j, view.yuv))
-                small.append(bridge.small.get(j, view.small))
-        return yuv, small, spent
+                if job is not None and j in steps:
+                    big.add_later(job, j, small=False)
+                    small.add_later(job, j, small=True)
+                else:
+                    big.add(view.yuv)
+                    small.add(view.small)
+        return big, small, jobs
 
     def _gather(self) -> tuple[list[View], list[MissingCamera]]:
         views: list[View] = []
@@ -282,96 +309,98 @@ class Stitcher:
                     f"only {len(views)} of {total} cameras gave a usable frame, {self.minimum} are needed "
                     f"(missing: {named}); check those cameras and shoot again"
                 )
-            t_between = time.perf_counter()
-            orbit_yuv, orbit_small, between_ms = self._in_betweens(views)
-            between_wall = (time.perf_counter() - t_between) * 1e3
+        except BaseException:
+            self._pool.shutdown(wait=True)
+            raise
+        orbit_yuv, orbit_small, bridges = self._in_betweens(views)
+        try:
+            s = self.settings
+            t0 = time.perf_counter()
+            timeline = orbit_timeline(len(views), self.factor, s)
+            t1 = time.perf_counter()
+            clip_id = new_id("clip")
+            crossfade = s.interpolation == "crossfade"
+            card_yuv = bgr_to_i420(self.end_card) if self.end_card is not None else None
+            card_small = shrink(self.end_card, s.preview_width) if self.end_card is not None else None
+            step = max(1, round(s.fps / PREVIEW_FPS))
+            preview_name = f"preview.{s.preview_format}"
+            g = self.geometry
+            with staged_folder(out_parent / clip_id) as stage:
+                # the preview (small frames, same timeline) is encoded alongside the video
+                def make_preview() -> tuple[int, float]:
+                    p0 = time.perf_counter()
+                    small = output_frames(orbit_small, timeline, crossfade, card_small, s.end_card_s)
+                    size = write_preview(
+                        [f for k, f in enumerate(small) if k % step == 0], stage / preview_name, s.preview_format
+                    )
+                    return size, (time.perf_counter() - p0) * 1e3
+
+                with ThreadPoolExecutor(max_workers=1) as side:
+                    preview_job = side.submit(make_preview)
+                    t2 = time.perf_counter()
+                    written = write_mp4(
+                        output_frames(orbit_yuv, timeline, crossfade, card_yuv, s.end_card_s),
+                        stage / "clip.mp4",
+                        g.width,
+                        g.height,
+                        EncodeSettings(s.fps, s.crf, s.preset, s.max_bitrate_mbps),
+                    )
+                    t3 = time.perf_counter()
+                    write_poster(i420_to_bgr(views[len(views) // 2].yuv), stage / "poster.jpg", s.poster_quality)
+                    t4 = time.perf_counter()
+                    preview_bytes, preview_ms = preview_job.result()
+                    t5 = time.perf_counter()
+                between_ms = sum(job.result().ms for job in bridges)
+                expected = frame_count(timeline, self.end_card is not None, s.end_card_s)
+                if written != expected:
+                    raise StitchError(f"encoder wrote {written} frames where {expected} were planned")
+                if not is_faststart(stage / "clip.mp4"):  # phones would have to download it all before playing
+                    raise StitchError("the encoder did not put the MP4 index first; check the PyAV installation")
+                video_bytes = (stage / "clip.mp4").read_bytes()
+                duration = written / s.fps
+                metadata: dict[str, Any] = {
+                    "clip_id": clip_id,
+                    "shot_id": shot_id,
+                    "created_at": utc_now_iso(),
+                    "profile": s.profile,
+                    "width": g.width,
+                    "height": g.height,
+                    "fps": s.fps,
+                    "duration_s": round(duration, 3),
+                    "frame_count": written,
+                    "codec": "h264",
+                    "encoder": h264_encoder(),
+                    "bitrate_kbps": round(len(video_bytes) * 8 / duration / 1000, 1),
+                    "cameras_used": [v.index for v in views],
+                    "cameras_missing": [m.to_json() for m in missing],
+                    "calibration_id": self.calibration.id,
+                    "rig_id": self.calibration.rig_id,
+                    "sha256": hashlib.sha256(video_bytes).hexdigest(),
+                    "files": {"video": "clip.mp4", "poster": "poster.jpg", "preview": preview_name},
+                    "preview_bytes": preview_bytes,
+                    "interpolation": s.interpolation,
+                    "interpolation_factor": self.factor,
+                    "views_synthesised": len({round(p) for p in timeline.positions if round(p) % self.factor}),
+                    "decode_scale": f"1/{self.reduction}",
+                    "warnings": list(self.warnings),
+                    "timings_ms": {
+                        "decode": round(sum(v.decode_ms for v in views), 1),
+                        "align": round(sum(v.align_ms for v in views), 1),
+                        "colour": round(sum(v.colour_ms for v in views), 1),
+                        "frames_wall": round(frames_wall, 1),
+                        "interpolate": round(between_ms, 1),
+                        "timeline": round((t1 - t0) * 1e3, 2),
+                        "encode": round((t3 - t2) * 1e3, 1),
+                        "poster": round((t4 - t3) * 1e3, 1),
+                        "preview": round(preview_ms, 1),
+                        "preview_wait": round((t5 - t4) * 1e3, 1),
+                    },
+                    **(extra or {}),
+                }
+                metadata["timings_ms"]["total"] = round((time.perf_counter() - (self._started or t_start)) * 1e3, 1)
+                (stage / "clip.json").write_text(json.dumps(metadata, indent=2) + "\n")
         finally:
             self._pool.shutdown(wait=True)
-        s = self.settings
-        t0 = time.perf_counter()
-        timeline = orbit_timeline(len(views), self.factor, s)
-        t1 = time.perf_counter()
-        clip_id = new_id("clip")
-        crossfade = s.interpolation == "crossfade"
-        card_yuv = bgr_to_i420(self.end_card) if self.end_card is not None else None
-        card_small = shrink(self.end_card, s.preview_width) if self.end_card is not None else None
-        step = max(1, round(s.fps / PREVIEW_FPS))
-        preview_name = f"preview.{s.preview_format}"
-        g = self.geometry
-        with staged_folder(out_parent / clip_id) as stage:
-            # the preview (small frames, same timeline) is encoded alongside the video
-            def make_preview() -> tuple[int, float]:
-                p0 = time.perf_counter()
-                small = output_frames(orbit_small, timeline, crossfade, card_small, s.end_card_s)
-                size = write_preview(
-                    [f for k, f in enumerate(small) if k % step == 0], stage / preview_name, s.preview_format
-                )
-                return size, (time.perf_counter() - p0) * 1e3
-
-            with ThreadPoolExecutor(max_workers=1) as side:
-                preview_job = side.submit(make_preview)
-                t2 = time.perf_counter()
-                written = write_mp4(
-                    output_frames(orbit_yuv, timeline, crossfade, card_yuv, s.end_card_s),
-                    stage / "clip.mp4",
-                    g.width,
-                    g.height,
-                    EncodeSettings(s.fps, s.crf, s.preset, s.max_bitrate_mbps),
-                )
-                t3 = time.perf_counter()
-                write_poster(i420_to_bgr(views[len(views) // 2].yuv), stage / "poster.jpg", s.poster_quality)
-                t4 = time.perf_counter()
-                preview_bytes, preview_ms = preview_job.result()
-                t5 = time.perf_counter()
-            expected = frame_count(timeline, self.end_card is not None, s.end_card_s)
-            if written != expected:
-                raise StitchError(f"encoder wrote {written} frames where {expected} were planned")
-            if not is_faststart(stage / "clip.mp4"):  # phones would have to download it all before playing
-                raise StitchError("the encoder did not put the MP4 index first; check the PyAV installation")
-            video_bytes = (stage / "clip.mp4").read_bytes()
-            duration = written / s.fps
-            metadata: dict[str, Any] = {
-                "clip_id": clip_id,
-                "shot_id": shot_id,
-                "created_at": utc_now_iso(),
-                "profile": s.profile,
-                "width": g.width,
-                "height": g.height,
-                "fps": s.fps,
-                "duration_s": round(duration, 3),
-                "frame_count": written,
-                "codec": "h264",
-                "encoder": h264_encoder(),
-                "bitrate_kbps": round(len(video_bytes) * 8 / duration / 1000, 1),
-                "cameras_used": [v.index for v in views],
-                "cameras_missing": [m.to_json() for m in missing],
-                "calibration_id": self.calibration.id,
-                "rig_id": self.calibration.rig_id,
-                "sha256": hashlib.sha256(video_bytes).hexdigest(),
-                "files": {"video": "clip.mp4", "poster": "poster.jpg", "preview": preview_name},
-                "preview_bytes": preview_bytes,
-                "interpolation": s.interpolation,
-                "interpolation_factor": self.factor,
-                "views_synthesised": len({round(p) for p in timeline.positions if round(p) % self.factor}),
-                "decode_scale": f"1/{self.reduction}",
-                "warnings": list(self.warnings),
-                "timings_ms": {
-                    "decode": round(sum(v.decode_ms for v in views), 1),
-                    "align": round(sum(v.align_ms for v in views), 1),
-                    "colour": round(sum(v.colour_ms for v in views), 1),
-                    "frames_wall": round(frames_wall, 1),
-                    "interpolate": round(between_ms, 1),
-                    "interpolate_wait": round(between_wall, 1),
-                    "timeline": round((t1 - t0) * 1e3, 2),
-                    "encode": round((t3 - t2) * 1e3, 1),
-                    "poster": round((t4 - t3) * 1e3, 1),
-                    "preview": round(preview_ms, 1),
-                    "preview_wait": round((t5 - t4) * 1e3, 1),
-                },
-                **(extra or {}),
-            }
-            metadata["timings_ms"]["total"] = round((time.perf_counter() - (self._started or t_start)) * 1e3, 1)
-            (stage / "clip.json").write_text(json.dumps(metadata, indent=2) + "\n")
         return Clip(clip_id, shot_id, out_parent / clip_id, metadata)
 
     def abandon(self) -> None:
