@@ -12,37 +12,42 @@ import numpy as np
 FLOW_SCALE = 4
 """DIS runs on luma at a quarter of the output's size (270x480 for a vertical clip): neighbouring views of an
 orbit differ by smooth motion, and a quarter-size flow upsampled is within a few tenths of a dB of a half-size
-one at a fifth of the cost (bench/interpolation.py)."""
+one at a fifth of the cost (bench/interpolation.py); an eighth-size one loses two dB."""
 DIS_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
+
 SEARCH_SCALE = 16
-"""Candidate motions are found at a sixteenth of the output's size."""
+"""Candidate motions are found at a sixteenth of the output's size, and at FLOW_SCALE."""
 BAND_ROWS = 16
 """Rows (at SEARCH_SCALE) of each horizontal band whose dominant motions become candidates; bands of as many
 rows at FLOW_SCALE give more, for texture too fine to survive the coarser scale."""
 PEAKS_PER_BAND = 2
 MATCH_WINDOW = 15
 """Side (at FLOW_SCALE) of the window over which each pixel compares the candidate motions."""
+
+STILL_LEVELS = 4.0
+"""How much better (mean levels of 255 over 3x3 pixels, luma and chroma summed) the views must agree in place
+than along the flow for a pixel to be taken as not moving: not at all below this margin, fully at twice it..."""
+STILL_MATCH = 16.0
+"""...and how closely they must agree in place (the same measure; fully within it, not at all beyond twice it):
+where one view shows the background and the other something covering it, neither explanation fits and the
+flow stays."""
+
 OCCLUSION_PX = 2.0
 """Forward-backward disagreement (flow-scale pixels) above which a pixel starts to count as hidden in the other
 view; fully hidden at three times that."""
 FILL_SIGMA = 16.0
 """Reach (flow-scale pixels) over which a hidden pixel takes its motion from the visible pixels around it."""
-_NO_MAP: Any = None  # remap's second map, unused with a two-channel first map
-STILL_LEVELS = 2.0
-"""How much better (mean luma levels of 255 over 3x3 pixels at flow scale) the views must agree in place than
-along the flow for a pixel to be taken as not moving: not at all below this margin, fully at twice it..."""
-SPLAT_DEPTH = 0.1
-"""Where two land together, each flow-scale pixel of speed divides a pixel's say by exp(SPLAT_DEPTH): in an
-orbit aligned on the pivot, what moves less stands nearer the pivot, in front of the background behind it."""
-STILL_MATCH = 8.0
-"""...and the views must agree in place to within this (mean luma levels over 3x3 at flow scale; fully within
-it, not at all beyond twice it): where one view shows the background and the other something covering it,
-neither explanation fits and the flow stays."""
 FILL_ERODE = 9
 """Side (flow-scale pixels) of the erosion of the visible area that flow is filled from."""
+
 SPLAT_SHARPNESS = 8.0
 """How much more a pixel seen in both views counts than one hidden in the other, where two land together:
 exp(SPLAT_SHARPNESS) times."""
+SPLAT_DEPTH = 0.1
+"""Where two land together, each flow-scale pixel of speed divides a pixel's say by exp(SPLAT_DEPTH): in an
+orbit aligned on the pivot, what moves less stands nearer the pivot, in front of the background behind it."""
+
+_NO_MAP: Any = None  # remap's second map, unused with a two-channel first map
 
 
 def planes(yuv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -149,18 +154,33 @@ def _initial_flow(a: np.ndarray, b: np.ndarray, candidates: list[tuple[float, fl
     return np.array(candidates, dtype=np.float32)[best]
 
 
-def _pin_still(flow: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The flow set to zero where standing still explains a better than the flow does.
+def _colour_gap(a: list[np.ndarray], b: list[np.ndarray], window: int) -> np.ndarray:
+    """How far apart two images are around each pixel: the local mean of the absolute difference, summed over
+    luma and both chroma planes (each list: Y, U, V at one size). A magenta ball on a dark blue backdrop has
+    about the backdrop's luma; only the colour tells them apart."""
+    total = cv2.blur(cv2.absdiff(a[0], b[0]), (window, window)).astype(np.float32)
+    for pa, pb in zip(a[1:], b[1:], strict=True):
+        total += cv2.blur(cv2.absdiff(pa, pb), (window, window))
+    return total
+
+
+def _pin_still(flow: np.ndarray, a: list[np.ndarray], b: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The flow set to zero where standing still explains a (Y, U, V at flow scale) better than the flow does,
+    and how surely (0..1) each pixel was pinned.
 
     The views are aligned on the pivot, so whatever stands there does not move between them; something thin
     there, a microphone stand or an arm seen edge-on, is outvoted by the background around it in DIS's patches
     and carried off with the background unless pinned."""
-    grid = _grid(*a.shape)
-    along = cv2.blur(cv2.absdiff(a, _lookup(b, grid, flow)).astype(np.float32), (3, 3))
-    in_place = cv2.blur(cv2.absdiff(a, b).astype(np.float32), (3, 3))
-    better = np.clip((along - in_place - STILL_LEVELS) / STILL_LEVELS, 0.0, 1.0)
-    matches = np.clip(2.0 - in_place / STILL_MATCH, 0.0, 1.0)
-    return (flow * (1.0 - better * matches)[..., None]).astype(np.float32)
+    grid = _grid(*a[0].shape)
+    along = _colour_gap(a, [_lookup(p, grid, flow) for p in b], 3)
+    still = _stillness(_colour_gap(a, b, 3), along)
+    return (flow * (1.0 - still)[..., None]).astype(np.float32), still
+
+
+def _stillness(in_place: np.ndarray, along: np.ndarray) -> np.ndarray:
+    """0..1: how surely a place is not moving, from how far apart the views are in place and along the flow."""
+    better = np.clip((along - in_place) * (1.0 / STILL_LEVELS) - 1.0, 0.0, 1.0)
+    return better * np.clip(2.0 - in_place * (1.0 / STILL_MATCH), 0.0, 1.0)
 
 
 def _hidden(forward: np.ndarray, backward: np.ndarray, grid: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -211,17 +231,27 @@ def gap(a: np.ndarray, b: np.ndarray) -> Gap:
     """Flow both ways between two aligned I420 views, and where each view shows what the other cannot."""
     ya, yb = planes(a)[0], planes(b)[0]
     small_a, small_b = _shrink(ya, FLOW_SCALE), _shrink(yb, FLOW_SCALE)
+    colour_a = [small_a, *(_shrink(p, FLOW_SCALE // 2) for p in planes(a)[1:])]
+    colour_b = [small_b, *(_shrink(p, FLOW_SCALE // 2) for p in planes(b)[1:])]
     fh, fw = small_a.shape
     step = SEARCH_SCALE // FLOW_SCALE
     coarse_a, coarse_b = _shrink(small_a, step), _shrink(small_b, step)
     dis = cv2.DISOpticalFlow.create(DIS_PRESET)
+    dis.setVariationalRefinementIterations(0)  # the patch search alone: within 0.05 dB, in half the time
     ahead = _shifts(small_a, small_b, coarse_a, coarse_b)
-    back = _shifts(small_b, small_a, coarse_b, coarse_a)
-    forward = _pin_still(dis.calc(small_a, small_b, _initial_flow(small_a, small_b, ahead)), small_a, small_b)
-    backward = _pin_still(dis.calc(small_b, small_a, _initial_flow(small_b, small_a, back)), small_b, small_a)
+    back = [(-dx, -dy) for dx, dy in ahead]  # phase correlation is symmetric
+    forward, still_a = _pin_still(
+        dis.calc(small_a, small_b, _initial_flow(small_a, small_b, ahead)), colour_a, colour_b
+    )
+    backward, still_b = _pin_still(
+        dis.calc(small_b, small_a, _initial_flow(small_b, small_a, back)), colour_b, colour_a
+    )
     grid = _grid(fh, fw)
     hidden_a, hidden_b = _hidden(forward, backward, grid), _hidden(backward, forward, grid)
-    return Gap(a, b, _fill(forward, hidden_a), _fill(backward, hidden_b), hidden_a, hidden_b)
+    # a pinned pixel keeps its zero flow: the fill would hand it the background's motion
+    forward = _fill(forward, hidden_a * (1.0 - still_a))
+    backward = _fill(backward, hidden_b * (1.0 - still_b))
+    return Gap(a, b, forward, backward, hidden_a, hidden_b)
 
 
 def _to_time(g: Gap, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -276,32 +306,31 @@ def in_between(g: Gap, t: float) -> np.ndarray:
     w_b = t * (1.0 - hid_a) * _inside(grid, to_b) + 1e-3
     weight_a = (w_a / (w_a + w_b)).astype(np.float32)
 
-    out = np.empty_like(g.a)
-    still: np.ndarray | None = None
-    for src_a, src_b, dst in zip(planes(g.a), planes(g.b), planes(out), strict=True):
-        size = (dst.shape[1], dst.shape[0])
+    moved: list[np.ndarray] = []
+    samples: list[tuple[np.ndarray, np.ndarray]] = []
+    for src_a, src_b in zip(planes(g.a), planes(g.b), strict=True):
+        size = (src_a.shape[1], src_a.shape[0])
         from_a = cv2.remap(src_a, _map_at(size, grid, to_a), _NO_MAP, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         from_b = cv2.remap(src_b, _map_at(size, grid, to_b), _NO_MAP, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         w = cv2.resize(weight_a, size, interpolation=cv2.INTER_LINEAR)
-        moved = cv2.blendLinear(from_a, from_b, w, 1.0 - w)
-        if still is None:  # luma comes first
-            still = _still(src_a, src_b, from_a, from_b)
-        keep = still if still.shape == dst.shape else cv2.resize(still, size, interpolation=cv2.INTER_AREA)
+        moved.append(cv2.blendLinear(from_a, from_b, w, 1.0 - w))
+        samples.append((from_a, from_b))
+    # where the views agree in place better than along the flow, the plain blend (judged at chroma size)
+    (ya, ua, va), (yb, ub, vb) = planes(g.a), planes(g.b)
+    half = (ua.shape[1], ua.shape[0])
+    a_here = [cv2.resize(ya, half, interpolation=cv2.INTER_AREA), ua, va]
+    b_here = [cv2.resize(yb, half, interpolation=cv2.INTER_AREA), ub, vb]
+    a_moved = [cv2.resize(samples[0][0], half, interpolation=cv2.INTER_AREA), samples[1][0], samples[2][0]]
+    b_moved = [cv2.resize(samples[0][1], half, interpolation=cv2.INTER_AREA), samples[1][1], samples[2][1]]
+    still = _stillness(_colour_gap(a_here, b_here, 3), _colour_gap(a_moved, b_moved, 3))
+
+    out = np.empty_like(g.a)
+    for src_a, src_b, flowed, dst in zip(planes(g.a), planes(g.b), moved, planes(out), strict=True):
+        size = (dst.shape[1], dst.shape[0])
+        keep = still if still.shape == dst.shape else cv2.resize(still, size, interpolation=cv2.INTER_LINEAR)
         faded = cv2.addWeighted(src_a, 1.0 - t, src_b, t, 0.0)
-        np.copyto(dst, cv2.blendLinear(faded, moved, keep, 1.0 - keep))
+        np.copyto(dst, cv2.blendLinear(faded, flowed, keep, 1.0 - keep))
     return out
-
-
-def _still(a: np.ndarray, b: np.ndarray, from_a: np.ndarray, from_b: np.ndarray) -> np.ndarray:
-    """0..1 per luma pixel: where the two views agree in place better than the flow's two samples agree.
-
-    The views are aligned on the pivot, so whatever stands there, down to a microphone stand too thin for a
-    quarter-size flow to see, does not move between them; there the plain blend is exact, and it is used."""
-    in_place = cv2.blur(cv2.absdiff(a, b), (5, 5))  # uint8 means: to the level, which is all this needs
-    along_flow = cv2.blur(cv2.absdiff(from_a, from_b), (5, 5))
-    better = cv2.subtract(along_flow, in_place).astype(np.float32) * (1.0 / STILL_LEVELS) - 1.0
-    fits = 2.0 - in_place.astype(np.float32) * (1.0 / STILL_MATCH)
-    return np.clip(better, 0.0, 1.0) * np.clip(fits, 0.0, 1.0)
 
 
 def _inside(grid: tuple[np.ndarray, np.ndarray], flow: np.ndarray) -> np.ndarray:
