@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Debian packages the suite needs; installed by `make test` when run as root on a fresh machine.
-DEBIAN_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 make gcc chromium mosquitto mosquitto-clients openssl
+# Debian packages the suite and the benches need (ffmpeg: the vidstab baseline); installed by `make test` as root.
+DEBIAN_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 make gcc chromium mosquitto mosquitto-clients openssl ffmpeg
 
 .PHONY: demo test install install-test system-packages lint clean
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -147,8 +146,16 @@ def memory_child(frames_dir: Path, calibration_path: Path) -> None:
     calibration = Calibration.load(calibration_path)
     with tempfile.TemporaryDirectory() as tmp:
         timings = booth_pipeline(frames_dir, calibration, Path(tmp))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"peak_mb": peak_mb, "wall": timings["wall"]}))
+    print(json.dumps({"peak_mb": peak_resident_mb(), "wall": timings["wall"]}))
+
+
+def peak_resident_mb() -> float:
+    """This process's peak resident memory since it started (VmHWM). Not getrusage's ru_maxrss: Linux carries
+    that over from the parent through fork and exec, so a child of a big parent reports the parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status: peak memory is measured on Linux only")
 
 
 def peak_memory(cameras: int, size: tuple[int, int]) -> dict[str, float]:

@@ -6,10 +6,20 @@ import logging
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
-from booth.stitch.encode import EncodeSettings, bgr_to_i420, h264_encoder, is_faststart, write_mp4
+from booth.stitch.encode import (
+    EncodeSettings,
+    bgr_to_i420,
+    h264_encoder,
+    i420_to_bgr,
+    is_faststart,
+    shrink,
+    shrink_i420,
+    write_mp4,
+)
 
 
 def test_the_encoder_is_chosen_quietly_and_the_clip_is_the_same_h264(
@@ -28,3 +38,12 @@ def test_the_encoder_is_chosen_quietly_and_the_clip_is_the_same_h264(
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264" and stream.codec_context.profile == "High"
         assert sum(1 for _ in container.decode(video=0)) == 12
+
+
+def test_a_small_copy_made_from_yuv_planes_matches_one_made_from_the_full_picture() -> None:
+    rng = np.random.default_rng(3)
+    image = cv2.GaussianBlur(rng.integers(0, 256, (1920, 1080, 3), dtype=np.uint8), (0, 0), 8.0)
+    yuv = bgr_to_i420(image)
+    small, reference = shrink_i420(yuv, 360), shrink(i420_to_bgr(yuv), 360)
+    assert small.shape == reference.shape == (640, 360, 3)
+    assert np.abs(small.astype(int) - reference.astype(int)).mean() < 1.5
