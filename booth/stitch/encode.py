@@ -54,6 +54,17 @@ def bgr_to_i420(image: np.ndarray) -> np.ndarray:
     return np.concatenate([ycc[..., 0].ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
 
 
+def planes(yuv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of an I420 frame's Y, U and V planes (see encode.bgr_to_i420)."""
+    h = yuv.shape[0] * 2 // 3
+    w = yuv.shape[1]
+    flat = yuv.reshape(-1)
+    q = (h // 2) * (w // 2)
+    u = flat[h * w : h * w + q].reshape(h // 2, w // 2)
+    v = flat[h * w + q : h * w + 2 * q].reshape(h // 2, w // 2)
+    return yuv[:h], u, v
+
+
 def i420_to_bgr(yuv: np.ndarray) -> np.ndarray:
     """The inverse of bgr_to_i420 (BT.709, limited range), through FFmpeg's converter."""
     frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
@@ -151,19 +162,16 @@ def shrink(image: np.ndarray, width: int) -> np.ndarray:
 def shrink_i420(yuv: np.ndarray, width: int) -> np.ndarray:
     """An I420 frame made small and turned to BGR: the planes are shrunk first, so the colour conversion
     handles a tenth of the pixels. The same as shrink(i420_to_bgr(yuv), width) to within a level or two."""
-    h, w = yuv.shape[0] * 2 // 3, yuv.shape[1]
+    y, u, v = planes(yuv)
+    h, w = y.shape
     small_h = max(2, round(h * width / w / 2) * 2)
-    y = yuv[:h]
-    flat = yuv.reshape(-1)
-    q = (h // 2) * (w // 2)
-    u, v = flat[h * w : h * w + q].reshape(h // 2, w // 2), flat[h * w + q : h * w + 2 * q].reshape(h // 2, w // 2)
     half = (width // 2, small_h // 2)
-    planes = [
+    small = [
         cv2.resize(y, (width, small_h), interpolation=cv2.INTER_AREA).ravel(),
         cv2.resize(u, half, interpolation=cv2.INTER_AREA).ravel(),
         cv2.resize(v, half, interpolation=cv2.INTER_AREA).ravel(),
     ]
-    return i420_to_bgr(np.concatenate(planes).reshape(small_h * 3 // 2, width))
+    return i420_to_bgr(np.concatenate(small).reshape(small_h * 3 // 2, width))
 
 
 def write_preview(images: Iterable[np.ndarray], path: Path, fmt: str) -> int:

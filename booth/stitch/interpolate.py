@@ -9,6 +9,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from booth.stitch.encode import planes
+
 FLOW_SCALE = 4
 """DIS runs on luma at a quarter of the output's size (270x480 for a vertical clip): neighbouring views of an
 orbit differ by smooth motion, and a quarter-size flow upsampled is within a few tenths of a dB of a half-size
@@ -48,17 +50,6 @@ SPLAT_DEPTH = 0.1
 orbit aligned on the pivot, what moves less stands nearer the pivot, in front of the background behind it."""
 
 _NO_MAP: Any = None  # remap's second map, unused with a two-channel first map
-
-
-def planes(yuv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Views of an I420 frame's Y, U and V planes (see encode.bgr_to_i420)."""
-    h = yuv.shape[0] * 2 // 3
-    w = yuv.shape[1]
-    flat = yuv.reshape(-1)
-    q = (h // 2) * (w // 2)
-    u = flat[h * w : h * w + q].reshape(h // 2, w // 2)
-    v = flat[h * w + q : h * w + 2 * q].reshape(h // 2, w // 2)
-    return yuv[:h], u, v
 
 
 @functools.cache

@@ -12,9 +12,9 @@ from booth.config import StitchSection, TargetSection
 from booth.stitch.align import frame_warp, plan_output, warp
 from booth.stitch.calibration import calibrate_frames
 from booth.stitch.colour import gain_lut
-from booth.stitch.encode import bgr_to_i420
+from booth.stitch.encode import bgr_to_i420, planes
 from booth.stitch.frames import decode, read_folder
-from booth.stitch.interpolate import crossfade, gap, in_between, planes
+from booth.stitch.interpolate import crossfade, gap, in_between
 from booth.stitch.stitcher import orbit_timeline, steps_needed
 from rig.sim.camera import RigLayout
 from rig.sim.rig import SimRig
