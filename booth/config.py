@@ -342,6 +342,22 @@ class TaggingSection(Section):
     embedder: Path | None = Field(None, description="Logo embedder ONNX file (default: the one shipped).")
 
 
+class KioskSection(Section):
+    retakes: int = Field(2, ge=0, le=5, description="Shots a participant may throw away and take again.")
+    countdown_s: int = Field(3, ge=1, le=10, description="Seconds counted down on screen before the cameras fire.")
+    idle_s: float = Field(
+        45.0, ge=5.0, le=600.0, description="With no touch for this long, the posing and review screens go back."
+    )
+    consent_s: float = Field(
+        120.0, ge=10.0, le=900.0, description="With no touch for this long, the consent screen goes back."
+    )
+    share_s: float = Field(60.0, ge=5.0, le=600.0, description="How long the QR code stays up without a touch.")
+    message_s: float = Field(8.0, ge=2.0, le=60.0, description="How long the thank-you and error screens stay up.")
+    stage_s: float = Field(
+        90.0, ge=10.0, le=600.0, description="A capture or stitch taking longer than this is given up, as a failure."
+    )
+
+
 class BoothConfig(Section):
     """Everything in booth.toml."""
 
@@ -355,6 +371,7 @@ class BoothConfig(Section):
         default_factory=DeliverySection, description="Sending consented clips to the agencies' broker."
     )
     tagging: TaggingSection = Field(default_factory=TaggingSection, description="Finding sponsor logos in shots.")
+    kiosk: KioskSection = Field(default_factory=KioskSection, description="The participants' screens and time-outs.")
 
     _base_dir: Path = PrivateAttr(default=Path("."))
 
