@@ -1,0 +1,87 @@
+"""Carries out a session's Fire: capture, stitch and tagging on a worker thread, reported back as session events."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from booth.config import BoothConfig
+from booth.errors import StitchError
+from booth.session import Captured, ClipReady, Event, Fire, StageFailed
+from booth.shoot import Rig, capture, keep_frames
+from booth.stitch.calibration import Calibration
+from booth.stitch.stitcher import Stitcher
+from booth.tagging.clip_tags import tag_clip
+from booth.tagging.tagger import Tagger
+from rig.base import RigError
+
+log = logging.getLogger(__name__)
+
+
+class ShotRunner:
+    """One shot at a time, never on the caller's thread. `report` is called from the worker thread with
+    Captured, then ClipReady or StageFailed, each carrying the shot number Fire gave; the kiosk hands them to
+    its session on its own thread. The tagger, loaded once by the caller, is reused for every shot."""
+
+    def __init__(
+        self,
+        rig: Rig,
+        calibration: Calibration,
+        config: BoothConfig,
+        clips_dir: Path,
+        report: Callable[[Event], None],
+        *,
+        tagger: Tagger | None = None,
+    ) -> None:
+        self.rig = rig
+        self.calibration = calibration
+        self.config = config
+        self.clips_dir = clips_dir
+        self.report = report
+        self.tagger = tagger
+        self._worker: threading.Thread | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None and self._worker.is_alive()
+
+    def fire(self, action: Fire) -> None:
+        """Start the shot; returns at once. A second Fire while one runs is reported as a failed capture."""
+        if self.busy:
+            self.report(StageFailed(action.shot, "capture", "the previous shot is still being made"))
+            return
+        self._worker = threading.Thread(target=self._run, args=(action.shot,), name=f"shot-{action.shot}")
+        self._worker.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the shot in flight (for shutting down)."""
+        if self._worker is not None:
+            self._worker.join(timeout)
+
+    def _run(self, shot_no: int) -> None:
+        stage = "capture"
+        stitcher: Stitcher | None = None
+        try:
+            stitcher = Stitcher.from_config(self.calibration, self.config)
+            shot = capture(self.rig, self.rig.collect_timeout_s, stitcher.add)
+            keep_frames(shot, self.config.data_dir / "shots")
+            self.report(Captured(shot_no))
+            stage = "stitch"
+            skew = shot.fire.skew_us if shot.fire else None
+            extra = {"booth_id": self.config.booth.id, "event": self.config.booth.event, "trigger_skew_us": skew}
+            clip = stitcher.finish(self.clips_dir, shot_id=shot.shot_id, extra=extra)
+            stitcher = None
+            stage = "tagging"  # a failure here marks the tags failed (tags.json) and the clip goes ahead
+            tag_clip(self.config, clip, self.config.data_dir / "shots" / shot.shot_id, self.tagger)
+            self.report(ClipReady(shot_no, clip.clip_id))
+        except (RigError, StitchError, OSError) as exc:
+            log.warning("shot %d: %s failed: %s", shot_no, stage, exc)
+            self.report(StageFailed(shot_no, stage, str(exc)))
+        except Exception as exc:  # the kiosk must never stop: anything else is reported with its detail
+            log.exception("shot %d: %s failed", shot_no, stage)
+            self.report(StageFailed(shot_no, stage, f"{type(exc).__name__}: {exc}"))
+        finally:
+            if stitcher is not None:
+                stitcher.abandon()
