@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 
 from booth.config import KioskSection
+from booth.consent.decisions import Choice
 
 
 class Screen(enum.StrEnum):
@@ -74,9 +75,15 @@ class Keep:
 
 @dataclass(frozen=True)
 class Decided:
-    """The participant decided on the kiosk's own consent screen: which purposes they allow (none: refused)."""
+    """The participant decided on the kiosk's own consent screen, in a language: the purposes they switched on
+    (none: refused), their age band and, below the age limit, the guardian's confirmation."""
 
-    purposes: frozenset[str]
+    choice: Choice
+    language: str
+
+    @property
+    def granted(self) -> bool:
+        return any(self.choice.purposes.values())
 
 
 @dataclass(frozen=True)
@@ -111,8 +118,11 @@ class Abandon:
 
 @dataclass(frozen=True)
 class RecordConsent:
+    """Keep the decision (booth.consent.decisions.give), refusals too: they prove nothing may leave."""
+
     clip_id: str
-    purposes: frozenset[str]
+    choice: Choice
+    language: str
 
 
 @dataclass(frozen=True)
@@ -181,8 +191,8 @@ class Session:
             self._go(Screen.CONSENT, now)
         elif s is Screen.CONSENT and isinstance(event, Decided) and self.clip_id is not None:
             clip = self.clip_id
-            self._go(Screen.SHARE if event.purposes else Screen.THANKS, now)
-            return [RecordConsent(clip, event.purposes), *([ShowPage(clip)] if event.purposes else [])]
+            self._go(Screen.SHARE if event.granted else Screen.THANKS, now)
+            return [RecordConsent(clip, event.choice, event.language), *([ShowPage(clip)] if event.granted else [])]
         elif s is Screen.CONSENT and isinstance(event, OnPhone) and self.clip_id is not None:
             self._go(Screen.SHARE, now)
             return [ShowPage(self.clip_id)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from booth.config import KioskSection
+from booth.consent.decisions import Choice
 from booth.session import (
     Abandon,
     Captured,
@@ -53,11 +54,9 @@ def test_a_participant_goes_through_and_consents() -> None:
     s.handle(Ready(), 5.0)
     t = shot(s, 5.0, "clip-a")
     assert s.handle(Keep(), t + 2) == [] and on(s) is Screen.CONSENT
-    actions = s.handle(Decided(frozenset({"share_with_participant", "brand_social"})), t + 20)
-    assert actions == [
-        RecordConsent("clip-a", frozenset({"share_with_participant", "brand_social"})),
-        ShowPage("clip-a"),
-    ]
+    choice = Choice({"send_me": False, "brand_social": True}, age="adult")
+    actions = s.handle(Decided(choice, "fr"), t + 20)
+    assert actions == [RecordConsent("clip-a", choice, "fr"), ShowPage("clip-a")]
     assert on(s) is Screen.SHARE
     s.handle(Touch(), t + 30)
     assert on(s) is Screen.THANKS
@@ -71,7 +70,8 @@ def test_a_refusal_is_recorded_and_shows_no_code() -> None:
     s.handle(Ready(), 1.0)
     t = shot(s, 1.0, "clip-b")
     s.handle(Keep(), t)
-    assert s.handle(Decided(frozenset()), t + 5) == [RecordConsent("clip-b", frozenset())]
+    refused = Choice({"brand_social": False}, age="adult")
+    assert s.handle(Decided(refused, "en"), t + 5) == [RecordConsent("clip-b", refused, "en")]
     assert on(s) is Screen.THANKS
 
 
@@ -177,7 +177,7 @@ def test_a_report_from_an_earlier_shot_does_not_move_the_current_one() -> None:
 
 def test_taps_that_mean_nothing_here_are_ignored() -> None:
     s = Session(RULES)
-    for event in (Ready(), Keep(), Retake(), OnPhone(), Decided(frozenset({"x"}))):
+    for event in (Ready(), Keep(), Retake(), OnPhone(), Decided(Choice({"x": True}, age="adult"), "en")):
         assert s.handle(event, 1.0) == []
         assert on(s) is Screen.ATTRACT
     s.handle(Touch(), 2.0)
