@@ -197,8 +197,6 @@ class Stitcher:
         aligned = warp(image, self._warps[frame.camera_index], self.geometry)
         t2 = time.perf_counter()
         matched = cv2.LUT(aligned, self._luts[frame.camera_index])
-        if self.overlay is not None:
-            matched = self.overlay.apply(matched)
         clean = None
         if self.overlay is not None:
             if self.factor > 1:

@@ -124,9 +124,12 @@ def test_the_orbit_goes_out_and_back(vertical_clip: Path) -> None:
     assert np.abs(first - middle).mean() > 5.0
 
 
-def test_overlay_and_end_card(small_participant: Rendered, small_calibration: Path, tmp_path: Path) -> None:
+def test_overlay_and_end_card(
+    small_participant: Rendered, small_calibration: Path, vertical_clip: Path, tmp_path: Path
+) -> None:
     overlay = np.zeros((1920, 1080, 4), np.uint8)
     overlay[1700:1850, 140:940] = (0, 0, 255, 255)  # an opaque red band, a sponsor's banner
+    overlay[1500:1600, 140:940] = (0, 0, 255, 128)  # a half-transparent one
     cv2.imwrite(str(tmp_path / "overlay.png"), overlay)
     card = np.full((600, 600, 3), (255, 128, 0), np.uint8)
     cv2.imwrite(str(tmp_path / "card.png"), card)
@@ -152,6 +155,13 @@ def test_overlay_and_end_card(small_participant: Rendered, small_calibration: Pa
     assert len(frames) == meta["frame_count"] == DEFAULT_FRAMES + 30  # plus a 1 s end card
     band = frames[10][1720:1830, 200:880].reshape(-1, 3).mean(axis=0)
     assert band[2] > 200 and band[0] < 50 and band[1] < 50, band
+    # the half-transparent band is blended once, over the same frame of the clip made without an overlay
+    with av.open(str(vertical_clip / "clip.mp4")) as container:
+        plain = next(f for i, f in enumerate(container.decode(video=0)) if i == 10)
+    under = cv2.cvtColor(plain.to_ndarray(format="rgb24"), cv2.COLOR_RGB2BGR)[1510:1590, 200:880].astype(float)
+    expected = (under * (1 - 128 / 255) + np.array([0.0, 0.0, 255.0]) * 128 / 255).reshape(-1, 3).mean(axis=0)
+    half = frames[10][1510:1590, 200:880].reshape(-1, 3).mean(axis=0)
+    assert np.abs(half - expected).max() < 6, (half, expected)
     tail = frames[-1][900:1020, 480:600].reshape(-1, 3).mean(axis=0)
     assert np.abs(tail - (255, 128, 0)).max() < 12, tail
     assert meta["profile"] == "vertical", "the command line wins over booth.toml"
