@@ -22,12 +22,12 @@ import cv2
 import numpy as np
 
 from booth.config import TargetSection
-from booth.stitch.align import frame_warp, plan_output, warp
+from booth.stitch.align import plan_output
 from booth.stitch.calibration import calibrate_frames
-from booth.stitch.colour import gain_lut
-from booth.stitch.encode import bgr_to_i420, planes
-from booth.stitch.frames import decode, read_folder
+from booth.stitch.encode import planes
+from booth.stitch.frames import read_folder
 from booth.stitch.interpolate import crossfade, gap, in_between
+from booth.stitch.stitcher import aligned_view
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from time_to_clip import rendered
@@ -39,20 +39,8 @@ def aligned_views(cameras: int, span: float, between: int, size: tuple[int, int]
     frames, _ = rendered("participant", cameras, size, between, span)
     calibration, _ = calibrate_frames(read_folder(target).frames, TargetSection(), "bench")
     geometry = plan_output(calibration, profile)
-    r = geometry.reduction()
-
-    def one(frame: object) -> np.ndarray:
-        from rig.base import Frame
-
-        assert isinstance(frame, Frame)
-        cam = calibration.camera(frame.camera_index)
-        image = decode(frame.data, r)
-        assert image is not None
-        aligned = warp(image, frame_warp(cam, geometry, r), geometry)
-        return bgr_to_i420(cv2.LUT(aligned, gain_lut(cam.gains_bgr)))
-
     with ThreadPoolExecutor() as pool:
-        return list(pool.map(one, read_folder(frames).frames))
+        return list(pool.map(lambda f: aligned_view(f, calibration, geometry), read_folder(frames).frames))
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

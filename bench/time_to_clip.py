@@ -106,7 +106,7 @@ def floor_pipeline(frames_dir: Path, calibration: Calibration, out: Path) -> dic
 
 def diy_pipeline(frames_dir: Path, out: Path, keep_trf: Path | None = None) -> dict[str, float]:
     s = StitchSection()
-    result = vidstab_pipeline(
+    return vidstab_pipeline(
         frames_dir,
         out,
         fps=s.fps,
@@ -117,8 +117,6 @@ def diy_pipeline(frames_dir: Path, out: Path, keep_trf: Path | None = None) -> d
         max_bitrate_mbps=s.max_bitrate_mbps,
         keep_trf=keep_trf,
     )
-    result["mbps"] = result.pop("bitrate_mbps")
-    return result
 
 
 def drift(calibration: Calibration, truth: dict[str, Any]) -> dict[str, float]:

@@ -86,7 +86,7 @@ def vidstab_pipeline(
         "detect": detect,
         "transform": transform,
         "frames": float(frames),
-        "bitrate_mbps": clip.stat().st_size * 8 / duration_s / 1e6 if duration_s else 0.0,
+        "mbps": clip.stat().st_size * 8 / duration_s / 1e6 if duration_s else 0.0,
     }
 
 

@@ -130,13 +130,9 @@ def cmd_sim_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _output_file(path: Path) -> None:
-    refuse_folder(path, "calibration.json")
-
-
 def cmd_calibrate(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    _output_file(args.out)
+    refuse_folder(args.out, "calibration.json")
     frames = read_folder(args.frames).frames
     points = load_points(args.points, frames) if args.points else None
     calibration, warnings = calibrate_frames(

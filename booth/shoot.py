@@ -86,8 +86,10 @@ def shoot(
     *,
     overlay: Path | None = None,
     end_card: Path | None = None,
+    on_captured: Callable[[Shot], None] | None = None,
 ) -> Clip:
-    """A whole shot: frames are aligned while the other cameras are still delivering."""
+    """A whole shot: frames are aligned while the other cameras are still delivering. on_captured is told when
+    the frames are in and kept, before the clip is made."""
     stitcher = Stitcher.from_config(calibration, config, overlay=overlay, end_card=end_card)
     try:
         shot = capture(rig, rig.collect_timeout_s, stitcher.add)
@@ -95,6 +97,8 @@ def shoot(
     except BaseException:
         stitcher.abandon()
         raise
+    if on_captured is not None:
+        on_captured(shot)
     skew = shot.fire.skew_us if shot.fire else None
     return stitcher.finish(
         out_dir,

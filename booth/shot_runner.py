@@ -10,9 +10,9 @@ from pathlib import Path
 from booth.config import BoothConfig
 from booth.errors import StitchError
 from booth.session import Captured, ClipReady, Event, Fire, StageFailed
-from booth.shoot import Rig, capture, keep_frames
+from booth.shoot import Rig, shoot
+from booth.shot import Shot
 from booth.stitch.calibration import Calibration
-from booth.stitch.stitcher import Stitcher
 from booth.tagging.clip_tags import tag_clip
 from booth.tagging.tagger import Tagger
 from rig.base import RigError
@@ -62,19 +62,16 @@ class ShotRunner:
 
     def _run(self, shot_no: int) -> None:
         stage = "capture"
-        stitcher: Stitcher | None = None
-        try:
-            stitcher = Stitcher.from_config(self.calibration, self.config)
-            shot = capture(self.rig, self.rig.collect_timeout_s, stitcher.add)
-            keep_frames(shot, self.config.data_dir / "shots")
-            self.report(Captured(shot_no))
+
+        def captured(_: Shot) -> None:
+            nonlocal stage
             stage = "stitch"
-            skew = shot.fire.skew_us if shot.fire else None
-            extra = {"booth_id": self.config.booth.id, "event": self.config.booth.event, "trigger_skew_us": skew}
-            clip = stitcher.finish(self.clips_dir, shot_id=shot.shot_id, extra=extra)
-            stitcher = None
+            self.report(Captured(shot_no))
+
+        try:
+            clip = shoot(self.rig, self.calibration, self.config, self.clips_dir, on_captured=captured)
             stage = "tagging"  # a failure here marks the tags failed (tags.json) and the clip goes ahead
-            tag_clip(self.config, clip, self.config.data_dir / "shots" / shot.shot_id, self.tagger)
+            tag_clip(self.config, clip, self.config.data_dir / "shots" / clip.shot_id, self.tagger)
             self.report(ClipReady(shot_no, clip.clip_id))
         except (RigError, StitchError, OSError) as exc:
             log.warning("shot %d: %s failed: %s", shot_no, stage, exc)
@@ -82,6 +79,3 @@ class ShotRunner:
         except Exception as exc:  # the kiosk must never stop: anything else is reported with its detail
             log.exception("shot %d: %s failed", shot_no, stage)
             self.report(StageFailed(shot_no, stage, f"{type(exc).__name__}: {exc}"))
-        finally:
-            if stitcher is not None:
-                stitcher.abandon()

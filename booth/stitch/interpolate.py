@@ -319,8 +319,7 @@ def in_between(g: Gap, t: float) -> np.ndarray:
     for src_a, src_b, flowed, dst in zip(planes(g.a), planes(g.b), moved, planes(out), strict=True):
         size = (dst.shape[1], dst.shape[0])
         keep = still if still.shape == dst.shape else cv2.resize(still, size, interpolation=cv2.INTER_LINEAR)
-        faded = cv2.addWeighted(src_a, 1.0 - t, src_b, t, 0.0)
-        np.copyto(dst, cv2.blendLinear(faded, flowed, keep, 1.0 - keep))
+        np.copyto(dst, cv2.blendLinear(crossfade(src_a, src_b, t), flowed, keep, 1.0 - keep))
     return out
 
 

@@ -307,98 +307,107 @@ class Stitcher:
                     f"only {len(views)} of {total} cameras gave a usable frame, {self.minimum} are needed "
                     f"(missing: {named}); check those cameras and shoot again"
                 )
-        except BaseException:
-            self._pool.shutdown(wait=True)
-            raise
-        orbit_yuv, orbit_small, bridges = self._in_betweens(views)
-        try:
-            s = self.settings
-            t0 = time.perf_counter()
-            timeline = orbit_timeline(len(views), self.factor, s)
-            t1 = time.perf_counter()
-            clip_id = new_id("clip")
-            crossfade = s.interpolation == "crossfade"
-            card_yuv = bgr_to_i420(self.end_card) if self.end_card is not None else None
-            card_small = shrink(self.end_card, s.preview_width) if self.end_card is not None else None
-            step = max(1, round(s.fps / PREVIEW_FPS))
-            preview_name = f"preview.{s.preview_format}"
-            g = self.geometry
-            with staged_folder(out_parent / clip_id) as stage:
-                # the preview (small frames, same timeline) is encoded alongside the video
-                def make_preview() -> tuple[int, float]:
-                    p0 = time.perf_counter()
-                    small = output_frames(orbit_small, timeline, crossfade, card_small, s.end_card_s)
-                    size = write_preview(
-                        [f for k, f in enumerate(small) if k % step == 0], stage / preview_name, s.preview_format
-                    )
-                    return size, (time.perf_counter() - p0) * 1e3
-
-                with ThreadPoolExecutor(max_workers=1) as side:
-                    preview_job = side.submit(make_preview)
-                    t2 = time.perf_counter()
-                    written = write_mp4(
-                        output_frames(orbit_yuv, timeline, crossfade, card_yuv, s.end_card_s),
-                        stage / "clip.mp4",
-                        g.width,
-                        g.height,
-                        EncodeSettings(s.fps, s.crf, s.preset, s.max_bitrate_mbps),
-                    )
-                    t3 = time.perf_counter()
-                    write_poster(i420_to_bgr(views[len(views) // 2].yuv), stage / "poster.jpg", s.poster_quality)
-                    t4 = time.perf_counter()
-                    preview_bytes, preview_ms = preview_job.result()
-                    t5 = time.perf_counter()
-                between_ms = sum(job.result().ms for job in bridges)
-                expected = frame_count(timeline, self.end_card is not None, s.end_card_s)
-                if written != expected:
-                    raise StitchError(f"encoder wrote {written} frames where {expected} were planned")
-                if not is_faststart(stage / "clip.mp4"):  # phones would have to download it all before playing
-                    raise StitchError("the encoder did not put the MP4 index first; check the PyAV installation")
-                video_bytes = (stage / "clip.mp4").read_bytes()
-                duration = written / s.fps
-                metadata: dict[str, Any] = {
-                    "clip_id": clip_id,
-                    "shot_id": shot_id,
-                    "created_at": utc_now_iso(),
-                    "profile": s.profile,
-                    "width": g.width,
-                    "height": g.height,
-                    "fps": s.fps,
-                    "duration_s": round(duration, 3),
-                    "frame_count": written,
-                    "codec": "h264",
-                    "encoder": h264_encoder(),
-                    "bitrate_kbps": round(len(video_bytes) * 8 / duration / 1000, 1),
-                    "cameras_used": [v.index for v in views],
-                    "cameras_missing": [m.to_json() for m in missing],
-                    "calibration_id": self.calibration.id,
-                    "rig_id": self.calibration.rig_id,
-                    "sha256": hashlib.sha256(video_bytes).hexdigest(),
-                    "files": {"video": "clip.mp4", "poster": "poster.jpg", "preview": preview_name},
-                    "preview_bytes": preview_bytes,
-                    "interpolation": s.interpolation,
-                    "interpolation_factor": self.factor,
-                    "views_synthesised": len({round(p) for p in timeline.positions if round(p) % self.factor}),
-                    "decode_scale": f"1/{self.reduction}",
-                    "warnings": list(self.warnings),
-                    "timings_ms": {
-                        "decode": round(sum(v.decode_ms for v in views), 1),
-                        "align": round(sum(v.align_ms for v in views), 1),
-                        "colour": round(sum(v.colour_ms for v in views), 1),
-                        "frames_wall": round(frames_wall, 1),
-                        "interpolate": round(between_ms, 1),
-                        "timeline": round((t1 - t0) * 1e3, 2),
-                        "encode": round((t3 - t2) * 1e3, 1),
-                        "poster": round((t4 - t3) * 1e3, 1),
-                        "preview": round(preview_ms, 1),
-                        "preview_wait": round((t5 - t4) * 1e3, 1),
-                    },
-                    **(extra or {}),
-                }
-                metadata["timings_ms"]["total"] = round((time.perf_counter() - (self._started or t_start)) * 1e3, 1)
-                (stage / "clip.json").write_text(json.dumps(metadata, indent=2) + "\n")
+            return self._write(views, missing, frames_wall, out_parent, shot_id, extra or {}, t_start)
         finally:
             self._pool.shutdown(wait=True)
+
+    def _write(
+        self,
+        views: list[View],
+        missing: list[MissingCamera],
+        frames_wall: float,
+        out_parent: Path,
+        shot_id: str,
+        extra: dict[str, Any],
+        t_start: float,
+    ) -> Clip:
+        """The clip folder from the usable views: orbit, encode beside the preview, poster, clip.json."""
+        orbit_yuv, orbit_small, bridges = self._in_betweens(views)
+        s = self.settings
+        t0 = time.perf_counter()
+        timeline = orbit_timeline(len(views), self.factor, s)
+        t1 = time.perf_counter()
+        clip_id = new_id("clip")
+        crossfade = s.interpolation == "crossfade"
+        card_yuv = bgr_to_i420(self.end_card) if self.end_card is not None else None
+        card_small = shrink(self.end_card, s.preview_width) if self.end_card is not None else None
+        step = max(1, round(s.fps / PREVIEW_FPS))
+        preview_name = f"preview.{s.preview_format}"
+        g = self.geometry
+        with staged_folder(out_parent / clip_id) as stage:
+            # the preview (small frames, same timeline) is encoded alongside the video
+            def make_preview() -> tuple[int, float]:
+                p0 = time.perf_counter()
+                small = output_frames(orbit_small, timeline, crossfade, card_small, s.end_card_s)
+                size = write_preview(
+                    [f for k, f in enumerate(small) if k % step == 0], stage / preview_name, s.preview_format
+                )
+                return size, (time.perf_counter() - p0) * 1e3
+
+            with ThreadPoolExecutor(max_workers=1) as side:
+                preview_job = side.submit(make_preview)
+                t2 = time.perf_counter()
+                written = write_mp4(
+                    output_frames(orbit_yuv, timeline, crossfade, card_yuv, s.end_card_s),
+                    stage / "clip.mp4",
+                    g.width,
+                    g.height,
+                    EncodeSettings(s.fps, s.crf, s.preset, s.max_bitrate_mbps),
+                )
+                t3 = time.perf_counter()
+                write_poster(i420_to_bgr(views[len(views) // 2].yuv), stage / "poster.jpg", s.poster_quality)
+                t4 = time.perf_counter()
+                preview_bytes, preview_ms = preview_job.result()
+                t5 = time.perf_counter()
+            between_ms = sum(job.result().ms for job in bridges)
+            expected = frame_count(timeline, self.end_card is not None, s.end_card_s)
+            if written != expected:
+                raise StitchError(f"encoder wrote {written} frames where {expected} were planned")
+            if not is_faststart(stage / "clip.mp4"):  # phones would have to download it all before playing
+                raise StitchError("the encoder did not put the MP4 index first; check the PyAV installation")
+            video_bytes = (stage / "clip.mp4").read_bytes()
+            duration = written / s.fps
+            metadata: dict[str, Any] = {
+                "clip_id": clip_id,
+                "shot_id": shot_id,
+                "created_at": utc_now_iso(),
+                "profile": s.profile,
+                "width": g.width,
+                "height": g.height,
+                "fps": s.fps,
+                "duration_s": round(duration, 3),
+                "frame_count": written,
+                "codec": "h264",
+                "encoder": h264_encoder(),
+                "bitrate_kbps": round(len(video_bytes) * 8 / duration / 1000, 1),
+                "cameras_used": [v.index for v in views],
+                "cameras_missing": [m.to_json() for m in missing],
+                "calibration_id": self.calibration.id,
+                "rig_id": self.calibration.rig_id,
+                "sha256": hashlib.sha256(video_bytes).hexdigest(),
+                "files": {"video": "clip.mp4", "poster": "poster.jpg", "preview": preview_name},
+                "preview_bytes": preview_bytes,
+                "interpolation": s.interpolation,
+                "interpolation_factor": self.factor,
+                "views_synthesised": len({round(p) for p in timeline.positions if round(p) % self.factor}),
+                "decode_scale": f"1/{self.reduction}",
+                "warnings": list(self.warnings),
+                "timings_ms": {
+                    "decode": round(sum(v.decode_ms for v in views), 1),
+                    "align": round(sum(v.align_ms for v in views), 1),
+                    "colour": round(sum(v.colour_ms for v in views), 1),
+                    "frames_wall": round(frames_wall, 1),
+                    "interpolate": round(between_ms, 1),
+                    "timeline": round((t1 - t0) * 1e3, 2),
+                    "encode": round((t3 - t2) * 1e3, 1),
+                    "poster": round((t4 - t3) * 1e3, 1),
+                    "preview": round(preview_ms, 1),
+                    "preview_wait": round((t5 - t4) * 1e3, 1),
+                },
+                **(extra or {}),
+            }
+            metadata["timings_ms"]["total"] = round((time.perf_counter() - (self._started or t_start)) * 1e3, 1)
+            (stage / "clip.json").write_text(json.dumps(metadata, indent=2) + "\n")
         return Clip(clip_id, shot_id, out_parent / clip_id, metadata)
 
     def abandon(self) -> None:
@@ -410,6 +419,19 @@ class Stitcher:
         for _, job in self._bridges.values():
             job.cancel()
         self._pool.shutdown(wait=False)
+
+
+def aligned_view(frame: Frame, calibration: Calibration, geometry: OutputGeometry) -> np.ndarray:
+    """One frame as a clip shows its camera, without an overlay: decoded at the output's scale, aligned onto it
+    and colour-matched, I420. For measuring views against each other (the Stitcher does the same per frame,
+    timing each step)."""
+    r = geometry.reduction()
+    image = decode(frame.data, r)
+    if image is None:
+        raise StitchError(f"{frame.file_name or frame.camera_index}: JPEG data is corrupt and cannot be decoded")
+    camera = calibration.camera(frame.camera_index)
+    aligned = warp(image, frame_warp(camera, geometry, r), geometry)
+    return bgr_to_i420(cv2.LUT(aligned, gain_lut(camera.gains_bgr)))
 
 
 def orbit_timeline(cameras: int, factor: int, settings: StitchSection) -> Timeline:

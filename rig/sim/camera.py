@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -196,7 +196,7 @@ def build_cameras(layout: RigLayout, seed: int, between: int = 1) -> list[SimCam
         return rig
     cameras: list[SimCamera] = []
     for k, cam in enumerate(rig):
-        cameras.append(_posed(len(cameras), cam.serial, cam.azimuth_deg, layout, cam.imperfection))
+        cameras.append(replace(cam, index=len(cameras)))
         if k + 1 == len(rig):
             break
         nxt = rig[k + 1]

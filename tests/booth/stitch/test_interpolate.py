@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 
 from booth.config import StitchSection, TargetSection
-from booth.stitch.align import frame_warp, plan_output, warp
+from booth.stitch.align import plan_output
 from booth.stitch.calibration import calibrate_frames
-from booth.stitch.colour import gain_lut
 from booth.stitch.encode import bgr_to_i420, planes
-from booth.stitch.frames import decode, read_folder
+from booth.stitch.frames import read_folder
 from booth.stitch.interpolate import crossfade, gap, in_between
-from booth.stitch.stitcher import orbit_timeline, steps_needed
+from booth.stitch.stitcher import aligned_view, orbit_timeline, steps_needed
 from rig.sim.camera import RigLayout
 from rig.sim.rig import SimRig
 from tests.conftest import clip_dirs, read_clip_json, render, run_booth, run_stitch
@@ -97,14 +96,7 @@ def dense_views(tmp_path_factory: pytest.TempPathFactory) -> list[np.ndarray]:
         folders[scene] = folder
     calibration, _ = calibrate_frames(read_folder(folders["target"]).frames, TargetSection(), "test")
     geometry = plan_output(calibration, "vertical")
-    views = []
-    for frame in read_folder(folders["participant"]).frames:
-        cam = calibration.camera(frame.camera_index)
-        image = decode(frame.data, geometry.reduction())
-        assert image is not None
-        aligned = warp(image, frame_warp(cam, geometry, geometry.reduction()), geometry)
-        views.append(bgr_to_i420(cv2.LUT(aligned, gain_lut(cam.gains_bgr))))
-    return views
+    return [aligned_view(frame, calibration, geometry) for frame in read_folder(folders["participant"]).frames]
 
 
 def test_sim_in_betweens_are_closer_to_the_true_camera_than_a_crossfade(dense_views: list[np.ndarray]) -> None:
