@@ -23,7 +23,7 @@ from booth.consent_commands import add_consent_commands
 from booth.delivery_commands import add_delivery_commands
 from booth.errors import BoothError, InputError
 from booth.rig_commands import add_rig_commands
-from booth.rigs import open_camera_rig, require_serials
+from booth.rigs import open_camera_rig, require_serials, sim_rig
 from booth.shoot import Rig, calibrate_rig, shoot
 from booth.shot import Clip
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
@@ -32,9 +32,6 @@ from booth.stitch.stitcher import Stitcher
 from booth.tagging.clip_tags import tag_clip
 from booth.tagging_commands import add_tagging_commands
 from rig.base import MAX_CAMERAS, MIN_CAMERAS, Frame, RigError
-from rig.sim.camera import RigLayout
-from rig.sim.rig import SimRig
-from rig.sim.scene import TargetGeometry
 
 log = logging.getLogger("booth")
 
@@ -76,26 +73,6 @@ def _seed(text: str) -> int:
     return seed
 
 
-def _sim_rig(config: BoothConfig, cameras: int | None, seed: int | None, size: tuple[int, int] | None) -> SimRig:
-    sim = config.rig.sim
-    w, h = size or (sim.width, sim.height)
-    layout = RigLayout(
-        cameras=cameras or config.rig.cameras,
-        radius_m=sim.radius_m,
-        span_deg=sim.span_deg,
-        camera_height_m=sim.camera_height_m,
-        aim_height_m=sim.aim_height_m,
-        width=w,
-        height=h,
-        vertical_fov_deg=sim.vertical_fov_deg,
-    )
-    t = config.calibration.target
-    target = TargetGeometry(
-        bottom_m=t.bottom_m, top_m=t.top_m, patch_bottom_m=t.patch_bottom_m, patch_top_m=t.patch_top_m
-    )
-    return SimRig(layout=layout, seed=sim.seed if seed is None else seed, jpeg_quality=sim.jpeg_quality, target=target)
-
-
 def _fresh_output(path: Path) -> None:
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise InputError(f"{path}: already exists and is not an empty folder; choose a new folder")
@@ -120,7 +97,7 @@ def cmd_config_example(args: argparse.Namespace) -> int:
 
 def cmd_sim_render(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    rig = _sim_rig(config, args.cameras, args.seed, args.size)
+    rig = sim_rig(config, args.cameras, args.seed, args.size)
     rig.scene_name = "target" if args.target else "participant"
     _fresh_output(args.out)
     with staged_folder(args.out) as stage:
@@ -235,7 +212,7 @@ def cmd_shoot(args: argparse.Namespace) -> int:
         config = config.model_copy(update={"tagging": config.tagging.model_copy(update={"kit": args.kit.absolute()})})
     if (args.rig or config.rig.kind) == "gphoto2":
         return _shoot_cameras(args, config)
-    sim = _sim_rig(config, args.cameras, args.seed, None)
+    sim = sim_rig(config, args.cameras, args.seed, None)
     rig = Rig(sim.rig_id, sim.trigger, sim.array, config.rig.collect_timeout_s)
     cal_path = _calibration_path(args, config)
     if cal_path:
@@ -308,6 +285,16 @@ def _shoot_cameras(args: argparse.Namespace, config: BoothConfig) -> int:
     return 0
 
 
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    from booth.station import RigKind
+    from ui.app import run  # the one place the booth reaches into ui: Qt is loaded only for the kiosk
+
+    config = load_config(args.config)
+    kind: RigKind = args.rig or ("hardware" if config.rig.kind == "gphoto2" else "sim")
+
+    return run(config, kind, windowed=args.windowed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="booth", description="Bullet Time 360 booth: shoot, calibrate and stitch bullet-time clips.")
     parser.add_argument("--version", action="version", version=f"booth {__version__}")
@@ -368,6 +355,15 @@ def build_parser() -> argparse.ArgumentParser:
     shoot_p.add_argument("--kit", type=Path, help="brand kit to tag the shot's logos with (default: tagging.kit)")
     with_config(shoot_p)
     shoot_p.set_defaults(func=cmd_shoot)
+    kiosk = sub.add_parser("kiosk", help="the participants' touch screen and the staff panel, on a rig")
+    kiosk.add_argument(
+        "--rig",
+        choices=["sim", "hardware"],
+        help="the simulated rig or the cameras and trigger box (default: rig.kind)",
+    )
+    kiosk.add_argument("--windowed", action="store_true", help="a window instead of the full screen (for staff)")
+    with_config(kiosk)
+    kiosk.set_defaults(func=cmd_kiosk)
     add_rig_commands(sub, _Parser)
     add_consent_commands(sub, _Parser)
     add_collect_commands(sub, _Parser)

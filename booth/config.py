@@ -14,6 +14,7 @@ Profile = Literal["vertical", "landscape", "square"]
 PROFILE_NAMES: tuple[str, ...] = ("vertical", "landscape", "square")
 X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
 class Section(BaseModel):
@@ -355,6 +356,23 @@ class KioskSection(Section):
     message_s: float = Field(8.0, ge=2.0, le=60.0, description="How long the thank-you and error screens stay up.")
     stage_s: float = Field(
         90.0, ge=10.0, le=600.0, description="A capture or stitch taking longer than this is given up, as a failure."
+    )
+    language: Literal["en", "fr"] = Field("en", description="The language the screens start in; a tap switches.")
+    title: str = Field("", max_length=60, description="The event's name on the attract screen (default: booth.event).")
+    accent: Colour = Field("#ff3d7f", description="The event's colour for buttons and highlights, #rrggbb.")
+    background: Colour = Field("#101522", description="The screens' background colour, #rrggbb.")
+    foreground: Colour = Field("#ffffff", description="The text colour, #rrggbb; keep it readable on the background.")
+    logo: Path | None = Field(
+        None, description="The event's logo (PNG or SVG) in the corner of every screen; relative to booth.toml."
+    )
+    staff_pin: str = Field(
+        "2468", pattern=r"^[0-9]{4,8}$", description="PIN of the staff panel (4 to 8 digits); change it per event."
+    )
+    long_press_s: float = Field(
+        2.0, ge=1.0, le=10.0, description="How long staff hold the top-left corner to open the PIN pad."
+    )
+    preview_camera: int | None = Field(
+        None, ge=0, le=47, description="Rig position of the live preview before the shot (default: the middle one)."
     )
 
 

@@ -13,6 +13,9 @@ from rig.base import CaptureSettings, RigError, Trigger
 from rig.cameras.array import Discovery, GPhotoArray
 from rig.cameras.bus import CameraBus, UsbBus, VirtualBus
 from rig.cameras.usb_trigger import UsbTrigger
+from rig.sim.camera import RigLayout
+from rig.sim.rig import SimRig
+from rig.sim.scene import TargetGeometry
 from rig.trigger.protocol import CHANNELS
 from rig.trigger.serial_box import BoxSettings, SerialTrigger
 
@@ -126,3 +129,26 @@ class CameraRig:
 def open_camera_rig(config: BoothConfig, *, watch: bool = False) -> Iterator[CameraRig]:
     with open_cameras(config, watch=watch) as (array, found), open_trigger(config, array) as trigger:
         yield CameraRig(array, trigger, found)
+
+
+def sim_rig(
+    config: BoothConfig, cameras: int | None = None, seed: int | None = None, size: tuple[int, int] | None = None
+) -> SimRig:
+    """The simulated rig booth.toml's [rig.sim] describes; cameras, seed and size given here win."""
+    sim = config.rig.sim
+    w, h = size or (sim.width, sim.height)
+    layout = RigLayout(
+        cameras=cameras or config.rig.cameras,
+        radius_m=sim.radius_m,
+        span_deg=sim.span_deg,
+        camera_height_m=sim.camera_height_m,
+        aim_height_m=sim.aim_height_m,
+        width=w,
+        height=h,
+        vertical_fov_deg=sim.vertical_fov_deg,
+    )
+    t = config.calibration.target
+    target = TargetGeometry(
+        bottom_m=t.bottom_m, top_m=t.top_m, patch_bottom_m=t.patch_bottom_m, patch_top_m=t.patch_top_m
+    )
+    return SimRig(layout=layout, seed=sim.seed if seed is None else seed, jpeg_quality=sim.jpeg_quality, target=target)

@@ -87,11 +87,19 @@ class Decided:
 
 
 @dataclass(frozen=True)
+class ConsentInvalid:
+    """The decision just made could not be kept (a guardian missing below the age limit, the clip gone): the
+    participant is taken back to the consent screen with the reason."""
+
+    detail: str
+
+
+@dataclass(frozen=True)
 class OnPhone:
     """The participant chose to decide on their phone: the QR code of the clip's page."""
 
 
-Event = Touch | Ready | Tick | Captured | ClipReady | StageFailed | Retake | Keep | Decided | OnPhone
+Event = Touch | Ready | Tick | Captured | ClipReady | StageFailed | Retake | Keep | Decided | ConsentInvalid | OnPhone
 
 
 # what the kiosk must do in answer
@@ -157,6 +165,8 @@ class Session:
     """The clip in review, consent or share."""
     shots: int = 0
     """Shots fired by this kiosk: the number of the one in flight."""
+    problem: str = ""
+    """Why the last decision could not be kept, shown on the consent screen until the next decision."""
 
     def handle(self, event: Event, now: float) -> list[Action]:
         if isinstance(event, Tick):
@@ -173,7 +183,7 @@ class Session:
             if isinstance(event, StageFailed):
                 return self._fail(event.stage, event.detail, now)
         if s is Screen.ATTRACT and isinstance(event, Touch):
-            self.attempt, self.clip_id = 0, None
+            self.attempt, self.clip_id, self.problem = 0, None, ""
             self._go(Screen.POSE, now)
         elif s is Screen.POSE and isinstance(event, Ready):
             self._go(Screen.COUNTDOWN, now)
@@ -191,8 +201,12 @@ class Session:
             self._go(Screen.CONSENT, now)
         elif s is Screen.CONSENT and isinstance(event, Decided) and self.clip_id is not None:
             clip = self.clip_id
+            self.problem = ""
             self._go(Screen.SHARE if event.granted else Screen.THANKS, now)
             return [RecordConsent(clip, event.choice, event.language), *([ShowPage(clip)] if event.granted else [])]
+        elif s in (Screen.SHARE, Screen.THANKS) and isinstance(event, ConsentInvalid) and self.clip_id is not None:
+            self.problem = event.detail
+            self._go(Screen.CONSENT, now)
         elif s is Screen.CONSENT and isinstance(event, OnPhone) and self.clip_id is not None:
             self._go(Screen.SHARE, now)
             return [ShowPage(self.clip_id)]

@@ -14,7 +14,7 @@ from booth.errors import CalibrationError
 from booth.ids import new_id, utc_now_iso
 from booth.shot import Clip, Shot
 from booth.stitch.calibration import Calibration, calibrate_frames
-from booth.stitch.stitcher import Stitcher
+from booth.stitch.stitcher import Progress, Stitcher
 from rig.base import CameraArray, FireSchedule, Frame, Trigger
 from rig.cameras.exif import odd_exposures
 
@@ -87,12 +87,25 @@ def shoot(
     overlay: Path | None = None,
     end_card: Path | None = None,
     on_captured: Callable[[Shot], None] | None = None,
+    progress: Progress | None = None,
 ) -> Clip:
     """A whole shot: frames are aligned while the other cameras are still delivering. on_captured is told when
-    the frames are in and kept, before the clip is made."""
+    the frames are in and kept, before the clip is made; progress hears ("capture", share of the frames in),
+    then the stitcher's stages."""
     stitcher = Stitcher.from_config(calibration, config, overlay=overlay, end_card=end_card)
+    stitcher.progress = progress
+    expected = max(1, len(rig.cameras.cameras()))
+    arrived = 0
+
+    def add(frame: Frame) -> None:
+        nonlocal arrived
+        stitcher.add(frame)
+        arrived += 1
+        if progress is not None:
+            progress("capture", min(1.0, arrived / expected))
+
     try:
-        shot = capture(rig, rig.collect_timeout_s, stitcher.add)
+        shot = capture(rig, rig.collect_timeout_s, add)
         keep_frames(shot, config.data_dir / "shots")
     except BaseException:
         stitcher.abandon()

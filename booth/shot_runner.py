@@ -8,11 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from booth.config import BoothConfig
+from booth.consent.registry import open_store, register
 from booth.errors import StitchError
 from booth.session import Captured, ClipReady, Event, Fire, StageFailed
 from booth.shoot import Rig, shoot
 from booth.shot import Shot
 from booth.stitch.calibration import Calibration
+from booth.stitch.stitcher import Progress
 from booth.tagging.clip_tags import tag_clip
 from booth.tagging.tagger import Tagger
 from rig.base import RigError
@@ -23,17 +25,20 @@ log = logging.getLogger(__name__)
 class ShotRunner:
     """One shot at a time, never on the caller's thread. `report` is called from the worker thread with
     Captured, then ClipReady or StageFailed, each carrying the shot number Fire gave; the kiosk hands them to
-    its session on its own thread. The tagger, loaded once by the caller, is reused for every shot."""
+    its session on its own thread. The tagger, loaded once by the caller, is reused for every shot. A clip is
+    registered in the consent store before ClipReady, so its phone page opens as soon as it is shown."""
 
     def __init__(
         self,
         rig: Rig,
-        calibration: Calibration,
+        calibration: Calibration | None,
         config: BoothConfig,
         clips_dir: Path,
         report: Callable[[Event], None],
         *,
         tagger: Tagger | None = None,
+        progress: Progress | None = None,
+        before: Callable[[], None] | None = None,
     ) -> None:
         self.rig = rig
         self.calibration = calibration
@@ -41,6 +46,10 @@ class ShotRunner:
         self.clips_dir = clips_dir
         self.report = report
         self.tagger = tagger
+        self.progress = progress
+        self.before = before
+        """Run on the worker thread before each shot (live view lets go of the camera there: it may wait)."""
+        """Told each stage's progress from the worker thread: capture, encode, then tags (0 at its start)."""
         self._worker: threading.Thread | None = None
 
     @property
@@ -68,10 +77,23 @@ class ShotRunner:
             stage = "stitch"
             self.report(Captured(shot_no))
 
+        if self.calibration is None:
+            self.report(StageFailed(shot_no, "capture", "no calibration: calibrate the rig on the staff panel"))
+            return
+        calibration = self.calibration
         try:
-            clip = shoot(self.rig, self.calibration, self.config, self.clips_dir, on_captured=captured)
+            if self.before is not None:
+                self.before()
+            clip = shoot(
+                self.rig, calibration, self.config, self.clips_dir, on_captured=captured, progress=self.progress
+            )
             stage = "tagging"  # a failure here marks the tags failed (tags.json) and the clip goes ahead
+            if self.progress is not None:
+                self.progress("tags", 0.0)
             tag_clip(self.config, clip, self.config.data_dir / "shots" / clip.shot_id, self.tagger)
+            stage = "consent"
+            with open_store(self.config) as store:  # on the books, so its phone page opens; a store per thread
+                register(self.config, store, clip)
             self.report(ClipReady(shot_no, clip.clip_id))
         except (RigError, StitchError, OSError) as exc:
             log.warning("shot %d: %s failed: %s", shot_no, stage, exc)

@@ -163,6 +163,13 @@ class Uploader:
         self._notes: dict[int, str] = {}
         self._problem: str | None = None
         self._report = DeliveryReport()
+        self.online = False
+        """Whether a connection to the broker is open now (for the staff panel)."""
+
+    @property
+    def problem(self) -> str | None:
+        """Why the last connection was lost or refused, until the next one opens."""
+        return self._problem
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until `stop` is set, waiting for new jobs when the outbox is empty."""
@@ -189,9 +196,10 @@ class Uploader:
             session: Session | None = None
             try:
                 session = Session.open(self.config, until, self._status("offline"))
-                self._problem, opened = None, time.monotonic()
+                self._problem, opened, self.online = None, time.monotonic(), True
                 self._work(session, until, once=once)
             except LinkLost as exc:
+                self.online = False
                 if session is not None and time.monotonic() - opened >= STABLE_S:
                     delay = self.delivery.retry_min_s  # it held a while: a fresh drop, not a flapping link
                 self._problem = str(exc)
@@ -208,6 +216,7 @@ class Uploader:
                     session.abandon()
                 raise
             session.close(self._offline())
+            self.online = False
             return
 
     def _status(self, state: str) -> bytes:

@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,11 @@ class Unusable:
     reason: str
 
 
+Progress = Callable[[str, float], None]
+"""Told how far a stage is, 0 to 1: ("capture", share of the frames in) from booth.shoot, then ("encode", share
+of the clip's frames written: the encoder waits on each view, in-between ones included, as it reaches it)."""
+
+
 class Stitcher:
     """Feed it frames with add() as they arrive; finish() writes DIR/<clip-id>/ and returns the Clip."""
 
@@ -141,6 +147,8 @@ class Stitcher:
         self._ready: dict[int, View] = {}
         self._bridges: dict[tuple[int, int], tuple[frozenset[int], Future[Bridge]]] = {}
         self._closed = False
+        self.progress: Progress | None = None
+        """Told ("encode", share of the clip's frames written) while finish() runs."""
 
     @classmethod
     def from_config(
@@ -348,7 +356,10 @@ class Stitcher:
                 preview_job = side.submit(make_preview)
                 t2 = time.perf_counter()
                 written = write_mp4(
-                    output_frames(orbit_yuv, timeline, crossfade, card_yuv, s.end_card_s),
+                    self._counted(
+                        output_frames(orbit_yuv, timeline, crossfade, card_yuv, s.end_card_s),
+                        frame_count(timeline, self.end_card is not None, s.end_card_s),
+                    ),
                     stage / "clip.mp4",
                     g.width,
                     g.height,
@@ -409,6 +420,13 @@ class Stitcher:
             metadata["timings_ms"]["total"] = round((time.perf_counter() - (self._started or t_start)) * 1e3, 1)
             (stage / "clip.json").write_text(json.dumps(metadata, indent=2) + "\n")
         return Clip(clip_id, shot_id, out_parent / clip_id, metadata)
+
+    def _counted(self, frames: Iterable[np.ndarray], total: int) -> Iterator[np.ndarray]:
+        """The frames as they go to the encoder, telling progress every few of them."""
+        for k, frame in enumerate(frames, 1):
+            yield frame
+            if self.progress is not None and (k % 8 == 0 or k == total):
+                self.progress("encode", min(1.0, k / max(1, total)))
 
     def abandon(self) -> None:
         """Drop the frames in flight (a shot that is given up)."""

@@ -1,0 +1,122 @@
+"""What runs beside the kiosk on threads of its own: the participants' phone page and the uploader."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import uvicorn
+
+from booth.config import BoothConfig
+from booth.consent.registry import open_outbox, open_store, texts_of
+from booth.consent.web import create_app
+from booth.delivery.link import BrokerRefused
+from booth.delivery.uploader import Uploader
+
+log = logging.getLogger(__name__)
+
+
+class PhonePageServer:
+    """`booth serve` on a thread: the page the kiosk's QR codes open. Its own database connection; a port
+    already taken is named in `error` and logged, and the kiosk goes on without it."""
+
+    def __init__(self, config: BoothConfig) -> None:
+        self.config = config
+        self.error = ""
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, timeout_s: float = 10.0) -> PhonePageServer:
+        store = open_store(self.config)
+        app = create_app(self.config, store, texts_of(self.config), open_outbox(store))
+        web = self.config.web
+        settings = uvicorn.Config(
+            app,
+            host=web.host,
+            port=web.port,
+            access_log=False,
+            log_config=None,
+            lifespan="off",
+            proxy_headers=False,
+            server_header=False,
+        )
+        server = self._server = uvicorn.Server(settings)
+
+        def run() -> None:
+            try:
+                server.run()
+            except SystemExit:  # uvicorn exits when it cannot bind
+                pass
+            finally:
+                store.close()
+            if not server.started:
+                self.error = f"the phone page could not listen on {web.host}:{web.port}; is the port taken?"
+                log.error(self.error)
+
+        self._thread = threading.Thread(target=run, name="phone page", daemon=True)
+        self._thread.start()
+        deadline = threading.Event()
+        for _ in range(int(timeout_s / 0.05)):
+            if server.started or not self._thread.is_alive():
+                break
+            deadline.wait(0.05)
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None and self._server.started and not self._server.should_exit
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10.0)
+
+
+class DeliveryService:
+    """`booth deliver` on a thread, when booth.toml names a broker: consented clips leave as they are decided.
+    `state()` says where it stands for the staff panel."""
+
+    def __init__(self, config: BoothConfig) -> None:
+        self.config = config
+        self.uploader: Uploader | None = None
+        self.error = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> DeliveryService:
+        if self.config.delivery.url is None:
+            return self
+        self._thread = threading.Thread(target=self._run, name="uploader", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        with open_store(self.config) as store:
+            self.uploader = Uploader(self.config, store, open_outbox(store))
+            try:
+                self.uploader.run(self._stop)
+            except BrokerRefused as exc:  # another try cannot help: staff must fix booth.toml
+                self.error = str(exc)
+                log.error("delivery stopped: %s", exc)
+            except Exception as exc:
+                self.error = f"{type(exc).__name__}: {exc}"
+                log.exception("delivery stopped")
+
+    def state(self) -> str:
+        """off, connecting, online, offline (with why) or stopped (with why)."""
+        if self.config.delivery.url is None:
+            return "off: no delivery.url in booth.toml"
+        if self.error:
+            return f"stopped: {self.error}"
+        up = self.uploader
+        if up is None:
+            return "connecting"
+        if up.online:
+            return "online"
+        return f"offline: {up.problem}" if up.problem else "connecting"
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10.0)

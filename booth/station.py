@@ -1,0 +1,162 @@
+"""The running booth behind a kiosk: its rig, calibration, consent books, tagger and the services beside it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from booth.config import BoothConfig
+from booth.consent.registry import open_outbox, open_store, texts_of
+from booth.consent.store import ConsentStore
+from booth.consent.texts import ConsentTexts
+from booth.delivery.outbox import Outbox
+from booth.rigs import open_camera_rig, sim_rig
+from booth.services import DeliveryService, PhonePageServer
+from booth.shoot import Rig, calibrate_rig
+from booth.stitch.calibration import Calibration
+from booth.tagging.clip_tags import open_tagger
+from booth.tagging.tagger import Tagger
+from rig.base import CameraHealth, RigError, TriggerStatus
+from rig.cameras.live_view import LiveFrame
+from rig.sim.live import SimLiveView
+from rig.sim.rig import SimRig
+
+log = logging.getLogger(__name__)
+
+RigKind = Literal["sim", "hardware"]
+
+
+class LiveSource(Protocol):
+    """Live view from one camera (rig.cameras.live_view.LiveView or rig.sim.live.SimLiveView)."""
+
+    error: str
+
+    def latest(self) -> LiveFrame | None: ...
+
+    def pause(self, timeout_s: float = 2.0) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Station:
+    """Everything a kiosk drives. `store` and `outbox` are the GUI thread's own connection to booth.db; the
+    phone page, the uploader and each shot open theirs."""
+
+    config: BoothConfig
+    kind: RigKind
+    rig: Rig
+    calibration: Calibration | None
+    store: ConsentStore
+    outbox: Outbox
+    texts: ConsentTexts
+    tagger: Tagger | None = None
+    live: LiveSource | None = None
+    phone_page: PhonePageServer | None = None
+    delivery: DeliveryService | None = None
+    sim: SimRig | None = None
+
+    @property
+    def clips_dir(self) -> Path:
+        return self.config.data_dir / "clips"
+
+    @property
+    def calibration_path(self) -> Path:
+        """Where a calibration made from the staff panel is saved (and where the kiosk looks for one first)."""
+        if self.kind == "hardware" and self.config.calibration.file is not None:
+            return self.config.resolve(self.config.calibration.file)
+        return self.config.data_dir / "calibrations" / f"{self.rig.rig_id}.json"
+
+    def health(self) -> list[CameraHealth]:
+        return list(self.rig.cameras.health())
+
+    def trigger_status(self) -> TriggerStatus:
+        return self.rig.trigger.status()
+
+    def clock_sync(self) -> str:
+        """The trigger box's clock against the host's, in words (the simulated trigger shares the host's)."""
+        fit = getattr(self.rig.trigger, "clock", None)
+        if self.kind == "sim":
+            return "host clock (simulated trigger)"
+        if fit is None:
+            return "no box clock (firing over USB)" if not hasattr(self.rig.trigger, "clock") else "not synced yet"
+        drift_ppm = (fit.seconds_per_tick * fit.nominal_hz - 1.0) * 1e6
+        return f"±{fit.uncertainty_s * 1e6:.0f} µs, drift {drift_ppm:+.1f} ppm ({fit.samples_used} samples)"
+
+
+def preview_index(config: BoothConfig, cameras: int) -> int:
+    k = config.kiosk.preview_camera
+    return min(k, cameras - 1) if k is not None else cameras // 2
+
+
+def _sim_calibration(config: BoothConfig, sim: SimRig, rig: Rig) -> Calibration:
+    cached = config.data_dir / "calibrations" / f"{sim.rig_id}.json"
+    if cached.exists():
+        return Calibration.load(cached)
+    log.warning("calibrating the simulated rig from its target (once; kept in %s)", cached)
+    sim.scene_name = "target"
+    try:
+        calibration, warnings = calibrate_rig(rig, config)
+    finally:
+        sim.scene_name = "participant"
+    for w in warnings:
+        log.warning(w)
+    calibration.save(cached)
+    return calibration
+
+
+def _hardware_calibration(config: BoothConfig, rig_id: str) -> Calibration | None:
+    paths = [config.resolve(config.calibration.file)] if config.calibration.file is not None else []
+    paths.append(config.data_dir / "calibrations" / f"{rig_id}.json")
+    for path in paths:
+        if path.exists():
+            return Calibration.load(path)
+    log.error("no calibration for the camera rig: open the staff panel, Calibration, and shoot the target")
+    return None
+
+
+@contextlib.contextmanager
+def open_station(config: BoothConfig, kind: RigKind, *, services: bool = True) -> Iterator[Station]:
+    """Open the rig booth.toml describes (or the simulated one), its calibration, the consent books, the tagger,
+    live view, and (with services) the phone page and the uploader; all closed on the way out."""
+    with contextlib.ExitStack() as stack:
+        sim: SimRig | None = None
+        live: LiveSource | None = None
+        if kind == "sim":
+            sim = sim_rig(config)
+            rig = Rig(sim.rig_id, sim.trigger, sim.array, config.rig.collect_timeout_s)
+            calibration: Calibration | None = _sim_calibration(config, sim, rig)
+            live = SimLiveView(sim, preview_index(config, sim.layout.cameras)).start()
+        else:
+            hw = stack.enter_context(open_camera_rig(config, watch=True))
+            rig = Rig(config.rig.id, hw.trigger, hw.array, config.rig.gphoto2.deadline_s)
+            calibration = _hardware_calibration(config, config.rig.id)
+            try:
+                live = hw.array.live_view(preview_index(config, len(hw.array.cameras())))
+            except RigError as exc:
+                log.warning("no live preview: %s", exc)
+        if live is not None:
+            live.pause()
+            stack.callback(live.stop)
+        store = stack.enter_context(open_store(config))
+        tagger = None
+        if config.tagging.kit is not None:
+            try:
+                tagger = open_tagger(config)
+            except Exception as exc:  # a bad kit must not stop the booth: clips go out untagged, staff are told
+                log.error("logo tagging is off: %s", exc)
+        station = Station(
+            config, kind, rig, calibration, store, open_outbox(store), texts_of(config), tagger, live, sim=sim
+        )
+        if services:
+            station.phone_page = PhonePageServer(config).start()
+            stack.callback(station.phone_page.stop)
+            station.delivery = DeliveryService(config).start()
+            stack.callback(station.delivery.stop)
+        yield station

@@ -1,0 +1,273 @@
+"""KioskModel: the view-model between the screens and the booth; owns the session, ticks it, carries out actions."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+from booth.consent.decisions import Choice, give
+from booth.consent.page_words import say
+from booth.consent.qr import qr_png
+from booth.consent.records import ConsentError, Method
+from booth.consent.registry import page_url
+from booth.consent.texts import ConsentText
+from booth.delivery.outbox import ConsentGateError
+from booth.session import (
+    Abandon,
+    Action,
+    ClipReady,
+    ConsentInvalid,
+    Decided,
+    Event,
+    Fire,
+    Keep,
+    OnPhone,
+    Ready,
+    RecordConsent,
+    Report,
+    Retake,
+    Screen,
+    Session,
+    ShowPage,
+    StageFailed,
+    Tick,
+    Touch,
+)
+from booth.shot_runner import ShotRunner
+from booth.station import Station
+from booth.stitch.calibration import Calibration
+
+log = logging.getLogger(__name__)
+
+TICK_MS = 100
+STAGE_SPAN = {"capture": (0.0, 0.35), "encode": (0.35, 0.9), "tags": (0.9, 1.0)}
+"""Each stage's share of the progress bar."""
+
+
+@dataclass(frozen=True)
+class LogLine:
+    at: float
+    level: str
+    text: str
+
+
+class KioskModel(QObject):
+    """Everything the screens show and every tap they pass on. Worker threads (the shot, the log) only emit
+    signals; the session is touched on the GUI thread alone."""
+
+    changed = Signal()
+    """The screen or what it shows changed."""
+    progressed = Signal()
+    logged = Signal(object)
+    _reported = Signal(object)
+    _stage = Signal(str, float)
+
+    def __init__(self, station: Station, *, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.station = station
+        self.config = station.config
+        self.clock = clock
+        self.session = Session(station.config.kiosk)
+        self.language: str = station.config.kiosk.language
+        self.progress = 0.0
+        self.stage = ""
+        self.page: str | None = None
+        """The phone page's URL on the share screen."""
+        self.qr: bytes = b""
+        self.decided_granted = False
+        self.log_lines: deque[LogLine] = deque(maxlen=500)
+        self.staff_open = False
+        self._reported.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
+        self._stage.connect(self._on_stage, Qt.ConnectionType.QueuedConnection)
+        live = station.live
+        self.runner = ShotRunner(
+            station.rig,
+            station.calibration,
+            station.config,
+            station.clips_dir,
+            self._reported.emit,
+            tagger=station.tagger,
+            progress=self._stage.emit,
+            before=live.pause if live is not None else None,
+        )
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self._shown = self.session.screen
+
+    # what the screens read
+
+    @property
+    def screen(self) -> Screen:
+        return self.session.screen
+
+    @property
+    def clip_id(self) -> str | None:
+        return self.session.clip_id
+
+    @property
+    def text(self) -> ConsentText:
+        """The consent text in the screen's language (English where the event has no text in it)."""
+        return self.station.texts.get(self.language)
+
+    def countdown(self) -> int:
+        return self.session.countdown_left(self.clock())
+
+    def time_left(self) -> float | None:
+        return self.session.time_left(self.clock())
+
+    @property
+    def calibrated(self) -> bool:
+        return self.station.calibration is not None
+
+    # taps
+
+    def start(self) -> None:
+        self.timer.start()
+        self._screen_changed()
+
+    @Slot()
+    def touch(self) -> None:
+        self.handle(Touch())
+
+    @Slot()
+    def ready(self) -> None:
+        self.handle(Ready())
+
+    @Slot()
+    def retake(self) -> None:
+        self.handle(Retake())
+
+    @Slot()
+    def keep(self) -> None:
+        self.handle(Keep())
+
+    @Slot()
+    def on_phone(self) -> None:
+        self.handle(OnPhone())
+
+    def decide(self, purposes: dict[str, bool], age: str, guardian_declared: bool = False) -> None:
+        self.handle(Decided(Choice(purposes, age, guardian_declared=guardian_declared), self.text.content.language))
+
+    @Slot()
+    def switch_language(self) -> None:
+        languages = ["en", "fr"]
+        self.language = languages[(languages.index(self.language) + 1) % 2] if self.language in languages else "en"
+        if self.screen in (Screen.POSE, Screen.REVIEW, Screen.CONSENT):
+            self.handle(Touch())  # someone is there: the screen's time-out starts again
+        self.changed.emit()
+
+    @Slot()
+    def tick(self) -> None:
+        self.handle(Tick())
+        if self.screen is Screen.COUNTDOWN:
+            self.changed.emit()
+
+    # the session's actions
+
+    def handle(self, event: Event) -> None:
+        actions = self.session.handle(event, self.clock())
+        self._carry_out(actions)
+        if self.session.screen is not self._shown:
+            self._screen_changed()
+
+    def _carry_out(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, RecordConsent) and not self._record(action):
+                return  # the session went back to the consent screen; nothing after the decision happens
+            if isinstance(action, Fire):
+                self._fire(action)
+            elif isinstance(action, ShowPage):
+                self._show_page(action.clip_id)
+            elif isinstance(action, Abandon):
+                self.note("info", f"clip {action.clip_id or '(none yet)'} left undecided: {action.reason}")
+            elif isinstance(action, Report):
+                self.note("error", f"{action.stage} failed: {action.detail}")
+
+    def _fire(self, action: Fire) -> None:
+        self.progress, self.stage = 0.0, "capture"
+        self.note("info", f"shot {action.shot} (attempt {action.attempt}) fired")
+        self.runner.fire(action)
+
+    def _record(self, action: RecordConsent) -> bool:
+        try:
+            give(
+                self.station.store,
+                self.station.texts.get(action.language),
+                action.clip_id,
+                action.choice,
+                method=Method.KIOSK,
+                booth_id=self.config.booth.id,
+            )
+        except ConsentError as exc:
+            self.handle(ConsentInvalid(say(self.language, exc)))
+            return False
+        self.decided_granted = any(action.choice.purposes.values())
+        try:
+            self.station.outbox.add_consented(action.clip_id)
+        except ConsentGateError as exc:  # the record stands; staff see why nothing was queued
+            self.note("error", f"consent recorded but {action.clip_id} was not queued: {exc}")
+        self.note("info", f"consent for {action.clip_id} decided on the kiosk")
+        return True
+
+    def _show_page(self, clip_id: str) -> None:
+        self.page = page_url(self.config, self.station.store.token_for(clip_id))
+        self.qr = qr_png(self.page, box_size=10, border=2)
+
+    @Slot(object)
+    def _on_report(self, event: Event) -> None:
+        if isinstance(event, ClipReady) and event.shot == self.session.shots:
+            self.progress = 1.0
+        if isinstance(event, StageFailed):
+            self.note("error", f"shot {event.shot}: {event.stage} failed: {event.detail}")
+        self.handle(event)
+
+    @Slot(str, float)
+    def _on_stage(self, stage: str, share: float) -> None:
+        lo, hi = STAGE_SPAN.get(stage, (0.0, 1.0))
+        self.stage = stage
+        self.progress = max(self.progress, lo + (hi - lo) * share)
+        self.progressed.emit()
+
+    def _screen_changed(self) -> None:
+        screen = self._shown = self.session.screen
+        live = self.station.live
+        if live is not None:
+            if screen in (Screen.POSE, Screen.COUNTDOWN) and not self.staff_open:
+                live.resume()
+            elif screen is not Screen.CAPTURE:  # the shot's worker waits for it to let go of the camera
+                live.pause(0.0)
+        if screen is Screen.ATTRACT:
+            self.page, self.qr, self.decided_granted = None, b"", False
+        self.changed.emit()
+
+    # staff
+
+    def note(self, level: str, text: str) -> None:
+        line = LogLine(time.time(), level, text)
+        self.log_lines.append(line)
+        getattr(log, "error" if level == "error" else "info")(text)
+        self.logged.emit(line)
+
+    def use_calibration(self, calibration: Calibration) -> None:
+        """A calibration made on the staff panel: saved, and used from the next shot."""
+        calibration.save(self.station.calibration_path)
+        self.station.calibration = calibration
+        self.runner.calibration = calibration
+        self.note("info", f"calibration {calibration.id} saved in {self.station.calibration_path}")
+
+    def set_profile(self, profile: str) -> None:
+        """The clip's frame for the next shots (this run only; booth.toml's stitch.profile keeps it)."""
+        stitch = self.config.stitch.model_copy(update={"profile": profile})
+        self.config = self.config.model_copy(update={"stitch": stitch})
+        self.runner.config = self.config
+        self.note("info", f"clips are now made {profile}")
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        self.runner.wait(30.0)

@@ -1,0 +1,626 @@
+"""The staff panel behind the PIN: rig health, test fire, calibration, event settings, outbox, consent, log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QPoint, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QImageReader, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from booth.config import BoothConfig
+from booth.session import Screen
+from booth.shoot import capture
+from booth.staff import TargetShot, TestFire, consent_counts, find_points, last_frames, test_fire
+from booth.stitch.calibration import Calibration
+from rig.base import CameraHealth, TriggerStatus
+from ui.model import KioskModel, LogLine
+from ui.theme import Theme
+
+THUMB = QSize(240, 160)
+
+
+class Background(QObject):
+    """Runs one job off the GUI thread and hands its result (or the exception) back on it."""
+
+    finished = Signal(object)
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.running = False
+
+    def start(self, job: Callable[[], object], done: Callable[[object], None]) -> bool:
+        if self.running:
+            return False
+        self.running = True
+
+        def run() -> None:
+            try:
+                result: object = job()
+            except Exception as exc:  # shown to staff with its message
+                result = exc
+            self.finished.emit(result)
+
+        def back(result: object) -> None:
+            self.running = False
+            self.finished.disconnect(back)
+            done(result)
+
+        self.finished.connect(back, Qt.ConnectionType.QueuedConnection)
+        threading.Thread(target=run, name="staff job", daemon=True).start()
+        return True
+
+
+def thumbnail(path: Path | None, size: QSize = THUMB) -> QImage:
+    """A JPEG read at a reduced size (libjpeg scales while decoding): cheap enough for 48 tiles."""
+    if path is None:
+        return QImage()
+    reader = QImageReader(str(path))
+    original = reader.size()
+    if original.isValid():
+        reader.setScaledSize(original.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()
+
+
+def table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
+    widget = QTableWidget(len(rows), len(headers))
+    widget.setObjectName(name)
+    widget.setHorizontalHeaderLabels(headers)
+    widget.verticalHeader().setVisible(False)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            widget.setItem(r, c, QTableWidgetItem(value))
+    widget.resizeColumnsToContents()
+    return widget
+
+
+def clear(layout: QGridLayout | QVBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        if item is not None and item.widget() is not None:
+            item.widget().deleteLater()  # type: ignore[union-attr]
+
+
+class RigTab(QWidget):
+    """One tile per camera (connected, battery, card, its last frame, its last error) and the trigger box."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.job = Background(self)
+        self.box = QLabel()
+        self.box.setObjectName("trigger_tile")
+        self.summary = QLabel()
+        self.summary.setObjectName("rig_summary")
+        refresh = QPushButton("Refresh")
+        refresh.setObjectName("rig_refresh")
+        refresh.clicked.connect(self.refresh)
+        self.grid = QGridLayout()
+        tiles = QWidget()
+        tiles.setLayout(self.grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(tiles)
+        top = QHBoxLayout()
+        top.addWidget(self.box, 1)
+        top.addWidget(refresh)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(scroll, 1)
+        self.tiles: dict[int, QFrame] = {}
+
+    def refresh(self) -> None:
+        station = self.model.station
+
+        def look() -> tuple[list[CameraHealth], TriggerStatus, str, dict[int, QImage]]:
+            frames = last_frames(station.config)
+            return (
+                station.health(),
+                station.trigger_status(),
+                station.clock_sync(),
+                {k: thumbnail(p) for k, p in frames.items()},
+            )
+
+        self.summary.setText("Asking the cameras…")
+        self.job.start(look, self._show)
+
+    def _show(self, result: object) -> None:
+        if isinstance(result, Exception):
+            self.summary.setText(f"Rig health could not be read: {result}")
+            return
+        health: list[CameraHealth]
+        trigger: TriggerStatus
+        clock: str
+        thumbs: dict[int, QImage]
+        health, trigger, clock, thumbs = result  # type: ignore[misc]
+        box = "connected" if trigger.connected else "NOT CONNECTED"
+        self.box.setText(
+            f"Trigger box: {box} · {trigger.state.value} · firmware {trigger.firmware or '?'} · clock {clock}"
+            + (f" · last error: {trigger.last_error}" if trigger.last_error else "")
+        )
+        clear(self.grid)
+        self.tiles = {}
+        up = sum(1 for h in health if h.connected)
+        self.summary.setText(f"{up} of {len(health)} cameras connected")
+        columns = 6
+        for n, h in enumerate(health):
+            tile = QFrame()
+            tile.setObjectName(f"camera_{h.index}")
+            tile.setProperty("role", "tile")
+            tile.setProperty("ok", "true" if h.connected and not h.last_error else "false")
+            col = QVBoxLayout(tile)
+            picture = QLabel()
+            image = thumbs.get(h.index, QImage())
+            if not image.isNull():
+                picture.setPixmap(QPixmap.fromImage(image))
+            else:
+                picture.setText("no frame yet")
+            picture.setFixedSize(THUMB)
+            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            battery = f"{h.battery_percent} %" if h.battery_percent is not None else "?"
+            card = f"{h.card_free_mb / 1024:.1f} GB free" if h.card_free_mb is not None else "card ?"
+            seen = f"{time.time() - h.last_frame_at:.0f} s ago" if h.last_frame_at else "never"
+            text = QLabel(
+                f"<b>cam {h.index:02d}</b> {h.serial}<br>{'connected' if h.connected else 'OFFLINE'}"
+                f" · battery {battery}<br>{card} · last frame {seen}"
+                + (f"<br><span style='color:#ff8a80'>{h.last_error}</span>" if h.last_error else "")
+            )
+            text.setWordWrap(True)
+            col.addWidget(picture)
+            col.addWidget(text)
+            self.grid.addWidget(tile, n // columns, n % columns)
+            self.tiles[h.index] = tile
+
+
+class TestFireTab(QWidget):
+    """Fire every camera once, outside any participant's shot: when each frame arrived, and the box's skew."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.job = Background(self)
+        self.fire = QPushButton("Test fire")
+        self.fire.setObjectName("test_fire")
+        self.fire.clicked.connect(self.start)
+        self.report = QLabel("Fires every camera once; nothing is kept.")
+        self.report.setObjectName("test_report")
+        self.report.setWordWrap(True)
+        self.holder = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(self.fire)
+        row.addWidget(self.report, 1)
+        layout.addLayout(row)
+        layout.addLayout(self.holder, 1)
+        self.result: TestFire | None = None
+
+    def start(self) -> None:
+        if self.model.runner.busy or self.model.screen not in (Screen.ATTRACT, Screen.THANKS, Screen.ERROR):
+            self.report.setText("A participant's shot is under way; try again when the booth is idle.")
+            return
+        self.fire.setEnabled(False)
+        self.report.setText("Firing…")
+        live = self.model.station.live
+        rig = self.model.station.rig
+
+        def job() -> TestFire:
+            if live is not None:
+                live.pause()
+            return test_fire(rig)
+
+        self.job.start(job, self._show)
+
+    def _show(self, result: object) -> None:
+        self.fire.setEnabled(True)
+        if isinstance(result, Exception):
+            self.report.setText(f"Test fire failed: {result}")
+            self.model.note("error", f"test fire failed: {result}")
+            return
+        assert isinstance(result, TestFire)
+        self.result = result
+        skew = f"{result.skew_us:.1f} µs" if result.skew_us is not None else "not reported"
+        missing = f"; no frame from camera(s) {', '.join(map(str, result.missing))}" if result.missing else ""
+        self.report.setText(
+            f"{len(result.arrivals)} frames in {result.collect_s:.2f} s, fired by {result.fired_by}; "
+            f"trigger skew {skew}{missing}"
+        )
+        self.model.note("info", f"test fire: {len(result.arrivals)} frames, skew {skew}{missing}")
+        clear(self.holder)
+        rows = [
+            [f"{a.index:02d}", a.serial, f"{a.after_fire_ms:.0f}", f"{a.kib:.0f}", a.exposure] for a in result.arrivals
+        ]
+        self.holder.addWidget(table(["cam", "serial", "arrived after fire (ms)", "KiB", "exposure"], rows, "arrivals"))
+
+
+class PointsView(QLabel):
+    """One camera's target frame with its two axis points; staff drag a point to where it should be."""
+
+    moved = Signal(int, int, float, float)
+
+    def __init__(self, index: int, image: QImage, scale: float, points: tuple[Any, Any] | None) -> None:
+        super().__init__()
+        self.setObjectName(f"points_{index}")
+        self.index = index
+        self.image = image
+        self.scale = scale
+        """Frame pixels per shown pixel."""
+        self.points: list[QPoint] = [self._shown(p) for p in points] if points else []
+        self.dragging: int | None = None
+        self.setFixedSize(image.size())
+        self.draw()
+
+    def _shown(self, p: tuple[float, float]) -> QPoint:
+        return QPoint(round(p[0] / self.scale), round(p[1] / self.scale))
+
+    def draw(self) -> None:
+        canvas = QPixmap.fromImage(self.image)
+        painter = QPainter(canvas)
+        for k, p in enumerate(self.points):
+            painter.setPen(QPen(QColor("#00e5ff" if k == 0 else "#ffea00"), 3))
+            painter.drawEllipse(p, 9, 9)
+            painter.drawLine(p.x() - 14, p.y(), p.x() + 14, p.y())
+            painter.drawLine(p.x(), p.y() - 14, p.x(), p.y() + 14)
+        if len(self.points) == 2:
+            painter.setPen(QPen(QColor("#ffffff"), 1, Qt.PenStyle.DashLine))
+            painter.drawLine(self.points[0], self.points[1])
+        if not self.points:
+            painter.setPen(QPen(QColor("#ff5252"), 3))
+            painter.drawText(10, 24, "target not found: tap top, then bottom")
+        painter.end()
+        self.setPixmap(canvas)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        at = event.position().toPoint()
+        if len(self.points) < 2:  # no points found: each tap places the next one
+            self.points.append(at)
+            self._moved(len(self.points) - 1)
+            return
+        nearest = min(range(2), key=lambda k: (self.points[k] - at).manhattanLength())
+        self.dragging = nearest
+        self.points[nearest] = at
+        self.draw()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.dragging is not None:
+            self.points[self.dragging] = event.position().toPoint()
+            self.draw()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.dragging is not None:
+            self._moved(self.dragging)
+            self.dragging = None
+
+    def _moved(self, k: int) -> None:
+        self.draw()
+        p = self.points[k]
+        self.moved.emit(self.index, k, p.x() * self.scale, p.y() * self.scale)
+
+
+class CalibrationTab(QWidget):
+    """Shoot the target, check the axis points found in every frame, drag any that are wrong, save."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.job = Background(self)
+        self.shoot = QPushButton("Shoot the target")
+        self.shoot.setObjectName("shoot_target")
+        self.shoot.clicked.connect(self.start)
+        self.save = QPushButton("Save calibration")
+        self.save.setObjectName("save_calibration")
+        self.save.setEnabled(False)
+        self.save.clicked.connect(self.fit)
+        self.report = QLabel(self._current())
+        self.report.setObjectName("calibration_report")
+        self.report.setWordWrap(True)
+        self.grid = QGridLayout()
+        frames = QWidget()
+        frames.setLayout(self.grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(frames)
+        row = QHBoxLayout()
+        row.addWidget(self.shoot)
+        row.addWidget(self.save)
+        row.addWidget(self.report, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(scroll, 1)
+        self.target: TargetShot | None = None
+        self.views: dict[int, PointsView] = {}
+
+    def _current(self) -> str:
+        cal = self.model.station.calibration
+        return f"In use: calibration {cal.id} ({cal.camera_count} cameras)" if cal else "Not calibrated yet."
+
+    def start(self) -> None:
+        if self.model.runner.busy:
+            self.report.setText("A participant's shot is under way; try again when the booth is idle.")
+            return
+        station = self.model.station
+        self.shoot.setEnabled(False)
+        self.report.setText("Shooting the target…")
+
+        def job() -> tuple[TargetShot, dict[int, QImage], float]:
+            if station.live is not None:
+                station.live.pause()
+            if station.sim is not None:
+                station.sim.scene_name = "target"
+            try:
+                shot = capture(station.rig, station.rig.collect_timeout_s)
+            finally:
+                if station.sim is not None:
+                    station.sim.scene_name = "participant"
+            target = find_points(shot.frames, station.config)
+            images: dict[int, QImage] = {}
+            scale = 1.0
+            for f in target.frames:
+                image = QImage.fromData(f.data)
+                scale = image.width() / 320
+                images[f.camera_index] = image.scaledToWidth(320, Qt.TransformationMode.SmoothTransformation)
+            return target, images, scale
+
+        self.job.start(job, self._show)
+
+    def _show(self, result: object) -> None:
+        self.shoot.setEnabled(True)
+        if isinstance(result, Exception):
+            self.report.setText(f"Could not shoot the target: {result}")
+            return
+        target: TargetShot
+        images: dict[int, QImage]
+        scale: float
+        target, images, scale = result  # type: ignore[misc]
+        self.target = target
+        clear(self.grid)
+        self.views = {}
+        for n, frame in enumerate(target.frames):
+            k = frame.camera_index
+            view = PointsView(k, images[k], scale, target.points.get(k))
+            view.moved.connect(self._moved)
+            self.views[k] = view
+            cell = QWidget()
+            col = QVBoxLayout(cell)
+            caption = f"cam {k:02d}" + (f": {target.misses[k]}" if k in target.misses else "")
+            col.addWidget(QLabel(caption))
+            col.addWidget(view)
+            self.grid.addWidget(cell, n // 4, n % 4)
+        misses = len(target.misses)
+        self.report.setText(
+            f"Axis found in {len(target.frames) - misses} of {len(target.frames)} frames"
+            + (f"; place the points by hand in {misses}" if misses else "; drag any point that is off, then save")
+        )
+        self.save.setEnabled(True)
+
+    @Slot(int, int, float, float)
+    def _moved(self, index: int, which: int, x: float, y: float) -> None:
+        if self.target is not None:
+            self.target.move(index, which, (x, y))
+
+    def fit(self) -> None:
+        target = self.target
+        if target is None:
+            return
+        station = self.model.station
+        self.save.setEnabled(False)
+        self.job.start(lambda: target.calibrate(station.config, station.rig.rig_id), self._fitted)
+
+    def _fitted(self, result: object) -> None:
+        self.save.setEnabled(True)
+        if isinstance(result, Exception):
+            self.report.setText(f"Not saved: {result}")
+            return
+        calibration: Calibration
+        warnings: list[str]
+        calibration, warnings = result  # type: ignore[misc]
+        self.model.use_calibration(calibration)
+        self.report.setText(self._current() + (f" ({'; '.join(warnings)})" if warnings else " · saved"))
+
+
+class EventTab(QWidget):
+    """The event's profile (the clip's frame), overlay and consent texts."""
+
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.info = QLabel()
+        self.info.setObjectName("event_info")
+        self.info.setWordWrap(True)
+        self.info.setTextFormat(Qt.TextFormat.RichText)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Clip frame:"))
+        for profile in ("vertical", "landscape", "square"):
+            b = QPushButton(profile)
+            b.setObjectName(f"profile_{profile}")
+            b.clicked.connect(lambda _=False, p=profile: self._profile(p))
+            row.addWidget(b)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.info)
+        layout.addStretch(1)
+
+    def _profile(self, profile: str) -> None:
+        self.model.set_profile(profile)
+        self.refresh()
+
+    def refresh(self) -> None:
+        c: BoothConfig = self.model.config
+        texts = self.model.station.texts.by_language
+        rows = "".join(
+            f"<li>{lang}: “{t.content.title}” version {t.content.version}, {len(t.content.purposes)} purposes,"
+            f" SHA-256 {t.sha256[:12]}…</li>"
+            for lang, t in sorted(texts.items())
+        )
+        overlay = c.resolve(c.stitch.overlay) if c.stitch.overlay else None
+        self.info.setText(
+            f"<p>Event <b>{c.booth.event}</b>, booth <b>{c.booth.id}</b>, rig {self.model.station.kind}"
+            f" ({len(self.model.station.rig.cameras.cameras())} cameras)</p>"
+            f"<p>Clips: <b>{c.stitch.profile}</b>, {c.stitch.fps} fps, in-between views {c.stitch.interpolation}"
+            f" ×{c.stitch.interpolation_factor}</p>"
+            f"<p>Overlay: {overlay or 'none'}; end card: {c.stitch.end_card or 'none'}</p>"
+            f"<p>Consent texts:</p><ul>{rows}</ul>"
+            f"<p>Changes here last until the booth stops; booth.toml keeps them for good.</p>"
+        )
+
+
+class OutboxTab(QWidget):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.state = QLabel()
+        self.state.setObjectName("outbox_state")
+        self.state.setWordWrap(True)
+        self.holder = QVBoxLayout()
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        row = QHBoxLayout()
+        row.addWidget(self.state, 1)
+        row.addWidget(refresh)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addLayout(self.holder, 1)
+
+    def refresh(self) -> None:
+        station = self.model.station
+        outbox = station.outbox
+        pending = outbox.pending()
+        broker = station.delivery.state() if station.delivery is not None else "off"
+        last = outbox.last_delivered_at() or "never"
+        page = station.phone_page
+        web = "running" if page is not None and page.running else (page.error if page else "off") or "starting"
+        self.state.setText(
+            f"Broker: {broker} · {len(pending)} job(s) waiting · last delivery {last} · phone page: {web}"
+        )
+        rows = []
+        for job in pending:
+            attempt = outbox.attempt(job.job_id)
+            rows.append(
+                [
+                    job.clip_id,
+                    job.recipient,
+                    job.kind.value,
+                    str(attempt.attempts if attempt else 0),
+                    attempt.note if attempt else "",
+                ]
+            )
+        clear(self.holder)
+        self.holder.addWidget(table(["clip", "recipient", "kind", "attempts", "last note"], rows, "outbox_jobs"))
+
+
+class ConsentTab(QWidget):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.model = model
+        self.counts = QLabel()
+        self.counts.setObjectName("consent_counts")
+        self.counts.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.counts)
+        layout.addStretch(1)
+
+    def refresh(self) -> None:
+        c = consent_counts(self.model.station.store)
+        purposes = "".join(f"<li>{p}: {n}</li>" for p, n in sorted(c.by_purpose.items())) or "<li>none yet</li>"
+        self.counts.setText(
+            f"<p><b>{c.clips}</b> clips made: <b>{c.granted}</b> with consent, <b>{c.refused}</b> refused,"
+            f" <b>{c.undecided}</b> undecided, <b>{c.withdrawn}</b> withdrawn; {c.deleted} deleted so far</p>"
+            f"<p>Decided on the kiosk: {c.on_kiosk} · on a phone: {c.on_phone}</p>"
+            f"<p>Granted, by purpose:</p><ul>{purposes}</ul>"
+        )
+
+
+class LogTab(QWidget):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__()
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("log")
+        self.text.setReadOnly(True)
+        self.text.setMaximumBlockCount(2000)
+        QVBoxLayout(self).addWidget(self.text)
+        for line in model.log_lines:
+            self.add(line)
+        model.logged.connect(self.add)
+
+    @Slot(object)
+    def add(self, line: LogLine) -> None:
+        stamp = time.strftime("%H:%M:%S", time.localtime(line.at))
+        self.text.appendPlainText(f"{stamp} {line.level.upper():5} {line.text}")
+
+
+class StaffPanel(QWidget):
+    def __init__(self, model: KioskModel, theme: Theme, close: Callable[[], None]) -> None:
+        super().__init__()
+        self.model = model
+        self.setObjectName("staff")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(theme.staff_stylesheet())
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("staff_tabs")
+        self.rig = RigTab(model)
+        self.test = TestFireTab(model)
+        self.calibration = CalibrationTab(model)
+        self.event_tab = EventTab(model)
+        self.outbox = OutboxTab(model)
+        self.consent = ConsentTab(model)
+        self.log = LogTab(model)
+        for tab, name in (
+            (self.rig, "Rig"),
+            (self.test, "Test fire"),
+            (self.calibration, "Calibration"),
+            (self.event_tab, "Event"),
+            (self.outbox, "Outbox"),
+            (self.consent, "Consent"),
+            (self.log, "Log"),
+        ):
+            self.tabs.addTab(tab, name)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        back = QPushButton("Back to the booth")
+        back.setObjectName("staff_back")
+        back.clicked.connect(close)
+        quit_ = QPushButton("Quit")
+        quit_.setObjectName("staff_quit")
+        quit_.clicked.connect(self._quit)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(f"Staff · {model.config.booth.id}"), 1)
+        bar.addWidget(back)
+        bar.addWidget(quit_)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.tabs, 1)
+        self.quit_requested: Callable[[], None] | None = None
+
+    def open(self) -> None:
+        self._tab_changed(self.tabs.currentIndex())
+
+    def close_panel(self) -> None:
+        pass
+
+    def _tab_changed(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        refresh = getattr(tab, "refresh", None)
+        if callable(refresh):
+            refresh()
+
+    def _quit(self) -> None:
+        self.model.note("info", "quit from the staff panel")
+        if self.quit_requested is not None:
+            self.quit_requested()
