@@ -28,6 +28,8 @@ demo: install
 	$(VENV)/bin/booth shoot --rig sim --out demo/clips --kit demo/kit
 	@echo "Your clip is in the newest folder under demo/clips/ (clip.mp4, poster.jpg, preview.webp, tags.json)."
 	@echo "Its consent page opens at the address above once the page is served: $(VENV)/bin/booth serve"
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(VENV)/bin/booth kiosk --rig sim --windowed; \
+	else echo "No screen here; where there is one, 'make demo' opens the kiosk: $(VENV)/bin/booth kiosk --rig sim"; fi
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import pytest
 
 from rig.sim.camera import RigLayout
 from rig.sim.rig import Fault, SimRig
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the kiosk's tests run without a screen
 
 
 @dataclass(frozen=True)

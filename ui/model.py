@@ -151,8 +151,8 @@ class KioskModel(QObject):
     def on_phone(self) -> None:
         self.handle(OnPhone())
 
-    def decide(self, purposes: dict[str, bool], age: str, guardian_declared: bool = False) -> None:
-        self.handle(Decided(Choice(purposes, age, guardian_declared=guardian_declared), self.text.content.language))
+    def decide(self, purposes: dict[str, bool], age: str) -> None:
+        self.handle(Decided(Choice(purposes, age), self.text.content.language))
 
     @Slot()
     def switch_language(self) -> None:
@@ -175,6 +175,8 @@ class KioskModel(QObject):
         self._carry_out(actions)
         if self.session.screen is not self._shown:
             self._screen_changed()
+        elif not isinstance(event, Tick):
+            self.changed.emit()  # the same screen with something new on it (a problem to show)
 
     def _carry_out(self, actions: list[Action]) -> None:
         for action in actions:

@@ -70,7 +70,7 @@ class Media(QLabel):
         self.path = path
         if path is None or not path.exists():
             return
-        movie = QMovie(str(path))
+        movie = QMovie(str(path), parent=self)  # goes with the widget: no frame reaches a deleted label
         if not movie.isValid():
             self.show_image(QImage(str(path)))
             return
@@ -271,7 +271,7 @@ class LivePreview(Media):
         self._number = frame.number
         image = QImage.fromData(frame.jpeg)
         if not image.isNull():
-            self.show_image(image.mirrored(True, False))  # a mirror: people pose by what they see
+            self.show_image(image.flipped(Qt.Orientation.Horizontal))  # a mirror: people pose by what they see
 
 
 class PosePage(TapPage):
@@ -409,8 +409,8 @@ class ReviewPage(TapPage):
 
 
 class ConsentPage(TapPage):
-    """The consent text's purposes, each off until switched on, the age question, and the guardian's
-    confirmation below the age limit: the same choice as the phone page's."""
+    """The consent text's purposes, each off until switched on, and the age question: the same choice as the
+    phone page's. Below the age limit the guardian decides on the phone page, where they give their name."""
 
     shows = Screen.CONSENT
 
@@ -435,7 +435,8 @@ class ConsentPage(TapPage):
             self.ages.addButton(choice)
             ages_box.addWidget(choice)
             choice.clicked.connect(self._age_changed)
-        self.guardian = Toggle("guardian", self._age_changed)
+        self.guardian = label("", "hint")
+        self.guardian.setObjectName("guardian_note")
         self.save = button("", "save")
         self.save.clicked.connect(self._save)
         self.refuse = button("", "refuse", "quiet")
@@ -494,7 +495,6 @@ class ConsentPage(TapPage):
             for age in self.ages.buttons():
                 age.setChecked(False)
             self.ages.setExclusive(True)
-            self.guardian.set_checked(False)
 
     def refresh(self) -> None:
         self._build()
@@ -513,7 +513,7 @@ class ConsentPage(TapPage):
         for purpose in self.model.text.content.purposes:
             if purpose.id in self.switches:
                 self.switches[purpose.id].set_text(purpose.title, purpose.description, marks)
-        self.guardian.set_text(self.w("guardian_confirm"), "", ("", "✓"))
+        self.guardian.setText(self.w("guardian_phone", n=n))
         self._age_changed()
         self.save.setText(self.w("save"))
         self.refuse.setText(self.w("refuse"))
@@ -524,13 +524,15 @@ class ConsentPage(TapPage):
         return checked.objectName()[4:] if checked is not None else ""
 
     def _age_changed(self) -> None:
-        self.guardian.setVisible(self._age() == "under_threshold")
-        self.save.setEnabled(bool(self._age()))
+        # below the age limit a guardian consents, under their own name: typed on their phone, not on a kiosk
+        under = self._age() == "under_threshold"
+        self.guardian.setVisible(under)
+        self.save.setEnabled(bool(self._age()) and not under)
         self.model.session.entered_at = self.model.clock()  # a tap: still there
 
     def _save(self) -> None:
         purposes = {p: b.checked for p, b in self.switches.items()}
-        self.model.decide(purposes, self._age(), self.guardian.checked and self._age() == "under_threshold")
+        self.model.decide(purposes, self._age())
 
     def _refuse(self) -> None:
         self.model.decide({}, self._age() or "adult")

@@ -213,7 +213,7 @@ class TestFireTab(QWidget):
         self.result: TestFire | None = None
 
     def start(self) -> None:
-        if self.model.runner.busy or self.model.screen not in (Screen.ATTRACT, Screen.THANKS, Screen.ERROR):
+        if self.model.runner.busy or self.model.screen in (Screen.CAPTURE, Screen.PROCESSING):
             self.report.setText("A participant's shot is under way; try again when the booth is idle.")
             return
         self.fire.setEnabled(False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QMouseEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from booth.session import Screen
@@ -143,6 +143,15 @@ class KioskWindow(QWidget):
         self.clock.setInterval(500)
         self.clock.timeout.connect(lambda: self.header.refresh(self.unit))
         self.clock.start()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """Nothing keeps playing or ticking behind a closed window."""
+        if self._current is not None:
+            self._current.hidden()
+            self._current = None
+        self.clock.stop()
+        self.model.changed.disconnect(self.refresh)
+        super().closeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         w, h = event.size().width(), event.size().height()

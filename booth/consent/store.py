@@ -212,10 +212,10 @@ class ConsentStore:
         return AuditEntry(seq, at, event.value, record_id, clip_id, detail or {}, prev, digest)
 
     def audit(self, *, record_id: str | None = None, clip_id: str | None = None) -> list[AuditEntry]:
-        where: str = ""
-        args: tuple[str | None, ...] = ()
-        if record_id is not None or clip_id is not None:
-            where, args = " WHERE record_id IS ? OR clip_id IS ?", (record_id, clip_id)
+        # only the ids given are matched: "record_id IS NULL" would match every clip's deliveries and erasures
+        given = [(column, value) for column, value in (("record_id", record_id), ("clip_id", clip_id)) if value]
+        where = " WHERE " + " OR ".join(f"{column} = ?" for column, _ in given) if given else ""
+        args = tuple(value for _, value in given)
         rows = self.db.execute(
             f"SELECT seq, at, event, record_id, clip_id, detail, prev_hash, hash FROM audit{where} ORDER BY seq", args
         ).fetchall()

@@ -99,3 +99,17 @@ def test_a_sigkill_while_recording_leaves_whole_records_or_none(tmp_path: Path, 
         assert len(kept) <= 1 and all(
             r.purposes == {"send_me": False, "social": True, "advertising": True} for r in kept
         )
+
+
+def test_one_clips_audit_holds_only_that_clip(tmp_path: Path) -> None:
+    """A participant's export lists their clip's events, never another clip's deliveries or erasures."""
+    booth = make_booth(tmp_path)
+    mine, theirs = booth.clip("mine"), booth.clip("theirs")
+    for clip in (mine, theirs):
+        booth.store.append(Event.DELIVERED, clip_id=clip, detail={"recipient": "brand"})
+    record, _ = booth.consent(mine, "social")
+    entries = booth.store.audit(clip_id=mine)
+    assert entries and all(e.clip_id == mine for e in entries)
+    by_record = booth.store.audit(record_id=record.record_id)
+    assert by_record and all(e.record_id == record.record_id for e in by_record)
+    booth.store.close()

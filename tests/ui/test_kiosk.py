@@ -1,0 +1,421 @@
+"""The kiosk on the simulated rig, driven by taps: the participant's way through, time-outs, a retake, a refusal,
+a failed shot, the staff panel behind its PIN, the GUI thread's worst stall during a shot, and every screen's
+picture at 1080x1920 and 1920x1080 for the README."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget, QWidget
+from pytestqt.qtbot import QtBot
+
+from booth.config import BoothConfig, load_config
+from booth.consent.records import Method
+from booth.session import Screen
+from booth.station import Station, open_station
+from ui.model import KioskModel
+from ui.screens import Toggle
+from ui.staff_panel import PointsView
+from ui.theme import Theme
+from ui.window import KioskWindow
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "docs" / "screenshots"
+CAMERAS = 8
+SHOT_MS = 120_000
+
+
+class Clock:
+    """Real time, plus whatever a test skips ahead: time-outs are judged on it."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.ahead
+
+    def skip(self, seconds: float) -> None:
+        self.ahead += seconds
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
+    root = tmp_path_factory.mktemp("kiosk")
+    cfg = root / "booth.toml"
+    cfg.write_text(
+        '[booth]\nid = "booth-7"\nevent = "launch-2026"\ndata_dir = "data"\n'
+        f"[rig]\ncameras = {CAMERAS}\n[rig.sim]\nwidth = 1200\nheight = 800\n"
+        '[kiosk]\ncountdown_s = 1\nlong_press_s = 1.0\ntitle = "Lumen Launch Night"\n'
+    )
+    with open_station(load_config(cfg), "sim", services=False) as opened:
+        yield opened
+
+
+class Kiosk:
+    def __init__(self, qtbot: QtBot, station: Station, size: tuple[int, int] = (1080, 1920)) -> None:
+        self.bot = qtbot
+        self.clock = Clock()
+        self.model = KioskModel(station, clock=self.clock)
+        self.window = KioskWindow(self.model, Theme.from_config(station.config))
+        qtbot.addWidget(self.window)
+        self.window.resize(*size)
+        self.window.show()
+        self.model.start()
+        self.seen: list[Screen] = [self.model.screen]
+        self.pictures: dict[Screen, QWidget] = {}
+        self.model.changed.connect(self._changed)
+        self.name = ""
+        self.closed = False
+
+    def _changed(self) -> None:
+        screen = self.model.screen
+        if not self.seen or self.seen[-1] is not screen:
+            self.seen.append(screen)
+            if self.name and not self.model.staff_open:
+                QTimer.singleShot(300, lambda s=screen: self.picture(s))
+
+    def picture(self, screen: Screen, name: str | None = None) -> None:
+        """Save what the screen shows now, if it is still `screen`."""
+        if self.name and not self.closed and (self.model.screen is screen or name):
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            self.window.grab().save(str(SHOTS / f"kiosk-{name or screen.value}-{self.name}.png"))
+
+    def button(self, name: str) -> QPushButton:
+        found = self.window.findChild(QPushButton, name)
+        assert found is not None, f"no button {name}"
+        return found
+
+    def tap(self, name: str) -> None:
+        target = self.button(name)
+        assert target.isVisible() and target.isEnabled(), f"{name} cannot be tapped"
+        QTest.mouseClick(target, Qt.MouseButton.LeftButton)
+
+    def tap_widget(self, widget: QWidget) -> None:
+        QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(widget.width() // 2, widget.height() // 2))
+
+    def tap_screen(self) -> None:
+        self.tap_widget(self.window.current_page())
+
+    def wait_for(self, screen: Screen, timeout_ms: int = 10_000) -> None:
+        self.bot.waitUntil(lambda: self.model.screen is screen, timeout=timeout_ms)
+
+    def shoot(self) -> None:
+        """From the pose screen to review: ready, the countdown, the shot, the clip."""
+        self.tap("ready")
+        self.wait_for(Screen.COUNTDOWN, 2_000)
+        self.wait_for(Screen.REVIEW, SHOT_MS)
+
+    def toggle(self, name: str) -> Toggle:
+        found = self.window.findChild(Toggle, name)
+        assert found is not None, f"no switch {name}"
+        return found
+
+    def close(self) -> None:
+        self.closed = True  # a picture still scheduled must not grab a window being deleted
+        self.model.shutdown()
+        self.window.close()
+
+
+def qr_text(widget: QLabel) -> str:
+    image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB888)
+    array = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    rgb = array[:, : image.width() * 3].reshape(image.height(), image.width(), 3)
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(np.ascontiguousarray(rgb))
+    return str(text)
+
+
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, station: Station, orientation: str) -> None:
+    size = (1080, 1920) if orientation == "portrait" else (1920, 1080)
+    kiosk = Kiosk(qtbot, station, size)
+    kiosk.name = orientation
+    model = kiosk.model
+    try:
+        kiosk.picture(Screen.ATTRACT)
+        kiosk.tap_screen()
+        kiosk.wait_for(Screen.POSE)
+        qtbot.waitUntil(lambda: station.live is not None and station.live.latest() is not None, timeout=10_000)
+        qtbot.wait(400)  # the preview shows the centre camera
+        kiosk.picture(Screen.POSE)
+        best = 0.0
+
+        def progress() -> None:
+            nonlocal best
+            best = max(best, model.progress)
+
+        model.progressed.connect(progress)
+        kiosk.shoot()
+        assert Screen.PROCESSING in kiosk.seen and Screen.CAPTURE in kiosk.seen
+        assert best > 0.35, "the progress bar moved with the stitcher's stages"
+        clip = model.clip_id
+        assert clip is not None and (station.clips_dir / clip / "clip.mp4").exists()
+        qtbot.wait(800)  # the clip loops
+        assert kiosk.window.pages[Screen.REVIEW].findChild(QLabel, "clip").pixmap().isNull() is False  # type: ignore[union-attr]
+        kiosk.tap("keep")
+        kiosk.wait_for(Screen.CONSENT)
+        assert not kiosk.button("save").isEnabled(), "an age must be chosen first"
+        kiosk.tap_widget(kiosk.toggle("purpose_social"))
+        kiosk.tap("age_adult")
+        kiosk.picture(Screen.CONSENT)
+        kiosk.tap("save")
+        kiosk.wait_for(Screen.SHARE)
+        assert model.page is not None and "/c/" in model.page
+        qtbot.wait(400)
+        qr = kiosk.window.findChild(QLabel, "qr")
+        assert qr is not None and qr_text(qr) == model.page, "the QR code opens the clip's phone page"
+        record = station.store.current(clip)
+        assert record is not None and record.granted() == ["social"] and record.method == Method.KIOSK.value
+        assert {j.recipient for j in station.outbox.jobs(clip)} == {"orbita-agency", "brand"}
+        kiosk.tap("done")
+        kiosk.wait_for(Screen.THANKS)
+        kiosk.clock.skip(station.config.kiosk.message_s + 1)
+        kiosk.wait_for(Screen.ATTRACT)
+        assert kiosk.seen[1:] == [
+            Screen.POSE,
+            Screen.COUNTDOWN,
+            Screen.CAPTURE,
+            Screen.PROCESSING,
+            Screen.REVIEW,
+            Screen.CONSENT,
+            Screen.SHARE,
+            Screen.THANKS,
+            Screen.ATTRACT,
+        ]
+        qtbot.wait(6500)  # the attract loop now plays the clip someone agreed to show
+        kiosk.picture(Screen.ATTRACT, "attract-with-clip")
+    finally:
+        kiosk.close()
+
+
+def test_a_retake_then_everything_refused(qtbot: QtBot, station: Station) -> None:
+    kiosk = Kiosk(qtbot, station)
+    model = kiosk.model
+    try:
+        kiosk.tap_screen()
+        kiosk.wait_for(Screen.POSE)
+        kiosk.shoot()
+        first = model.clip_id
+        assert kiosk.button("retake").text().startswith("Retake (2")
+        kiosk.tap("retake")
+        kiosk.wait_for(Screen.REVIEW, SHOT_MS)
+        second = model.clip_id
+        assert second is not None and second != first
+        assert "(1" in kiosk.button("retake").text()
+        assert station.store.current(first or "") is None, "the first take gets no decision"
+        kiosk.tap("keep")
+        kiosk.wait_for(Screen.CONSENT)
+        kiosk.tap("language")
+        assert kiosk.button("save").text() == "Enregistrer mes choix"
+        kiosk.tap("refuse")
+        kiosk.wait_for(Screen.THANKS)
+        assert "Rien ne quitte la borne" in " ".join(w.text() for w in kiosk.window.findChildren(QLabel))
+        record = station.store.current(second)
+        assert record is not None and record.granted() == [] and record.language == "fr"
+        assert station.outbox.jobs(second) == [], "nothing of a refused clip is queued"
+    finally:
+        kiosk.close()
+
+
+def test_below_the_age_limit_the_guardian_decides_on_the_phone(qtbot: QtBot, station: Station) -> None:
+    kiosk = Kiosk(qtbot, station)
+    model = kiosk.model
+    try:
+        kiosk.tap_screen()
+        kiosk.wait_for(Screen.POSE)
+        kiosk.shoot()
+        kiosk.tap("keep")
+        kiosk.wait_for(Screen.CONSENT)
+        kiosk.tap_widget(kiosk.toggle("purpose_send_me"))
+        kiosk.tap("age_under_threshold")
+        note = kiosk.window.findChild(QLabel, "guardian_note")
+        assert note is not None and note.isVisible() and "guardian" in note.text()
+        assert not kiosk.button("save").isEnabled(), "a guardian gives their name on the phone page"
+        # a decision the booth cannot keep (no guardian) brings the participant back with the reason
+        model.decide({"send_me": True}, "under_threshold")
+        kiosk.wait_for(Screen.CONSENT)
+        problem = kiosk.window.pages[Screen.CONSENT].findChild(QLabel, "problem")
+        assert problem is not None and problem.isVisible() and "guardian" in problem.text()
+        assert kiosk.toggle("purpose_send_me").checked, "what they chose is kept"
+        assert station.store.current(model.clip_id or "") is None
+        kiosk.tap("on_phone")
+        kiosk.wait_for(Screen.SHARE)
+        shown = " ".join(w.text() for w in kiosk.window.current_page().findChildren(QLabel))
+        assert "Scan to decide" in shown
+    finally:
+        kiosk.close()
+
+
+def test_screens_give_up_by_themselves(qtbot: QtBot, station: Station) -> None:
+    kiosk = Kiosk(qtbot, station)
+    rules = station.config.kiosk
+    try:
+        kiosk.tap_screen()
+        kiosk.wait_for(Screen.POSE)
+        kiosk.clock.skip(rules.idle_s - 5)
+        kiosk.tap_screen()  # still there: the time-out starts again
+        kiosk.clock.skip(10)
+        qtbot.wait(300)
+        assert kiosk.model.screen is Screen.POSE
+        kiosk.clock.skip(rules.idle_s)
+        kiosk.wait_for(Screen.ATTRACT, 2_000)
+        kiosk.tap_screen()
+        kiosk.wait_for(Screen.POSE)
+        kiosk.shoot()
+        clip = kiosk.model.clip_id
+        kiosk.tap("keep")
+        kiosk.wait_for(Screen.CONSENT)
+        kiosk.clock.skip(rules.consent_s + 1)
+        kiosk.wait_for(Screen.ATTRACT, 2_000)
+        assert station.store.current(clip or "") is None, "a participant who walks away decides nothing"
+        assert any("walked away on the consent screen" in line.text for line in kiosk.model.log_lines)
+    finally:
+        kiosk.close()
+
+
+def test_a_failed_shot_ends_on_the_error_screen_and_goes_back(qtbot: QtBot, station: Station) -> None:
+    assert station.sim is not None
+    kiosk = Kiosk(qtbot, station)
+    kiosk.name = "portrait"
+    station.sim.faults = {k: "missing" for k in range(CAMERAS)}  # every camera drops out
+    try:
+        kiosk.tap_screen()
+        kiosk.wait_for(Screen.POSE)
+        kiosk.tap("ready")
+        kiosk.wait_for(Screen.ERROR, SHOT_MS)
+        qtbot.wait(400)
+        shown = " ".join(w.text() for w in kiosk.window.current_page().findChildren(QLabel))
+        assert "didn't work" in shown and "camera" not in shown, "participants see a friendly message"
+        assert any(line.level == "error" and "stitch failed" in line.text for line in kiosk.model.log_lines), [
+            line.text for line in kiosk.model.log_lines
+        ]
+        kiosk.clock.skip(station.config.kiosk.message_s + 1)
+        kiosk.wait_for(Screen.ATTRACT, 2_000)
+    finally:
+        station.sim.faults = {}
+        kiosk.close()
+    landscape = Kiosk(qtbot, station, (1920, 1080))
+    landscape.name = "landscape"
+    station.sim.faults = {k: "missing" for k in range(CAMERAS)}
+    try:
+        landscape.tap_screen()
+        landscape.wait_for(Screen.POSE)
+        landscape.tap("ready")
+        landscape.wait_for(Screen.ERROR, SHOT_MS)
+        qtbot.wait(400)
+    finally:
+        station.sim.faults = {}
+        landscape.close()
+
+
+def test_the_gui_thread_never_stalls_during_a_shot(qtbot: QtBot, station: Station) -> None:
+    kiosk = Kiosk(qtbot, station)
+    gaps: list[float] = []
+    probe = QTimer()
+    probe.setInterval(10)
+    watch = QElapsedTimer()
+
+    def beat() -> None:
+        if watch.isValid():
+            gaps.append(watch.nsecsElapsed() / 1e6)
+        watch.restart()
+
+    probe.timeout.connect(beat)
+    try:
+        kiosk.tap_screen()
+        kiosk.wait_for(Screen.POSE)
+        probe.start()
+        kiosk.shoot()
+        qtbot.wait(1500)  # the review screen starts its loop
+        probe.stop()
+        assert len(gaps) > 100
+        worst = max(gaps)
+        print(f"GUI thread: {len(gaps)} beats, worst gap {worst:.1f} ms, median {np.median(gaps):.1f} ms")
+        assert worst < 100, f"the GUI thread stalled {worst:.0f} ms during a shot"
+    finally:
+        probe.stop()
+        kiosk.close()
+
+
+def test_the_staff_panel_behind_a_long_press_and_the_pin(qtbot: QtBot, station: Station) -> None:
+    kiosk = Kiosk(qtbot, station, (1920, 1080))
+    window, model = kiosk.window, kiosk.model
+    config: BoothConfig = station.config
+    try:
+        corner = window.corner
+        QTest.mouseClick(corner, Qt.MouseButton.LeftButton)  # a short tap is a touch
+        kiosk.wait_for(Screen.POSE)
+        assert window.current_page() is not window.pin
+        QTest.mousePress(corner, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.current_page() is window.pin, timeout=3_000)
+        for digit in "0000":
+            kiosk.tap(f"pin_{digit}")
+        kiosk.tap("pin_ok")
+        assert window.current_page() is window.pin and "Wrong PIN" in window.pin.prompt.text()
+        for digit in config.kiosk.staff_pin:
+            kiosk.tap(f"pin_{digit}")
+        kiosk.tap("pin_ok")
+        staff = window.staff
+        assert window.current_page() is staff
+
+        # rig health: a tile per camera, and the trigger
+        staff.tabs.setCurrentWidget(staff.rig)
+        qtbot.waitUntil(lambda: len(staff.rig.tiles) == CAMERAS, timeout=10_000)
+        assert "8 of 8 cameras connected" in staff.rig.summary.text()
+        assert "Trigger box: connected" in staff.rig.box.text()
+        kiosk.picture(Screen.ATTRACT, "staff-rig")
+
+        # test fire: the arrival table and the skew
+        staff.tabs.setCurrentWidget(staff.test)
+        kiosk.tap("test_fire")
+        qtbot.waitUntil(lambda: staff.test.result is not None, timeout=60_000)
+        table = staff.test.findChild(QTableWidget, "arrivals")
+        assert table is not None and table.rowCount() == CAMERAS
+        assert "trigger skew 0.0 µs" in staff.test.report.text()
+        kiosk.picture(Screen.ATTRACT, "staff-test-fire")
+
+        # calibration: shoot the target, drag a point, save
+        staff.tabs.setCurrentWidget(staff.calibration)
+        before = station.calibration
+        kiosk.tap("shoot_target")
+        qtbot.waitUntil(lambda: len(staff.calibration.views) == CAMERAS, timeout=60_000)
+        assert "Axis found in 8 of 8 frames" in staff.calibration.report.text()
+        view = staff.calibration.findChild(PointsView, "points_3")
+        assert view is not None and len(view.points) == 2
+        top = view.points[0]
+        QTest.mousePress(view, Qt.MouseButton.LeftButton, pos=top)
+        QTest.mouseMove(view, top + QPoint(2, 1))
+        QTest.mouseRelease(view, Qt.MouseButton.LeftButton, pos=top + QPoint(2, 1))
+        target = staff.calibration.target
+        assert target is not None and target.moved == {3}
+        kiosk.picture(Screen.ATTRACT, "staff-calibration")
+        kiosk.tap("save_calibration")
+        qtbot.waitUntil(lambda: station.calibration is not before, timeout=30_000)
+        assert station.calibration is not None and station.calibration_path.exists()
+        assert model.runner.calibration is station.calibration, "the next shot uses it"
+
+        # event settings, outbox, consent counts, the log
+        staff.tabs.setCurrentWidget(staff.event_tab)
+        kiosk.tap("profile_landscape")
+        assert model.config.stitch.profile == "landscape" and model.runner.config.stitch.profile == "landscape"
+        assert "landscape" in staff.event_tab.info.text() and "Consent texts" in staff.event_tab.info.text()
+        kiosk.tap("profile_vertical")
+        staff.tabs.setCurrentWidget(staff.outbox)
+        assert "job(s) waiting" in staff.outbox.state.text()
+        staff.tabs.setCurrentWidget(staff.consent)
+        counts = staff.consent.counts.text()
+        assert "clips made" in counts and "Decided on the kiosk" in counts
+        kiosk.picture(Screen.ATTRACT, "staff-consent")
+        staff.tabs.setCurrentWidget(staff.log)
+        log = staff.log.text.toPlainText()
+        assert "wrong staff PIN" in log and "test fire" in log and "calibration" in log
+        kiosk.tap("staff_back")
+        assert window.current_page() is window.pages[model.screen]
+    finally:
+        kiosk.close()
