@@ -345,6 +345,7 @@ def test_the_gui_thread_never_stalls_during_a_shot(qtbot: QtBot, station: Statio
 
 def test_the_staff_panel_behind_a_long_press_and_the_pin(qtbot: QtBot, station: Station) -> None:
     kiosk = Kiosk(qtbot, station, (1920, 1080))
+    kiosk.name = "landscape"
     window, model = kiosk.window, kiosk.model
     config: BoothConfig = station.config
     try:
