@@ -371,9 +371,6 @@ class KioskSection(Section):
     long_press_s: float = Field(
         2.0, ge=1.0, le=10.0, description="How long staff hold the top-left corner to open the PIN pad."
     )
-    preview_camera: int | None = Field(
-        None, ge=0, le=47, description="Rig position of the live preview before the shot (default: the middle one)."
-    )
 
 
 class BoothConfig(Section):

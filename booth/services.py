@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import uvicorn
 
@@ -55,11 +56,9 @@ class PhonePageServer:
 
         self._thread = threading.Thread(target=run, name="phone page", daemon=True)
         self._thread.start()
-        deadline = threading.Event()
-        for _ in range(int(timeout_s / 0.05)):
-            if server.started or not self._thread.is_alive():
-                break
-            deadline.wait(0.05)
+        deadline = time.monotonic() + timeout_s
+        while not server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
         return self
 
     @property

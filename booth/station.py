@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 from booth.config import BoothConfig
 from booth.consent.registry import open_outbox, open_store, texts_of
@@ -20,28 +20,15 @@ from booth.shoot import Rig, calibrate_rig
 from booth.stitch.calibration import Calibration
 from booth.tagging.clip_tags import open_tagger
 from booth.tagging.tagger import Tagger
-from rig.base import CameraHealth, RigError, TriggerStatus
-from rig.cameras.live_view import LiveFrame
-from rig.sim.live import SimLiveView
+from rig.base import RigError
+from rig.cameras.live_view import LiveView
+from rig.sim.live import sim_live_view
 from rig.sim.rig import SimRig
+from rig.trigger.serial_box import SerialTrigger
 
 log = logging.getLogger(__name__)
 
 RigKind = Literal["sim", "hardware"]
-
-
-class LiveSource(Protocol):
-    """Live view from one camera (rig.cameras.live_view.LiveView or rig.sim.live.SimLiveView)."""
-
-    error: str
-
-    def latest(self) -> LiveFrame | None: ...
-
-    def pause(self, timeout_s: float = 2.0) -> None: ...
-
-    def resume(self) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 @dataclass
@@ -57,7 +44,7 @@ class Station:
     outbox: Outbox
     texts: ConsentTexts
     tagger: Tagger | None = None
-    live: LiveSource | None = None
+    live: LiveView | None = None
     phone_page: PhonePageServer | None = None
     delivery: DeliveryService | None = None
     sim: SimRig | None = None
@@ -73,25 +60,21 @@ class Station:
             return self.config.resolve(self.config.calibration.file)
         return self.config.data_dir / "calibrations" / f"{self.rig.rig_id}.json"
 
-    def health(self) -> list[CameraHealth]:
-        return list(self.rig.cameras.health())
-
-    def trigger_status(self) -> TriggerStatus:
-        return self.rig.trigger.status()
-
     def clock_sync(self) -> str:
-        """The trigger box's clock against the host's, in words (the simulated trigger shares the host's)."""
-        fit = getattr(self.rig.trigger, "clock", None)
-        if self.kind == "sim":
-            return "host clock (simulated trigger)"
+        """The trigger box's clock against the host's, in words."""
+        trigger = self.rig.trigger
+        if not isinstance(trigger, SerialTrigger):
+            return "the host's own (no trigger box)"
+        fit = trigger.clock
         if fit is None:
-            return "no box clock (firing over USB)" if not hasattr(self.rig.trigger, "clock") else "not synced yet"
+            return "not synced yet"
         drift_ppm = (fit.seconds_per_tick * fit.nominal_hz - 1.0) * 1e6
         return f"±{fit.uncertainty_s * 1e6:.0f} µs, drift {drift_ppm:+.1f} ppm ({fit.samples_used} samples)"
 
 
 def preview_index(config: BoothConfig, cameras: int) -> int:
-    k = config.kiosk.preview_camera
+    """The camera whose live view the pose and countdown screens show: rig.gphoto2.live_view_camera."""
+    k = config.rig.gphoto2.live_view_camera
     return min(k, cameras - 1) if k is not None else cameras // 2
 
 
@@ -127,22 +110,24 @@ def open_station(config: BoothConfig, kind: RigKind, *, services: bool = True) -
     live view, and (with services) the phone page and the uploader; all closed on the way out."""
     with contextlib.ExitStack() as stack:
         sim: SimRig | None = None
-        live: LiveSource | None = None
+        live: LiveView | None = None
         if kind == "sim":
             sim = sim_rig(config)
             rig = Rig(sim.rig_id, sim.trigger, sim.array, config.rig.collect_timeout_s)
             calibration: Calibration | None = _sim_calibration(config, sim, rig)
-            live = SimLiveView(sim, preview_index(config, sim.layout.cameras)).start()
+            live = sim_live_view(sim, preview_index(config, sim.layout.cameras))
+            live.pause()  # held until a screen shows it
+            live.start()
         else:
             hw = stack.enter_context(open_camera_rig(config, watch=True))
             rig = Rig(config.rig.id, hw.trigger, hw.array, config.rig.gphoto2.deadline_s)
             calibration = _hardware_calibration(config, config.rig.id)
             try:
                 live = hw.array.live_view(preview_index(config, len(hw.array.cameras())))
+                live.pause(0.0)
             except RigError as exc:
                 log.warning("no live preview: %s", exc)
         if live is not None:
-            live.pause()
             stack.callback(live.stop)
         store = stack.enter_context(open_store(config))
         tagger = None

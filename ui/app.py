@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from booth.config import BoothConfig
+from booth.errors import ConfigError
 from booth.station import RigKind, Station, open_station
 from ui.model import KioskModel, LogLine
 from ui.theme import Theme
@@ -49,8 +50,6 @@ def build(station: Station) -> tuple[KioskModel, KioskWindow]:
 
 def run(config: BoothConfig, kind: RigKind, *, windowed: bool) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and "QT_QPA_PLATFORM" not in os.environ:
-        from booth.errors import ConfigError
-
         raise ConfigError("no screen: run the kiosk on the booth's display (or set QT_QPA_PLATFORM=offscreen)")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

@@ -15,7 +15,7 @@ from booth.consent.page_words import say
 from booth.consent.qr import qr_png
 from booth.consent.records import ConsentError, Method
 from booth.consent.registry import page_url
-from booth.consent.texts import ConsentText
+from booth.consent.texts import LANGUAGES, ConsentText
 from booth.delivery.outbox import ConsentGateError
 from booth.session import (
     Abandon,
@@ -34,7 +34,6 @@ from booth.session import (
     Screen,
     Session,
     ShowPage,
-    StageFailed,
     Tick,
     Touch,
 )
@@ -156,8 +155,7 @@ class KioskModel(QObject):
 
     @Slot()
     def switch_language(self) -> None:
-        languages = ["en", "fr"]
-        self.language = languages[(languages.index(self.language) + 1) % 2] if self.language in languages else "en"
+        self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
         if self.screen in (Screen.POSE, Screen.REVIEW, Screen.CONSENT):
             self.handle(Touch())  # someone is there: the screen's time-out starts again
         self.changed.emit()
@@ -225,9 +223,7 @@ class KioskModel(QObject):
     def _on_report(self, event: Event) -> None:
         if isinstance(event, ClipReady) and event.shot == self.session.shots:
             self.progress = 1.0
-        if isinstance(event, StageFailed):
-            self.note("error", f"shot {event.shot}: {event.stage} failed: {event.detail}")
-        self.handle(event)
+        self.handle(event)  # a failure of the shot in flight comes back from the session as a Report
 
     @Slot(str, float)
     def _on_stage(self, stage: str, share: float) -> None:
@@ -253,7 +249,7 @@ class KioskModel(QObject):
     def note(self, level: str, text: str) -> None:
         line = LogLine(time.time(), level, text)
         self.log_lines.append(line)
-        getattr(log, "error" if level == "error" else "info")(text)
+        log.log(logging.ERROR if level == "error" else logging.INFO, text)
         self.logged.emit(line)
 
     def use_calibration(self, calibration: Calibration) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QImage, QMouseEvent, QMovie, QPixmap
+from PySide6.QtGui import QHideEvent, QImage, QMouseEvent, QMovie, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QButtonGroup,
@@ -26,6 +26,9 @@ from booth.session import Screen
 from booth.staff import attract_clips
 from ui.model import KioskModel
 from ui.words import word
+
+AGE_WORDS = {"adult": "age_adult", "minor": "age_minor", "under_threshold": "age_under"}
+"""Each age band's answer in the phone page's words (booth.consent.page_words)."""
 
 ATTRACT_PURPOSE = "social"
 """The purpose whose consent lets a clip loop on the attract screen: a public use of the clip."""
@@ -169,10 +172,18 @@ class Page(QWidget):
         pass
 
     def shown(self) -> None:
-        """The page came on screen."""
+        """The page came on screen (Qt's show event: the stack switched to it, or the window appeared)."""
 
     def hidden(self) -> None:
-        """The page left the screen: stop what it plays."""
+        """The page left the screen, or the window closed: stop what it plays."""
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.shown()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        super().hideEvent(event)
+        self.hidden()
 
     def w(self, key: str, **values: object) -> str:
         return word(self.model.language, key, **values)
@@ -226,7 +237,7 @@ class AttractPage(TapPage):
     def refresh(self) -> None:
         config = self.model.config
         self.title.setText(config.kiosk.title or config.booth.event)
-        self.line.setText(self.w("attract_line").replace("24", str(len(self.model.station.rig.cameras.cameras()))))
+        self.line.setText(self.w("attract_line", n=len(self.model.station.rig.cameras.cameras())))
         self.start.setText(self.w("touch"))
 
     def shown(self) -> None:
@@ -253,7 +264,7 @@ class AttractPage(TapPage):
 
 
 class LivePreview(Media):
-    """The centre camera's live view, refreshed ten times a second while shown."""
+    """The centre camera's live view, refreshed ten times a second while on screen."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__()
@@ -272,6 +283,14 @@ class LivePreview(Media):
         image = QImage.fromData(frame.jpeg)
         if not image.isNull():
             self.show_image(image.flipped(Qt.Orientation.Horizontal))  # a mirror: people pose by what they see
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        super().hideEvent(event)
+        self.timer.stop()
 
 
 class PosePage(TapPage):
@@ -300,12 +319,6 @@ class PosePage(TapPage):
     def arrange(self, portrait: bool) -> None:
         self.split.arrange(portrait)
 
-    def shown(self) -> None:
-        self.preview.timer.start()
-
-    def hidden(self) -> None:
-        self.preview.timer.stop()
-
 
 class CountdownPage(Page):
     shows = Screen.COUNTDOWN
@@ -324,12 +337,6 @@ class CountdownPage(Page):
         n = self.model.countdown()
         self.number.setText(str(n) if n > 0 else self.w("hold"))
 
-    def shown(self) -> None:
-        self.preview.timer.start()
-
-    def hidden(self) -> None:
-        self.preview.timer.stop()
-
 
 class CapturePage(Page):
     shows = Screen.CAPTURE
@@ -340,7 +347,7 @@ class CapturePage(Page):
         QVBoxLayout(self).addWidget(self.text)
 
     def refresh(self) -> None:
-        self.text.setText(self.w("hold"))
+        self.text.setText(self.w("capture"))
 
 
 class ProcessingPage(Page):
@@ -429,12 +436,14 @@ class ConsentPage(TapPage):
         ages_row = QWidget()
         ages_box = QHBoxLayout(ages_row)
         ages_box.setContentsMargins(0, 0, 0, 0)
-        for band in ("adult", "minor", "under_threshold"):
+        self.age_buttons: dict[str, QPushButton] = {}
+        for band in AGE_WORDS:
             choice = button("", f"age_{band}", "choice")
             choice.setCheckable(True)
             self.ages.addButton(choice)
             ages_box.addWidget(choice)
-            choice.clicked.connect(self._age_changed)
+            choice.clicked.connect(self._tapped)
+            self.age_buttons[band] = choice
         self.guardian = label("", "hint")
         self.guardian.setObjectName("guardian_note")
         self.save = button("", "save")
@@ -480,7 +489,7 @@ class ConsentPage(TapPage):
                 item.widget().deleteLater()  # type: ignore[union-attr]
         self.switches = {}
         for purpose in text.content.purposes:
-            switch = Toggle(f"purpose_{purpose.id}", self._age_changed)
+            switch = Toggle(f"purpose_{purpose.id}", self._tapped)
             switch.set_checked(on.get(purpose.id, False))
             self.switches[purpose.id] = switch
             self.purpose_rows.addWidget(switch)
@@ -495,6 +504,7 @@ class ConsentPage(TapPage):
             for age in self.ages.buttons():
                 age.setChecked(False)
             self.ages.setExclusive(True)
+        self._update_age()
 
     def refresh(self) -> None:
         self._build()
@@ -505,30 +515,30 @@ class ConsentPage(TapPage):
         self.problem.setText(self.model.session.problem)
         self.problem.setVisible(bool(self.model.session.problem))
         self.age_label.setText(self.model.text.content.age_question)
-        for b in self.ages.buttons():
-            band = b.objectName()[4:]
-            key = {"adult": "age_adult", "minor": "age_minor", "under_threshold": "age_under"}[band]
-            b.setText(words[key].format(n=n))
+        for band, choice in self.age_buttons.items():
+            choice.setText(words[AGE_WORDS[band]].format(n=n))
         marks = (words["off"], words["on"])
         for purpose in self.model.text.content.purposes:
             if purpose.id in self.switches:
                 self.switches[purpose.id].set_text(purpose.title, purpose.description, marks)
         self.guardian.setText(self.w("guardian_phone", n=n))
-        self._age_changed()
+        self._update_age()
         self.save.setText(self.w("save"))
         self.refuse.setText(self.w("refuse"))
         self.phone.setText(self.w("on_phone"))
 
     def _age(self) -> str:
-        checked = self.ages.checkedButton()
-        return checked.objectName()[4:] if checked is not None else ""
+        return next((band for band, choice in self.age_buttons.items() if choice.isChecked()), "")
 
-    def _age_changed(self) -> None:
+    def _update_age(self) -> None:
         # below the age limit a guardian consents, under their own name: typed on their phone, not on a kiosk
         under = self._age() == "under_threshold"
         self.guardian.setVisible(under)
         self.save.setEnabled(bool(self._age()) and not under)
-        self.model.session.entered_at = self.model.clock()  # a tap: still there
+
+    def _tapped(self) -> None:
+        self._update_age()
+        self.model.touch()  # someone is still there: the screen's time-out starts again
 
     def _save(self) -> None:
         purposes = {p: b.checked for p, b in self.switches.items()}
@@ -571,8 +581,8 @@ class SharePage(TapPage):
             self.qr.show_image(QImage.fromData(self.model.qr))
 
 
-class ThanksPage(TapPage):
-    shows = Screen.THANKS
+class MessagePage(TapPage):
+    """A title and a line, until a tap or the screen's time-out."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
@@ -583,6 +593,10 @@ class ThanksPage(TapPage):
         layout.addWidget(self.title)
         layout.addWidget(self.text)
         layout.addStretch(1)
+
+
+class ThanksPage(MessagePage):
+    shows = Screen.THANKS
 
     def refresh(self) -> None:
         self.title.setText(self.w("thanks_title"))
@@ -590,18 +604,10 @@ class ThanksPage(TapPage):
         self.text.setText(self.w("thanks_refused") if refused else self.w("thanks_text"))
 
 
-class ErrorPage(TapPage):
-    shows = Screen.ERROR
+class ErrorPage(MessagePage):
+    """Participants see a friendly line; what failed is in the staff log."""
 
-    def __init__(self, model: KioskModel) -> None:
-        super().__init__(model)
-        self.title = label("", "title")
-        self.text = label("")
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(self.title)
-        layout.addWidget(self.text)
-        layout.addStretch(1)
+    shows = Screen.ERROR
 
     def refresh(self) -> None:
         self.title.setText(self.w("error_title"))
@@ -629,11 +635,11 @@ class Header(QFrame):
         super().__init__()
         self.model = model
         self.logo = QLabel()
-        self.logo_path = logo
+        self.picture = QPixmap(str(logo)) if logo is not None and logo.exists() else QPixmap()
+        self.unit = 0
         self.left = label("", "small")
         self.left.setObjectName("time_left")
         self.language = button("", "language", "small")
-        self.language.setProperty("role", "small")
         self.language.clicked.connect(model.switch_language)
         row = QHBoxLayout(self)
         row.addWidget(self.logo)
@@ -642,12 +648,10 @@ class Header(QFrame):
         row.addWidget(self.language)
 
     def refresh(self, unit: int) -> None:
-        if self.logo_path is not None and self.logo_path.exists():
-            pixmap = QPixmap(str(self.logo_path))
-            if not pixmap.isNull():
-                self.logo.setPixmap(
-                    pixmap.scaledToHeight(round(unit * 1.6), Qt.TransformationMode.SmoothTransformation)
-                )
+        if unit != self.unit and not self.picture.isNull():
+            height = round(unit * 1.6)
+            self.logo.setPixmap(self.picture.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation))
+        self.unit = unit
         self.language.setText(word(self.model.language, "language"))
         left = self.model.time_left()
         shown = left is not None and left <= 15 and self.model.screen is not Screen.ATTRACT

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QPoint, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QImageReader, QMouseEvent, QPainter, QPen, QPixmap
@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
@@ -32,40 +32,42 @@ from booth.staff import TargetShot, TestFire, consent_counts, find_points, last_
 from booth.stitch.calibration import Calibration
 from rig.base import CameraHealth, TriggerStatus
 from ui.model import KioskModel, LogLine
+from ui.screens import button
 from ui.theme import Theme
 
 THUMB = QSize(240, 160)
 
 
-class Background(QObject):
-    """Runs one job off the GUI thread and hands its result (or the exception) back on it."""
+T = TypeVar("T")
 
-    finished = Signal(object)
+
+class Background(QObject):
+    """Runs one job at a time off the GUI thread and hands its result (or the exception) back on it."""
+
+    finished = Signal(object, object)
 
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
         self.running = False
+        self.finished.connect(self._back, Qt.ConnectionType.QueuedConnection)
 
-    def start(self, job: Callable[[], object], done: Callable[[object], None]) -> bool:
+    def start(self, job: Callable[[], T], done: Callable[[T | Exception], None]) -> None:
         if self.running:
-            return False
+            return
         self.running = True
 
         def run() -> None:
             try:
-                result: object = job()
+                result: T | Exception = job()
             except Exception as exc:  # shown to staff with its message
                 result = exc
-            self.finished.emit(result)
+            self.finished.emit(done, result)
 
-        def back(result: object) -> None:
-            self.running = False
-            self.finished.disconnect(back)
-            done(result)
-
-        self.finished.connect(back, Qt.ConnectionType.QueuedConnection)
         threading.Thread(target=run, name="staff job", daemon=True).start()
-        return True
+
+    def _back(self, done: Callable[[object], None], result: object) -> None:
+        self.running = False
+        done(result)
 
 
 def thumbnail(path: Path | None, size: QSize = THUMB) -> QImage:
@@ -87,7 +89,9 @@ def table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             widget.setItem(r, c, QTableWidgetItem(value))
-    widget.resizeColumnsToContents()
+    header = widget.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # as wide as the style's text needs
+    header.setStretchLastSection(True)
     return widget
 
 
@@ -96,6 +100,10 @@ def clear(layout: QGridLayout | QVBoxLayout) -> None:
         item = layout.takeAt(0)
         if item is not None and item.widget() is not None:
             item.widget().deleteLater()  # type: ignore[union-attr]
+
+
+Health = tuple[list[CameraHealth], TriggerStatus, str, dict[int, QImage]]
+"""The cameras' health, the trigger's status, its clock sync, and each camera's last frame, small."""
 
 
 class RigTab(QWidget):
@@ -109,8 +117,7 @@ class RigTab(QWidget):
         self.box.setObjectName("trigger_tile")
         self.summary = QLabel()
         self.summary.setObjectName("rig_summary")
-        refresh = QPushButton("Refresh")
-        refresh.setObjectName("rig_refresh")
+        refresh = button("Refresh", "rig_refresh")
         refresh.clicked.connect(self.refresh)
         self.grid = QGridLayout()
         tiles = QWidget()
@@ -130,11 +137,11 @@ class RigTab(QWidget):
     def refresh(self) -> None:
         station = self.model.station
 
-        def look() -> tuple[list[CameraHealth], TriggerStatus, str, dict[int, QImage]]:
+        def look() -> Health:
             frames = last_frames(station.config)
             return (
-                station.health(),
-                station.trigger_status(),
+                list(station.rig.cameras.health()),
+                station.rig.trigger.status(),
                 station.clock_sync(),
                 {k: thumbnail(p) for k, p in frames.items()},
             )
@@ -142,15 +149,11 @@ class RigTab(QWidget):
         self.summary.setText("Asking the cameras…")
         self.job.start(look, self._show)
 
-    def _show(self, result: object) -> None:
+    def _show(self, result: Health | Exception) -> None:
         if isinstance(result, Exception):
             self.summary.setText(f"Rig health could not be read: {result}")
             return
-        health: list[CameraHealth]
-        trigger: TriggerStatus
-        clock: str
-        thumbs: dict[int, QImage]
-        health, trigger, clock, thumbs = result  # type: ignore[misc]
+        health, trigger, clock, thumbs = result
         box = "connected" if trigger.connected else "NOT CONNECTED"
         self.box.setText(
             f"Trigger box: {box} · {trigger.state.value} · firmware {trigger.firmware or '?'} · clock {clock}"
@@ -197,8 +200,7 @@ class TestFireTab(QWidget):
         super().__init__()
         self.model = model
         self.job = Background(self)
-        self.fire = QPushButton("Test fire")
-        self.fire.setObjectName("test_fire")
+        self.fire = button("Test fire", "test_fire")
         self.fire.clicked.connect(self.start)
         self.report = QLabel("Fires every camera once; nothing is kept.")
         self.report.setObjectName("test_report")
@@ -228,13 +230,12 @@ class TestFireTab(QWidget):
 
         self.job.start(job, self._show)
 
-    def _show(self, result: object) -> None:
+    def _show(self, result: TestFire | Exception) -> None:
         self.fire.setEnabled(True)
         if isinstance(result, Exception):
             self.report.setText(f"Test fire failed: {result}")
             self.model.note("error", f"test fire failed: {result}")
             return
-        assert isinstance(result, TestFire)
         self.result = result
         skew = f"{result.skew_us:.1f} µs" if result.skew_us is not None else "not reported"
         missing = f"; no frame from camera(s) {', '.join(map(str, result.missing))}" if result.missing else ""
@@ -314,6 +315,10 @@ class PointsView(QLabel):
         self.moved.emit(self.index, k, p.x() * self.scale, p.y() * self.scale)
 
 
+Shown = tuple[TargetShot, dict[int, QImage], float]
+"""The target shot with its points, each frame small enough to show, and frame pixels per shown pixel."""
+
+
 class CalibrationTab(QWidget):
     """Shoot the target, check the axis points found in every frame, drag any that are wrong, save."""
 
@@ -321,11 +326,9 @@ class CalibrationTab(QWidget):
         super().__init__()
         self.model = model
         self.job = Background(self)
-        self.shoot = QPushButton("Shoot the target")
-        self.shoot.setObjectName("shoot_target")
+        self.shoot = button("Shoot the target", "shoot_target")
         self.shoot.clicked.connect(self.start)
-        self.save = QPushButton("Save calibration")
-        self.save.setObjectName("save_calibration")
+        self.save = button("Save calibration", "save_calibration")
         self.save.setEnabled(False)
         self.save.clicked.connect(self.fit)
         self.report = QLabel(self._current())
@@ -359,7 +362,7 @@ class CalibrationTab(QWidget):
         self.shoot.setEnabled(False)
         self.report.setText("Shooting the target…")
 
-        def job() -> tuple[TargetShot, dict[int, QImage], float]:
+        def job() -> Shown:
             if station.live is not None:
                 station.live.pause()
             if station.sim is not None:
@@ -380,15 +383,12 @@ class CalibrationTab(QWidget):
 
         self.job.start(job, self._show)
 
-    def _show(self, result: object) -> None:
+    def _show(self, result: Shown | Exception) -> None:
         self.shoot.setEnabled(True)
         if isinstance(result, Exception):
             self.report.setText(f"Could not shoot the target: {result}")
             return
-        target: TargetShot
-        images: dict[int, QImage]
-        scale: float
-        target, images, scale = result  # type: ignore[misc]
+        target, images, scale = result
         self.target = target
         clear(self.grid)
         self.views = {}
@@ -423,14 +423,12 @@ class CalibrationTab(QWidget):
         self.save.setEnabled(False)
         self.job.start(lambda: target.calibrate(station.config, station.rig.rig_id), self._fitted)
 
-    def _fitted(self, result: object) -> None:
+    def _fitted(self, result: tuple[Calibration, list[str]] | Exception) -> None:
         self.save.setEnabled(True)
         if isinstance(result, Exception):
             self.report.setText(f"Not saved: {result}")
             return
-        calibration: Calibration
-        warnings: list[str]
-        calibration, warnings = result  # type: ignore[misc]
+        calibration, warnings = result
         self.model.use_calibration(calibration)
         self.report.setText(self._current() + (f" ({'; '.join(warnings)})" if warnings else " · saved"))
 
@@ -448,8 +446,7 @@ class EventTab(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Clip frame:"))
         for profile in ("vertical", "landscape", "square"):
-            b = QPushButton(profile)
-            b.setObjectName(f"profile_{profile}")
+            b = button(profile, f"profile_{profile}")
             b.clicked.connect(lambda _=False, p=profile: self._profile(p))
             row.addWidget(b)
         row.addStretch(1)
@@ -490,7 +487,7 @@ class OutboxTab(QWidget):
         self.state.setObjectName("outbox_state")
         self.state.setWordWrap(True)
         self.holder = QVBoxLayout()
-        refresh = QPushButton("Refresh")
+        refresh = button("Refresh", "outbox_refresh")
         refresh.clicked.connect(self.refresh)
         row = QHBoxLayout()
         row.addWidget(self.state, 1)
@@ -593,11 +590,9 @@ class StaffPanel(QWidget):
         ):
             self.tabs.addTab(tab, name)
         self.tabs.currentChanged.connect(self._tab_changed)
-        back = QPushButton("Back to the booth")
-        back.setObjectName("staff_back")
+        back = button("Back to the booth", "staff_back")
         back.clicked.connect(close)
-        quit_ = QPushButton("Quit")
-        quit_.setObjectName("staff_quit")
+        quit_ = button("Quit", "staff_quit")
         quit_.clicked.connect(self._quit)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(f"Staff · {model.config.booth.id}"), 1)
@@ -610,9 +605,6 @@ class StaffPanel(QWidget):
 
     def open(self) -> None:
         self._tab_changed(self.tabs.currentIndex())
-
-    def close_panel(self) -> None:
-        pass
 
     def _tab_changed(self, index: int) -> None:
         tab = self.tabs.widget(index)

@@ -71,7 +71,6 @@ QFrame[role="toggle"][on="true"] QLabel {{ color: {on}; }}
 QFrame[role="toggle"] QLabel[role="head"] {{ font-size: {round(u * 0.85)}px; font-weight: 700; }}
 QProgressBar {{ background: {panel}; border: none; border-radius: {u // 3}px; min-height: {u}px; color: transparent; }}
 QProgressBar::chunk {{ background: {ac}; border-radius: {u // 3}px; }}
-QFrame[role="card"] {{ background: {panel}; border-radius: {u // 3}px; }}
 """
 
     def staff_stylesheet(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QMouseEvent, QResizeEvent
+from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from booth.session import Screen
@@ -136,22 +136,12 @@ class KioskWindow(QWidget):
         layout.addWidget(self.stack, 1)
         self.corner = Corner(self)
         self.unit = 0
-        self.portrait = True
-        self._current: Page | None = None
+        self.portrait: bool | None = None
         model.changed.connect(self.refresh)
         self.clock = QTimer(self)
         self.clock.setInterval(500)
         self.clock.timeout.connect(lambda: self.header.refresh(self.unit))
         self.clock.start()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        """Nothing keeps playing or ticking behind a closed window."""
-        if self._current is not None:
-            self._current.hidden()
-            self._current = None
-        self.clock.stop()
-        self.model.changed.disconnect(self.refresh)
-        super().closeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         w, h = event.size().width(), event.size().height()
@@ -161,7 +151,7 @@ class KioskWindow(QWidget):
             self.unit = unit
             self.setStyleSheet(self.theme.stylesheet(unit))
             self.header.refresh(unit)
-        if portrait != self.portrait or self._current is None:
+        if portrait != self.portrait:
             self.portrait = portrait
             for page in self.pages.values():
                 page.arrange(portrait)
@@ -174,21 +164,12 @@ class KioskWindow(QWidget):
         if self.model.staff_open:
             return
         page = self.pages[self.model.screen]
-        if page is not self._current:
-            if self._current is not None:
-                self._current.hidden()
-            self._current = page
-            page.refresh()
-            self.stack.setCurrentWidget(page)
-            page.shown()
-        page.refresh()
+        self.stack.setCurrentWidget(page)  # the page hears its show event; the one it replaces, its hide event
+        page.refresh()  # laid out at its size by now
         self.header.refresh(self.unit)
 
     def ask_pin(self) -> None:
         self.model.staff_open = True
-        if self._current is not None:
-            self._current.hidden()
-            self._current = None
         self.pin.reset()
         self.stack.setCurrentWidget(self.pin)
 
@@ -200,7 +181,6 @@ class KioskWindow(QWidget):
         self.corner.setVisible(False)
 
     def close_staff(self) -> None:
-        self.staff.close_panel()
         self.model.staff_open = False
         self.header.setVisible(True)
         self.corner.setVisible(True)

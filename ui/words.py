@@ -5,7 +5,7 @@ from __future__ import annotations
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "touch": "Touch to start",
-        "attract_line": "Step into the moment. 24 cameras, one instant, one orbit.",
+        "attract_line": "Step into the moment. {n} cameras, one instant, one orbit.",
         "pose_title": "Stand on the mark",
         "pose_steps": "1. Stand on the cross in the middle\n2. Strike a pose and hold it\n3. Look at the front camera",
         "ready": "I'm ready",
@@ -44,7 +44,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "touch": "Touchez pour commencer",
-        "attract_line": "Entrez dans l'instant. 24 caméras, un seul instant, une orbite.",
+        "attract_line": "Entrez dans l'instant. {n} caméras, un seul instant, une orbite.",
         "pose_title": "Placez-vous sur la marque",
         "pose_steps": "1. Placez-vous sur la croix au centre\n2. Prenez la pose et ne bougez plus\n"
         "3. Regardez la caméra de face",

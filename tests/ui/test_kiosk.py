@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
@@ -106,6 +107,16 @@ class Kiosk:
     def wait_for(self, screen: Screen, timeout_ms: int = 10_000) -> None:
         self.bot.waitUntil(lambda: self.model.screen is screen, timeout=timeout_ms)
 
+    def begin(self) -> None:
+        """A tap on the attract screen: the pose screen."""
+        self.tap_screen()
+        self.wait_for(Screen.POSE)
+
+    def keep(self) -> None:
+        """Keep the clip in review: the consent screen."""
+        self.tap("keep")
+        self.wait_for(Screen.CONSENT)
+
     def shoot(self) -> None:
         """From the pose screen to review: ready, the countdown, the shot, the clip."""
         self.tap("ready")
@@ -124,7 +135,7 @@ class Kiosk:
 
 
 def qr_text(widget: QLabel) -> str:
-    image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB888)
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
     array = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
     rgb = array[:, : image.width() * 3].reshape(image.height(), image.width(), 3)
     text, _, _ = cv2.QRCodeDetector().detectAndDecode(np.ascontiguousarray(rgb))
@@ -139,8 +150,7 @@ def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, stat
     model = kiosk.model
     try:
         kiosk.picture(Screen.ATTRACT)
-        kiosk.tap_screen()
-        kiosk.wait_for(Screen.POSE)
+        kiosk.begin()
         qtbot.waitUntil(lambda: station.live is not None and station.live.latest() is not None, timeout=10_000)
         qtbot.wait(400)  # the preview shows the centre camera
         kiosk.picture(Screen.POSE)
@@ -158,8 +168,7 @@ def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, stat
         assert clip is not None and (station.clips_dir / clip / "clip.mp4").exists()
         qtbot.wait(800)  # the clip loops
         assert kiosk.window.pages[Screen.REVIEW].findChild(QLabel, "clip").pixmap().isNull() is False  # type: ignore[union-attr]
-        kiosk.tap("keep")
-        kiosk.wait_for(Screen.CONSENT)
+        kiosk.keep()
         assert not kiosk.button("save").isEnabled(), "an age must be chosen first"
         kiosk.tap_widget(kiosk.toggle("purpose_social"))
         kiosk.tap("age_adult")
@@ -198,8 +207,7 @@ def test_a_retake_then_everything_refused(qtbot: QtBot, station: Station) -> Non
     kiosk = Kiosk(qtbot, station)
     model = kiosk.model
     try:
-        kiosk.tap_screen()
-        kiosk.wait_for(Screen.POSE)
+        kiosk.begin()
         kiosk.shoot()
         first = model.clip_id
         assert kiosk.button("retake").text().startswith("Retake (2")
@@ -209,8 +217,7 @@ def test_a_retake_then_everything_refused(qtbot: QtBot, station: Station) -> Non
         assert second is not None and second != first
         assert "(1" in kiosk.button("retake").text()
         assert station.store.current(first or "") is None, "the first take gets no decision"
-        kiosk.tap("keep")
-        kiosk.wait_for(Screen.CONSENT)
+        kiosk.keep()
         kiosk.tap("language")
         assert kiosk.button("save").text() == "Enregistrer mes choix"
         kiosk.tap("refuse")
@@ -227,11 +234,9 @@ def test_below_the_age_limit_the_guardian_decides_on_the_phone(qtbot: QtBot, sta
     kiosk = Kiosk(qtbot, station)
     model = kiosk.model
     try:
-        kiosk.tap_screen()
-        kiosk.wait_for(Screen.POSE)
+        kiosk.begin()
         kiosk.shoot()
-        kiosk.tap("keep")
-        kiosk.wait_for(Screen.CONSENT)
+        kiosk.keep()
         kiosk.tap_widget(kiosk.toggle("purpose_send_me"))
         kiosk.tap("age_under_threshold")
         note = kiosk.window.findChild(QLabel, "guardian_note")
@@ -256,8 +261,7 @@ def test_screens_give_up_by_themselves(qtbot: QtBot, station: Station) -> None:
     kiosk = Kiosk(qtbot, station)
     rules = station.config.kiosk
     try:
-        kiosk.tap_screen()
-        kiosk.wait_for(Screen.POSE)
+        kiosk.begin()
         kiosk.clock.skip(rules.idle_s - 5)
         kiosk.tap_screen()  # still there: the time-out starts again
         kiosk.clock.skip(10)
@@ -265,12 +269,10 @@ def test_screens_give_up_by_themselves(qtbot: QtBot, station: Station) -> None:
         assert kiosk.model.screen is Screen.POSE
         kiosk.clock.skip(rules.idle_s)
         kiosk.wait_for(Screen.ATTRACT, 2_000)
-        kiosk.tap_screen()
-        kiosk.wait_for(Screen.POSE)
+        kiosk.begin()
         kiosk.shoot()
         clip = kiosk.model.clip_id
-        kiosk.tap("keep")
-        kiosk.wait_for(Screen.CONSENT)
+        kiosk.keep()
         kiosk.clock.skip(rules.consent_s + 1)
         kiosk.wait_for(Screen.ATTRACT, 2_000)
         assert station.store.current(clip or "") is None, "a participant who walks away decides nothing"
@@ -285,8 +287,7 @@ def test_a_failed_shot_ends_on_the_error_screen_and_goes_back(qtbot: QtBot, stat
     kiosk.name = "portrait"
     station.sim.faults = {k: "missing" for k in range(CAMERAS)}  # every camera drops out
     try:
-        kiosk.tap_screen()
-        kiosk.wait_for(Screen.POSE)
+        kiosk.begin()
         kiosk.tap("ready")
         kiosk.wait_for(Screen.ERROR, SHOT_MS)
         qtbot.wait(400)
@@ -304,8 +305,7 @@ def test_a_failed_shot_ends_on_the_error_screen_and_goes_back(qtbot: QtBot, stat
     landscape.name = "landscape"
     station.sim.faults = {k: "missing" for k in range(CAMERAS)}
     try:
-        landscape.tap_screen()
-        landscape.wait_for(Screen.POSE)
+        landscape.begin()
         landscape.tap("ready")
         landscape.wait_for(Screen.ERROR, SHOT_MS)
         qtbot.wait(400)
@@ -328,8 +328,7 @@ def test_the_gui_thread_never_stalls_during_a_shot(qtbot: QtBot, station: Statio
 
     probe.timeout.connect(beat)
     try:
-        kiosk.tap_screen()
-        kiosk.wait_for(Screen.POSE)
+        kiosk.begin()
         probe.start()
         kiosk.shoot()
         qtbot.wait(1500)  # the review screen starts its loop
