@@ -18,6 +18,7 @@ from booth.stitch.stitcher import Progress
 from booth.tagging.clip_tags import tag_clip
 from booth.tagging.tagger import Tagger
 from rig.base import RigError
+from rig.priority import run_in_background
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class ShotRunner:
             self._worker.join(timeout)
 
     def _run(self, shot_no: int) -> None:
+        run_in_background()  # the kiosk's screen comes first
         stage = "capture"
 
         def captured(_: Shot) -> None:

@@ -10,6 +10,7 @@ from dataclasses import replace
 import cv2
 
 from rig.cameras.live_view import LiveView
+from rig.priority import run_in_background
 from rig.sim.camera import build_cameras
 from rig.sim.render import camera_response, render_linear, sensor_noise, shifted
 from rig.sim.rig import SimRig
@@ -27,6 +28,7 @@ def sim_live_view(rig: SimRig, k: int, *, width: int = 480, rate_hz: float = 8.0
 
     def frame() -> bytes:
         nonlocal last
+        run_in_background()  # rendering is the simulation's cost, not a camera's: the screen comes first
         time.sleep(max(0.0, period - (time.monotonic() - last)))
         last = time.monotonic()
         scene, textures = rig.scene()
