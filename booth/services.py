@@ -1,20 +1,25 @@
-"""What runs beside the kiosk on threads of its own: the participants' phone page and the uploader."""
+"""What runs beside the kiosk on threads of its own: the phone page, the uploader and the retention rules."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 
 from booth.config import BoothConfig
 from booth.consent.registry import open_outbox, open_store, texts_of
+from booth.consent.retention import Purged, purge
 from booth.consent.web import create_app
 from booth.delivery.link import BrokerRefused
 from booth.delivery.uploader import Uploader
 
 log = logging.getLogger(__name__)
+
+PURGE_EVERY_S = 600.0
+"""How often a running kiosk applies the retention rules."""
 
 
 class PhonePageServer:
@@ -114,6 +119,47 @@ class DeliveryService:
         if up.online:
             return "online"
         return f"offline: {up.problem}" if up.problem else "connecting"
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10.0)
+
+
+class RetentionService:
+    """`booth consent purge` every `every_s` on a thread, the first time at start: a kiosk that runs all day
+    deletes what nobody consented to at the end of its day, and what was consented when its time is up.
+    `clock` gives the time the rules are judged at."""
+
+    def __init__(self, config: BoothConfig, every_s: float = PURGE_EVERY_S, clock: Callable[[], float] = time.time):
+        self.config = config
+        self.every_s = every_s
+        self.clock = clock
+        self.purged: list[Purged] = []
+        """Everything deleted since the kiosk started."""
+        self.error = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> RetentionService:
+        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        with open_store(self.config) as store:
+            outbox = open_outbox(store)
+            while True:
+                try:
+                    done = purge(self.config, store, outbox, self.clock())
+                except Exception as exc:  # a full disk or a locked file: tried again next time
+                    self.error = f"{type(exc).__name__}: {exc}"
+                    log.error("retention: %s", self.error)
+                else:
+                    self.error = ""
+                    self.purged.extend(done)
+                if self._stop.wait(self.every_s):
+                    return
 
     def stop(self) -> None:
         self._stop.set()

@@ -15,7 +15,7 @@ from booth.consent.store import ConsentStore
 from booth.consent.texts import ConsentTexts
 from booth.delivery.outbox import Outbox
 from booth.rigs import open_camera_rig, sim_rig
-from booth.services import DeliveryService, PhonePageServer
+from booth.services import DeliveryService, PhonePageServer, RetentionService
 from booth.shoot import Rig, calibrate_rig
 from booth.stitch.calibration import Calibration
 from booth.tagging.clip_tags import open_tagger
@@ -47,6 +47,7 @@ class Station:
     live: LiveView | None = None
     phone_page: PhonePageServer | None = None
     delivery: DeliveryService | None = None
+    retention: RetentionService | None = None
     sim: SimRig | None = None
 
     @property
@@ -107,7 +108,8 @@ def _hardware_calibration(config: BoothConfig, rig_id: str) -> Calibration | Non
 @contextlib.contextmanager
 def open_station(config: BoothConfig, kind: RigKind, *, services: bool = True) -> Iterator[Station]:
     """Open the rig booth.toml describes (or the simulated one), its calibration, the consent books, the tagger,
-    live view, and (with services) the phone page and the uploader; all closed on the way out."""
+    live view, and (with services) the phone page, the uploader and the retention rules; all closed on the way
+    out."""
     with contextlib.ExitStack() as stack:
         sim: SimRig | None = None
         live: LiveView | None = None
@@ -144,4 +146,6 @@ def open_station(config: BoothConfig, kind: RigKind, *, services: bool = True) -
             stack.callback(station.phone_page.stop)
             station.delivery = DeliveryService(config).start()
             stack.callback(station.delivery.stop)
+            station.retention = RetentionService(config).start()
+            stack.callback(station.retention.stop)
         yield station

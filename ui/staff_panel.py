@@ -541,8 +541,17 @@ class ConsentTab(QWidget):
             f"<p><b>{c.clips}</b> clips made: <b>{c.granted}</b> with consent, <b>{c.refused}</b> refused,"
             f" <b>{c.undecided}</b> undecided, <b>{c.withdrawn}</b> withdrawn; {c.deleted} deleted so far</p>"
             f"<p>Decided on the kiosk: {c.on_kiosk} · on a phone: {c.on_phone}</p>"
+            f"<p>Retention: {self._retention()}</p>"
             f"<p>Granted, by purpose:</p><ul>{purposes}</ul>"
         )
+
+    def _retention(self) -> str:
+        service = self.model.station.retention
+        if service is None:
+            return "not running here: run 'booth consent purge' daily"
+        if service.error:
+            return f"last run failed: {service.error}"
+        return f"{len(service.purged)} deleted since the booth started, checked every {service.every_s / 60:g} min"
 
 
 class LogTab(QWidget):
