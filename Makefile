@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # Debian packages the suite and the benches need (ffmpeg: the vidstab baseline); installed by `make test` as root.
+# What Qt needs to open the kiosk on an X11 or Wayland screen (`make demo`, as root, where there is one).
+KIOSK_PACKAGES := libxcb-cursor0 libxkbcommon-x11-0 libegl1
 DEBIAN_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 make gcc chromium mosquitto mosquitto-clients openssl ffmpeg
 
 .PHONY: demo test install install-test system-packages lint clean
@@ -28,7 +30,9 @@ demo: install
 	$(VENV)/bin/booth shoot --rig sim --out demo/clips --kit demo/kit
 	@echo "Your clip is in the newest folder under demo/clips/ (clip.mp4, poster.jpg, preview.webp, tags.json)."
 	@echo "Its consent page opens at the address above once the page is served: $(VENV)/bin/booth serve"
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(VENV)/bin/booth kiosk --rig sim --windowed; \
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(KIOSK_PACKAGES); fi; \
+	  $(VENV)/bin/booth kiosk --rig sim --windowed; \
 	else echo "No screen here; where there is one, 'make demo' opens the kiosk: $(VENV)/bin/booth kiosk --rig sim"; fi
 
 lint: install-test

@@ -85,6 +85,8 @@ class Kiosk:
     def picture(self, screen: Screen, name: str | None = None) -> None:
         """Save what the screen shows now, if it is still `screen`."""
         if self.name and not self.closed and (self.model.screen is screen or name):
+            if name:
+                self.bot.wait(100)  # what the staff panel just added is laid out
             SHOTS.mkdir(parents=True, exist_ok=True)
             self.window.grab().save(str(SHOTS / f"kiosk-{name or screen.value}-{self.name}.png"))
 
