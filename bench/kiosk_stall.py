@@ -21,7 +21,6 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
 import rig.priority
@@ -29,6 +28,7 @@ from booth.config import load_config
 from booth.session import Screen
 from booth.station import Station, open_station
 from ui.app import build
+from ui.stall_probe import StallProbe
 
 
 def pump(app: QApplication, seconds: float, until: Screen | None = None, model: object = None) -> None:
@@ -46,23 +46,12 @@ def shots(app: QApplication, station: Station, count: int) -> tuple[list[float],
     window.resize(1080, 1920)
     window.show()
     model.start()
-    gaps: list[float] = []
     to_review: list[float] = []
-    watch = QElapsedTimer()
-    probe = QTimer()
-    probe.setInterval(10)
-
-    def beat() -> None:
-        if watch.isValid():
-            gaps.append(watch.nsecsElapsed() / 1e6)
-        watch.restart()
-
-    probe.timeout.connect(beat)
+    probe = StallProbe()
     try:
         for _ in range(count):
             model.touch()
             pump(app, 1.0)
-            watch.invalidate()
             probe.start()
             model.ready()
             pump(app, 10, Screen.CAPTURE, model)
@@ -80,7 +69,7 @@ def shots(app: QApplication, station: Station, count: int) -> tuple[list[float],
     finally:
         model.shutdown()
         window.close()
-    return gaps, to_review
+    return probe.gaps, to_review
 
 
 def report(name: str, gaps: list[float], to_review: list[float]) -> float:
