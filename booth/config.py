@@ -365,6 +365,11 @@ class KioskSection(Section):
     logo: Path | None = Field(
         None, description="The event's logo (PNG or SVG) in the corner of every screen; relative to booth.toml."
     )
+    demo_clip: Path | None = Field(
+        None,
+        description="An animated WebP or GIF looped on the attract screen while no clip anyone agreed to show is on"
+        " the booth (a clip's preview.webp, shot with people who agreed); relative to booth.toml.",
+    )
     staff_pin: str = Field(
         "2468", pattern=r"^[0-9]{4,8}$", description="PIN of the staff panel (4 to 8 digits); change it per event."
     )

@@ -241,8 +241,10 @@ class AttractPage(TapPage):
         self.start.setText(self.w("touch"))
 
     def shown(self) -> None:
-        self._clips = [c / "preview.webp" for c in attract_clips(self.model.station.store, ATTRACT_PURPOSE)]
-        self._clips = [p for p in self._clips if p.exists()]
+        shown = [c / "preview.webp" for c in attract_clips(self.model.station.store, ATTRACT_PURPOSE)]
+        config = self.model.config
+        demo = config.resolve(config.kiosk.demo_clip) if config.kiosk.demo_clip is not None else None
+        self._clips = [p for p in shown if p.exists()] or ([demo] if demo is not None and demo.exists() else [])
         self._next = 0
         self._play_next()
         self.rotate.start()
@@ -256,7 +258,7 @@ class AttractPage(TapPage):
 
     def _play_next(self) -> None:
         self.media.setVisible(bool(self._clips))
-        self.mark.setVisible(not self._clips)  # no clip anyone agreed to show: the booth's own mark
+        self.mark.setVisible(not self._clips)  # no clip anyone agreed to show, and no demo: the booth's own mark
         if not self._clips:
             return
         self.media.play(self._clips[self._next % len(self._clips)])
