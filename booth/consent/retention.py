@@ -15,6 +15,10 @@ from booth.delivery.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
+IN_FLIGHT_S = 3600.0
+"""A shot folder without a clip is kept at least this long after it last changed, whatever the day: a shot fired
+just before midnight is still being stitched when its day ends, and its clip not yet registered."""
+
 
 @dataclass(frozen=True)
 class Purged:
@@ -62,7 +66,8 @@ def purge(config: BoothConfig, store: ConsentStore, outbox: Outbox, now: float) 
     for folder in sorted(shots.iterdir()) if shots.is_dir() else []:
         if not folder.is_dir() or folder.name.startswith(".") or folder.resolve() in referenced:
             continue
-        if now < end_of_day(folder.stat().st_mtime):
+        changed = folder.stat().st_mtime
+        if now < max(end_of_day(changed), changed + IN_FLIGHT_S):
             continue
         shutil.rmtree(folder)
         reason = "frames of a shot that made no clip, at the end of its day"

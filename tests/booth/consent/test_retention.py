@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from booth.config import BoothConfig
-from booth.consent.retention import end_of_day, purge
+from booth.consent.retention import IN_FLIGHT_S, end_of_day, purge
 from tests.booth.consent.helpers import make_booth
 
 
@@ -23,7 +23,7 @@ def test_what_may_not_be_kept_is_deleted_and_logged(tmp_path: Path) -> None:
     now = time.time()
     assert purge(booth.config, booth.store, booth.outbox, now) == [], "nothing goes during its own day"
 
-    tomorrow = end_of_day(now) + 60
+    tomorrow = max(end_of_day(now), now + IN_FLIGHT_S) + 60  # the day is over, and so is any shot of it
     os.utime(stray, (now, now))
     done = {p.what: p.reason for p in purge(booth.config, booth.store, booth.outbox, tomorrow)}
     assert set(done) == {unconsented, refused, "shot-no-clip"}
@@ -52,3 +52,14 @@ def test_a_shorter_keep_for_unconsented_clips(tmp_path: Path) -> None:
     assert purge(booth.config, booth.store, booth.outbox, now + 3600) == []
     assert [p.reason for p in purge(booth.config, booth.store, booth.outbox, now + 7300)] == ["no consent after 2 h"]
     assert booth.store.clip(clip_id) is not None
+
+
+def test_a_shot_fired_just_before_midnight_is_not_purged_while_it_is_stitched(tmp_path: Path) -> None:
+    booth = make_booth(tmp_path)
+    shot = booth.config.data_dir / "shots" / "shot-late"
+    shot.mkdir(parents=True)
+    midnight = end_of_day(time.time())
+    os.utime(shot, (midnight - 1, midnight - 1))
+    assert purge(booth.config, booth.store, booth.outbox, midnight + 60) == [], "its clip is still being made"
+    assert shot.exists()
+    assert [p.what for p in purge(booth.config, booth.store, booth.outbox, midnight + IN_FLIGHT_S)] == ["shot-late"]
