@@ -14,6 +14,8 @@ import numpy as np
 
 from booth.tagging.augment import bend, tilt
 from booth.tagging.kit import BrandKit, Logo
+from models.logos.photos import photo_ground
+from models.logos.printing import camera, cloth, cylinder, light, occluder
 
 MIN_WIDTH = 40
 """The quality targets hold for logos at least this many pixels wide."""
@@ -123,6 +125,98 @@ def scene(
     if sigma > 0.3:
         image = cv2.GaussianBlur(image, (0, 0), sigma)
     return image, placed
+
+
+SURFACES = ("flat", "cloth", "cup", "banner", "sticker")
+
+
+def printed(
+    image: np.ndarray, rgba: np.ndarray, rng: np.random.Generator, *, width: int, surface: str
+) -> tuple[int, int, int, int] | None:
+    """Print one logo `width` pixels wide on `surface` at a random place: wrapped on a cup, waved on a banner,
+    on a cloth patch whose folds shade it, or on a sticker; returns the logo's visible box, or None."""
+    rgba = cv2.resize(rgba, (width, max(4, round(rgba.shape[0] * width / rgba.shape[1]))), interpolation=cv2.INTER_AREA)
+    if surface == "cup":
+        rgba = cylinder(rgba, rng)
+    rgba = bend(rgba, rng)
+    if surface == "banner":
+        rgba = bend(bend(rgba, rng), rng)
+    rgba = tilt(rgba, rng, 50.0)
+    h, w = rgba.shape[:2]
+    pad = int(max(h, w) * rng.uniform(0.1, 0.5)) if surface in ("cloth", "sticker") else 0
+    full_h, full_w = image.shape[:2]
+    if w + 2 * pad >= full_w or h + 2 * pad >= full_h:
+        return None
+    x = int(rng.integers(pad, full_w - w - pad))
+    y = int(rng.integers(pad, full_h - h - pad))
+    region = (slice(y - pad, y + h + pad), slice(x - pad, x + w + pad))
+    folds = None
+    if surface == "cloth":
+        fabric, folds = cloth(rng, w + 2 * pad, h + 2 * pad)
+        image[region] = fabric
+    elif surface == "sticker":
+        paper = rng.integers(180, 256, 3).tolist() if rng.random() < 0.7 else rng.integers(0, 256, 3).tolist()
+        radius = max(1, min(h, w) // 4 + pad // 2)
+        x0, y0, x1, y1 = x - pad, y - pad, x + w + pad - 1, y + h + pad - 1
+        cv2.rectangle(image, (x0 + radius, y0), (x1 - radius, y1), paper, -1)
+        cv2.rectangle(image, (x0, y0 + radius), (x1, y1 - radius), paper, -1)
+        for cx, cy in ((x0 + radius, y0 + radius), (x1 - radius, y0 + radius), (x0 + radius, y1 - radius)):
+            cv2.circle(image, (cx, cy), radius, paper, -1, cv2.LINE_AA)
+        cv2.circle(image, (x1 - radius, y1 - radius), radius, paper, -1, cv2.LINE_AA)
+    alpha = rgba[:, :, 3:4].astype(np.float32) / 255.0
+    ys, xs = np.nonzero(alpha[:, :, 0] > 0.5)
+    if xs.size == 0:
+        return None
+    ink = rgba[:, :, :3].astype(np.float32) * float(rng.uniform(0.6, 1.2))
+    opacity = float(rng.uniform(0.8, 1.0)) if surface == "cloth" else 1.0
+    under = image[y : y + h, x : x + w].astype(np.float32)
+    image[y : y + h, x : x + w] = np.clip(under * (1 - alpha * opacity) + ink * alpha * opacity, 0, 255).astype(
+        np.uint8
+    )
+    if folds is not None:
+        image[region] = np.clip(image[region].astype(np.float32) * folds[..., None], 0, 255).astype(np.uint8)
+    return (x + int(xs.min()), y + int(ys.min()), x + int(xs.max()) + 1, y + int(ys.max()) + 1)
+
+
+def printed_scene(
+    kit: BrandKit,
+    rng: np.random.Generator,
+    *,
+    width: int = 768,
+    height: int = 512,
+    logos: int = 3,
+    min_width: int = 24,
+    max_width: int = 300,
+    backdrop: np.ndarray | None = None,
+    others: BrandKit | None = None,
+) -> tuple[np.ndarray, list[Placed]]:
+    """A training scene as a camera would see it: a photograph, a synthetic ground or `backdrop`, logos printed
+    on cloth, cups, banners and stickers, some partly covered, uneven light, then blur, sensor noise and JPEG.
+    With `others`, logos of brands outside the kit too, which are not in the returned list."""
+    image = backdrop.copy() if backdrop is not None else None
+    if image is None and rng.random() < 0.6:
+        image = photo_ground(rng, width, height)
+    if image is None:
+        image = background(rng, width, height)
+    placed: list[Placed] = []
+    foreign: list[Placed] = []
+    draws = [(kit, placed)] * logos + ([(others, foreign)] * int(rng.integers(1, 3)) if others else [])
+    for source, into in draws:
+        brand = source.brands[int(rng.integers(len(source.brands)))]
+        logo = brand.logos[int(rng.integers(len(brand.logos)))]
+        surface = str(rng.choice(SURFACES, p=[0.35, 0.3, 0.12, 0.13, 0.1]))
+        for _attempt in range(5):
+            trial = image.copy()
+            size = int(np.exp(rng.uniform(np.log(min_width + 4), np.log(max_width))))
+            box = printed(trial, logo.rgba, rng, width=size, surface=surface)
+            if box is None or any(_overlap(box, p.box) > 0.1 for p in placed + foreign):
+                continue
+            if rng.random() < 0.25:
+                occluder(trial, box, rng, float(rng.uniform(0.1, 0.35)))
+            image = trial
+            into.append(Placed(brand.brand_id, box))
+            break
+    return camera(light(image, rng), rng), placed
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

@@ -109,10 +109,10 @@ def window(
 
 
 def train_detector(
-    minutes: float, images: int, brands: int, batch: int, seed: int, state: Path, resume: Path | None
+    minutes: float, images: int, brands: tuple[int, int], batch: int, seed: int, state: Path, resume: Path | None
 ) -> nn.Module:
     with tempfile.TemporaryDirectory() as tmp:
-        kit = training_kit(Path(tmp) / "kit", brands)
+        kit = training_kit(Path(tmp) / "kit", *brands)
         t = time.monotonic()
         data = detector_set(kit, images, seed, rig_frames(12))
     print(f"{images} scenes made in {time.monotonic() - t:.0f} s", flush=True)
@@ -171,10 +171,10 @@ class CosFace(nn.Module):
 
 
 def train_embedder(
-    minutes: float, brands: int, per_logo: int, batch: int, seed: int, state: Path, resume: Path | None
+    minutes: float, brands: tuple[int, int], per_logo: int, batch: int, seed: int, state: Path, resume: Path | None
 ) -> nn.Module:
     with tempfile.TemporaryDirectory() as tmp:
-        kit = training_kit(Path(tmp) / "kit", brands)
+        kit = training_kit(Path(tmp) / "kit", *brands)
         t = time.monotonic()
         data = crop_set(kit, per_logo, seed)
     classes = int(data.labels.max()) + 1
@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", choices=("detector", "embedder"))
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--minutes", type=float, default=30.0)
-    parser.add_argument("--brands", type=int, default=400)
+    parser.add_argument("--brands", type=int, default=400, help="fictional brands with Hershey wordmarks")
+    parser.add_argument("--drawn", type=int, default=0, help="fictional brands drawn with TTF type (artwork.py)")
     parser.add_argument("--images", type=int, default=4000, help="detector: scenes to make")
     parser.add_argument("--per-logo", type=int, default=40, help="embedder: crops per logo file")
     parser.add_argument("--batch", type=int, default=0)
@@ -231,11 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     state = args.out.with_suffix(".pt")  # the weights, saved as training goes, to export or go on from
     if args.which == "detector":
-        model = train_detector(args.minutes, args.images, args.brands, args.batch or 16, args.seed, state, args.resume)
+        model = train_detector(
+            args.minutes, args.images, (args.brands, args.drawn), args.batch or 16, args.seed, state, args.resume
+        )
         export(model, DETECTOR_INPUT, args.out, "maps")
     else:
         model = train_embedder(
-            args.minutes, args.brands, args.per_logo, args.batch or 192, args.seed, state, args.resume
+            args.minutes, (args.brands, args.drawn), args.per_logo, args.batch or 192, args.seed, state, args.resume
         )
         export(model, EMBED_INPUT, args.out, "embeddings")
     torch.save(model.state_dict(), state)

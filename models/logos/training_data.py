@@ -13,15 +13,24 @@ import numpy as np
 
 from booth.tagging.crops import CROP_HEIGHT, CROP_WIDTH, crop
 from booth.tagging.kit import BrandKit, load_kit
+from models.logos.artwork import make_art_brand
 from models.logos.brands import make_kit
-from models.logos.composite import background, paste, scene
+from models.logos.composite import background, paste, printed, printed_scene, scene
+from models.logos.photos import photo_ground
+from models.logos.printing import camera, light
 
 TRAIN_KIT_SEED = 1
 """Brands 1000..1999; the evaluation kit uses seed 7 (7000...), so no evaluation brand is ever trained on."""
+ART_SEEDS = range(20000, 21000)
+"""Drawn brands (artwork.art_brand seeds) for training; no other set uses these seeds."""
 
 
-def training_kit(folder: Path, brands: int) -> BrandKit:
+def training_kit(folder: Path, brands: int, drawn: int = 0) -> BrandKit:
+    """`brands` brands of the first kind (Hershey wordmarks, flat symbols) and `drawn` drawn with TTF type,
+    gradients, outlines and badges (folders art_000...)."""
     make_kit(folder, brands=brands, seed=TRAIN_KIT_SEED)
+    for k in range(drawn):
+        make_art_brand(folder / f"art_{k:03d}", ART_SEEDS[k])
     return load_kit(folder)
 
 
@@ -79,7 +88,8 @@ def detector_set(kit: BrandKit, count: int, seed: int, backdrops: list[tuple[np.
             if rng.random() < 0.5:
                 backdrop = backdrop[:, ::-1].copy()
                 hidden = np.stack([768 - hidden[:, 2], hidden[:, 1], 768 - hidden[:, 0], hidden[:, 3]], 1)
-        image, placed = scene(
+        make = printed_scene if rng.random() < 0.7 else scene  # printed on surfaces, seen by a camera
+        image, placed = make(
             kit,
             rng,
             width=768,
@@ -89,7 +99,7 @@ def detector_set(kit: BrandKit, count: int, seed: int, backdrops: list[tuple[np.
             max_width=300,
             backdrop=backdrop,
         )
-        if rng.random() < 0.3:  # JPEG as cameras write it
+        if make is scene and rng.random() < 0.3:  # JPEG as cameras write it
             _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 95))])
             image = np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR))
         images[k] = image
@@ -113,13 +123,21 @@ def logo_crop(logo_rgba: np.ndarray, rng: np.random.Generator, *, jitter: float 
 
     width = int(rng.integers(28, 220))
     h = max(8, round(logo_rgba.shape[0] * width / logo_rgba.shape[1]))
-    canvas = background(rng, width * 2 + 80, h * 2 + 80)
-    box = paste(canvas, Logo(Path("x"), "x", logo_rgba), rng, width=width, occlude=0.2)
+    size = (width * 2 + 80, h * 2 + 80)
+    if rng.random() < 0.6:  # printed on a surface, in uneven light, through a camera
+        canvas = photo_ground(rng, *size)
+        canvas = background(rng, *size) if canvas is None else canvas
+        surface = str(rng.choice(["flat", "cloth", "cup", "banner", "sticker"]))
+        box = printed(canvas, logo_rgba, rng, width=width, surface=surface)
+        canvas = camera(light(canvas, rng), rng)
+    else:
+        canvas = background(rng, *size)
+        box = paste(canvas, Logo(Path("x"), "x", logo_rgba), rng, width=width, occlude=0.2)
+        sigma = float(rng.uniform(0, 1.5))
+        if sigma > 0.3:
+            canvas = cv2.GaussianBlur(canvas, (0, 0), sigma)
     if box is None:
         return crop(canvas, (40.0, 40.0, 40.0 + width, 40.0 + h))
-    sigma = float(rng.uniform(0, 1.5))
-    if sigma > 0.3:
-        canvas = cv2.GaussianBlur(canvas, (0, 0), sigma)
     x0, y0, x1, y1 = box
     bw, bh = x1 - x0, y1 - y0
     j = rng.uniform(-jitter, jitter, 4) * np.array([bw, bh, bw, bh])
