@@ -28,7 +28,17 @@ from rig.base import (
 )
 from rig.sim.camera import RigLayout, SimCamera, build_cameras
 from rig.sim.render import TextureCache, camera_response, encode_jpeg, render_linear, sensor_noise, shifted
-from rig.sim.scene import Scene, TargetGeometry, participant_scene, target_scene
+from rig.sim.scene import (
+    SHIRT_BGR,
+    SIM_SPONSOR,
+    Scene,
+    ShirtLogo,
+    TargetGeometry,
+    participant_scene,
+    target_scene,
+    turned,
+    wear,
+)
 from rig.sim.truth import ground_truth
 
 SceneName = Literal["participant", "target"]
@@ -56,13 +66,24 @@ class SimRig:
     between: int = 1
     """With more than 1, this many - 1 extra cameras stand part-way between each pair of neighbours (see
     build_cameras): the rig's own cameras are every between-th one. For measuring view interpolation."""
+    logo: ShirtLogo | Literal["orbita"] | None = SIM_SPONSOR
+    """What the participant's shirt wears: the sim's own sponsor facing the centre camera, a given logo, or
+    nothing. It may be changed between shots."""
+    scene_seed: int | None = None
+    """Seed of the participant's scene (its textures); None: the rig's seed. Changing it between shots gives
+    another participant in front of the same cameras."""
+    shirt_bgr: tuple[int, int, int] = SHIRT_BGR
+    """The participant's shirt colour."""
+    turn_deg: float = 0.0
+    """How far the participant is turned from the centre camera, towards the cameras of higher azimuth."""
 
     def __post_init__(self) -> None:
         try:
             self._cameras = build_cameras(self.layout, self.seed, self.between)
         except ValueError as exc:
             raise RigError(f"simulated rig: {exc}") from exc
-        self._scenes: dict[str, tuple[Scene, TextureCache]] = {}
+        self._scenes: dict[str, tuple[tuple[object, ...], Scene, TextureCache]] = {}
+        self._plain: tuple[tuple[int, tuple[int, int, int]], Scene] | None = None
         self._lock = threading.Lock()
         self._state = TriggerState.IDLE
         self._pending: list[Future[Frame]] = []
@@ -84,13 +105,36 @@ class SimRig:
     def sim_cameras(self) -> list[SimCamera]:
         return list(self._cameras)
 
+    @property
+    def participant_seed(self) -> int:
+        return self.seed if self.scene_seed is None else self.scene_seed
+
     def scene(self) -> tuple[Scene, TextureCache]:
-        if self.scene_name not in self._scenes:
-            scene = (
-                target_scene(self.seed, self.target) if self.scene_name == "target" else participant_scene(self.seed)
-            )
-            self._scenes[self.scene_name] = (scene, TextureCache(scene))
-        return self._scenes[self.scene_name]
+        """The scene in front of the cameras, built when first needed and again only when what it shows changed."""
+        name = self.scene_name
+        key: tuple[object, ...] = (
+            (self.seed, self.target)
+            if name == "target"
+            else (self.participant_seed, self.shirt_bgr, self.logo, self.turn_deg)
+        )
+        cached = self._scenes.get(name)
+        if cached is not None and cached[0] == key:  # a ShirtLogo equals only itself
+            return cached[1], cached[2]
+        scene = target_scene(self.seed, self.target) if name == "target" else self._participant()
+        self._scenes[name] = (key, scene, TextureCache(scene))
+        return scene, self._scenes[name][2]
+
+    def _participant(self) -> Scene:
+        if self.logo == SIM_SPONSOR:
+            return participant_scene(self.participant_seed, SIM_SPONSOR, self.shirt_bgr, self.turn_deg)
+        # the plain participant is kept, so that another logo or turn of the same participant costs a print and a
+        # copy, not the seconds of a build
+        plain_key = (self.participant_seed, self.shirt_bgr)
+        if self._plain is None or self._plain[0] != plain_key:
+            self._plain = None  # let the last one go before the next is built
+            self._plain = (plain_key, participant_scene(self.participant_seed, None, self.shirt_bgr))
+        scene = self._plain[1] if self.logo is None else wear(self._plain[1], self.logo)
+        return turned(scene, self.turn_deg) if self.turn_deg else scene
 
     def _expose(self, camera: SimCamera, scene: Scene, textures: TextureCache, noise_seed: int, fired: float) -> Frame:
         noise = self._noise_view(camera, noise_seed)
@@ -144,6 +188,9 @@ class SimRig:
             self._cameras, self.layout, self.seed, scene, self.target, [frame_name(c.index) for c in self._cameras]
         )
         truth["rig_id"] = self.rig_id
+        if self.scene_name == "participant":
+            truth["scene_seed"] = self.participant_seed
+            truth["turn_deg"] = self.turn_deg
         (out_dir / "ground_truth.json").write_text(json.dumps(truth, indent=1))
         return truth
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -12,6 +13,18 @@ BACKDROP_RADIUS_M = 6.0
 BACKDROP_HEIGHT_M = 4.0
 FLOOR_SIZE_M = 2 * BACKDROP_RADIUS_M + 2.0
 LOGO_BRAND = "ORBITA"
+SIM_SPONSOR: Literal["orbita"] = "orbita"
+"""The brand id of the sim's own sponsor, whose logo the participant wears unless told otherwise."""
+SHIRT_BGR = (150, 118, 24)
+PRINT_WIDTH_M = (0.12, 0.30)
+"""The widths a shirt print may have, in metres of arc across the chest."""
+MAX_PRINT_HEIGHT_M = 0.30
+PRINT_TOP_M = 1.36
+"""Where a print's top edge sits: just under the collar, as chest prints hang."""
+FABRIC_IN_PRINT = 0.5
+"""How much of the fabric's grain shows through the ink."""
+
+PrintColour = Literal["as_is", "mono"]
 
 
 @dataclass(frozen=True)
@@ -163,13 +176,24 @@ class Scene:
 
 @dataclass(frozen=True)
 class LogoPatch:
-    """Where the sponsor logo is printed on the shirt: an arc of the torso cylinder."""
+    """Where a logo is printed on the shirt: an arc of the torso cylinder, and whose logo it is."""
 
     cylinder_index: int
     phi0: float
     phi1: float
     z0: float
     z1: float
+    brand: str = SIM_SPONSOR
+    colour: PrintColour = "as_is"
+
+    @property
+    def facing_rad(self) -> float:
+        """The direction around the body that the middle of the print faces (0: towards +x)."""
+        return (self.phi0 + self.phi1) / 2.0
+
+    def centre(self, cylinder: VerticalCylinder) -> np.ndarray:
+        phi, r = self.facing_rad, cylinder.radius
+        return np.array([cylinder.cx + r * math.cos(phi), cylinder.cy + r * math.sin(phi), (self.z0 + self.z1) / 2])
 
     def sample_points(self, cylinder: VerticalCylinder, nu: int = 24, nv: int = 12) -> np.ndarray:
         phis = np.linspace(self.phi0, self.phi1, nu)
@@ -232,6 +256,133 @@ def _paste(dst: np.ndarray, src_bgra: np.ndarray, x: int, y: int) -> None:
     dst[y : y + h, x : x + w] = (region * (1 - alpha) + src_bgra[..., :3] * alpha).astype(np.uint8)
 
 
+@dataclass(frozen=True, eq=False)
+class ShirtLogo:
+    """A logo printed on the participant's shirt: its pixels (BGRA, as a brand kit's logo file holds them), the
+    brand it belongs to, and where on the torso the print is centred."""
+
+    bgra: np.ndarray
+    brand_id: str
+    facing_deg: float = 0.0
+    """Where around the body the print is centred, in degrees from the front (0: the chest, 180: the back). With
+    the participant not turned, the front faces the arc's centre camera, and a print at a camera's azimuth
+    faces that camera."""
+    width_m: float = 0.20
+    """Across the chest, along the shirt. A tall logo is printed narrower so that it is at most
+    MAX_PRINT_HEIGHT_M high; the logo's aspect is always kept."""
+    colour: PrintColour = "as_is"
+    """as_is: the logo's own colours; mono: one ink (ink_bgr) wherever the logo is, as screen prints often are."""
+    ink_bgr: tuple[int, int, int] = (245, 245, 245)
+
+    def __post_init__(self) -> None:
+        b = self.bgra
+        if not (isinstance(b, np.ndarray) and b.dtype == np.uint8 and b.ndim == 3 and b.shape[2] == 4):
+            raise ValueError("a shirt logo is a BGRA image: uint8, height x width x 4")
+        if min(b.shape[:2]) < 2 or not (b[:, :, 3] > 0).any():
+            raise ValueError("a shirt logo needs visible pixels")
+        if not self.brand_id:
+            raise ValueError("a shirt logo needs a brand id")
+        lo, hi = PRINT_WIDTH_M
+        if not lo <= self.width_m <= hi:
+            raise ValueError(f"a shirt print is {lo} to {hi} m wide, not {self.width_m}")
+        if self.colour not in ("as_is", "mono"):
+            raise ValueError(f"print colour is as_is or mono, not {self.colour!r}")
+        if not math.isfinite(self.facing_deg):
+            raise ValueError("the print's facing angle must be a number of degrees")
+
+    def size_m(self) -> tuple[float, float]:
+        """The print's width and height in metres."""
+        h, w = self.bgra.shape[:2]
+        width = min(self.width_m, MAX_PRINT_HEIGHT_M * w / h)
+        return width, width * h / w
+
+
+def _ink_layer(logo: ShirtLogo, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """The logo at print size as premultiplied ink (BGR, float) and its coverage (0 to 1)."""
+    src = logo.bgra.astype(np.float32)
+    coverage = src[..., 3:4] / 255.0
+    # premultiplied, so that resizing does not pull the transparent pixels' colour into the edges
+    premultiplied = np.concatenate([src[..., :3] * coverage, coverage], axis=2)
+    shrink = width < logo.bgra.shape[1]
+    small = cv2.resize(premultiplied, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+    alpha = np.clip(small[..., 3:4], 0.0, 1.0)
+    if logo.colour == "mono":
+        ink = alpha * np.array(logo.ink_bgr, dtype=np.float32)
+    else:
+        ink = np.clip(small[..., :3], 0.0, 255.0 * alpha)
+    return ink, alpha
+
+
+def print_on_torso(torso: VerticalCylinder, logo: ShirtLogo, cylinder_index: int = 0) -> LogoPatch:
+    """Print the logo onto the torso's texture (in place) and say where it landed."""
+    tex = torso.texture
+    tex_h, tex_w = tex.shape[:2]
+    width_m, height_m = logo.size_m()
+    rows_per_m = (tex_h - 1) / (torso.z1 - torso.z0)
+    lw = max(2, round(width_m / (2 * math.pi * torso.radius) * tex_w))
+    lh = max(2, round(height_m * rows_per_m))
+    ly = round((torso.z1 - PRINT_TOP_M) * rows_per_m)
+    centre_u = (math.radians(logo.facing_deg) / (2 * math.pi) + 0.5) * tex_w
+    lx = round(centre_u + 0.5 - lw / 2)  # columns lx .. lx + lw - 1 span u from lx - 0.5 to lx + lw - 0.5
+    # the print may cross the texture's seam at the back: work on a copy turned to put it in the middle
+    shift = tex_w // 2 - (lx + lw // 2)
+    centred = np.roll(tex, shift, axis=1)
+    x = lx + shift
+    region = centred[ly : ly + lh, x : x + lw].astype(np.float32)
+    ink, alpha = _ink_layer(logo, lw, lh)
+    grain = region - region.reshape(-1, 3).mean(axis=0)
+    printed = region * (1.0 - alpha) + ink + FABRIC_IN_PRINT * grain * alpha
+    centred[ly : ly + lh, x : x + lw] = np.clip(np.round(printed), 0, 255).astype(np.uint8)
+    tex[:] = np.roll(centred, -shift, axis=1)
+    # the texture pixels' own edges, so that the truth's box is the print's, not a rounded guess
+    phi0 = ((lx - 0.5) / tex_w - 0.5) * 2 * math.pi
+    phi1 = ((lx + lw - 0.5) / tex_w - 0.5) * 2 * math.pi
+    z_top = torso.z1 - (ly - 0.5) / rows_per_m
+    z_bottom = torso.z1 - (ly + lh - 0.5) / rows_per_m
+    return LogoPatch(cylinder_index, phi0, phi1, z_bottom, z_top, brand=logo.brand_id, colour=logo.colour)
+
+
+def wear(plain: Scene, logo: ShirtLogo) -> Scene:
+    """The participant of a plain-shirt scene (participant_scene with logo=None) wearing this logo. The plain
+    scene is left as it is and shares every texture but the shirt's, so one participant can wear many logos
+    without the seconds that building a scene takes."""
+    if plain.name != "participant" or plain.logo_patch is not None:
+        raise ValueError("a logo is printed on a participant scene whose shirt is plain")
+    torso = plain.primitives[0]
+    assert isinstance(torso, VerticalCylinder)
+    shirt = replace(torso, texture=torso.texture.copy())
+    patch = print_on_torso(shirt, logo)
+    return replace(plain, primitives=[shirt, *plain.primitives[1:]], logo_patch=patch)
+
+
+def turned(scene: Scene, turn_deg: float) -> Scene:
+    """The participant turned on the spot by turn_deg, towards the cameras of higher azimuth: body, head, arms and
+    print together, as a person turns. The floor and the backdrop stay; the given scene is left as it is."""
+    if scene.name != "participant":
+        raise ValueError("only the participant turns")
+    a = math.radians(turn_deg)
+    cos, sin = math.cos(a), math.sin(a)
+    primitives: list[Primitive] = []
+    for prim in scene.primitives:
+        # turning a solid about the body's axis turns its surface about its own axis by the same angle
+        texture = np.roll(prim.texture, round(turn_deg / 360.0 * prim.texture.shape[1]), axis=1)
+        if isinstance(prim, VerticalCylinder):
+            x, y = cos * prim.cx - sin * prim.cy, sin * prim.cx + cos * prim.cy
+            primitives.append(replace(prim, texture=texture, cx=x, cy=y))
+        elif isinstance(prim, Sphere):
+            cx, cy, cz = prim.center
+            primitives.append(replace(prim, texture=texture, center=(cos * cx - sin * cy, sin * cx + cos * cy, cz)))
+        else:
+            raise TypeError(f"cannot turn a {type(prim).__name__}")
+    patch = scene.logo_patch
+    if patch is not None:
+        width = scene.primitives[patch.cylinder_index].texture.shape[1]
+        # the print turns by the whole texture pixels its shirt was turned by, so the truth stays exact
+        shift = round(turn_deg / 360.0 * width) / width * 2 * math.pi
+        patch = replace(patch, phi0=patch.phi0 + shift, phi1=patch.phi1 + shift)
+    return replace(scene, primitives=primitives, logo_patch=patch)
+
+
 def _floor_texture(rng: np.random.Generator, px: int = 4096) -> np.ndarray:
     tex = _textured((92, 96, 100), (px, px), rng, 10.0, 3.0)
     per_m = px / FLOOR_SIZE_M
@@ -261,15 +412,9 @@ def _backdrop_texture(rng: np.random.Generator, w: int = 4096, h: int = 1024) ->
     return tex
 
 
-def participant_scene(seed: int) -> Scene:
-    """A stand-in participant at the pivot, facing the centre of the arc, wearing a shirt with a logo."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
-    shirt_bgr = (150, 118, 24)
-    torso = VerticalCylinder(
-        _textured(shirt_bgr, (1024, 2048), rng, 8.0, 1.5), 0.0, 0.0, 0.17, 0.85, 1.45, top_cap=True
-    )
-    # the logo: 0.20 m of arc wide on the chest, facing +x (the centre camera of the arc)
-    logo_w_m, logo_h_m, logo_top_m = 0.20, 0.09, 1.36
+def _sponsor_print(torso: VerticalCylinder) -> LogoPatch:
+    """The sim's own sponsor ORBITA, 0.20 m of arc wide on the chest, facing +x (the centre camera of the arc)."""
+    logo_w_m, logo_h_m, logo_top_m = 0.20, 0.09, PRINT_TOP_M
     tex_h, tex_w = torso.texture.shape[:2]
     lw = int(logo_w_m / (2 * math.pi * torso.radius) * tex_w)
     lh = int(logo_h_m / (torso.z1 - torso.z0) * tex_h)
@@ -277,7 +422,28 @@ def participant_scene(seed: int) -> Scene:
     ly = int((torso.z1 - logo_top_m) / (torso.z1 - torso.z0) * tex_h)
     _paste(torso.texture, draw_logo(lw, lh), lx, ly)
     half_phi = (lw / tex_w) * math.pi
-    logo = LogoPatch(0, -half_phi, half_phi, logo_top_m - logo_h_m, logo_top_m)
+    return LogoPatch(0, -half_phi, half_phi, logo_top_m - logo_h_m, logo_top_m)
+
+
+def participant_scene(
+    seed: int,
+    logo: ShirtLogo | Literal["orbita"] | None = SIM_SPONSOR,
+    shirt_bgr: tuple[int, int, int] = SHIRT_BGR,
+    turn_deg: float = 0.0,
+) -> Scene:
+    """A stand-in participant at the pivot, facing the centre of the arc (or turned from it by turn_deg), in a
+    shirt of shirt_bgr. On the shirt: the sim's own sponsor ORBITA on the chest ("orbita"), the given logo, or
+    nothing (None)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
+    torso = VerticalCylinder(
+        _textured(shirt_bgr, (1024, 2048), rng, 8.0, 1.5), 0.0, 0.0, 0.17, 0.85, 1.45, top_cap=True
+    )
+    # printing draws nothing from rng, so the rest of the scene is the same whatever the shirt wears
+    patch: LogoPatch | None = None
+    if isinstance(logo, ShirtLogo):
+        patch = print_on_torso(torso, logo)
+    elif logo == SIM_SPONSOR:
+        patch = _sponsor_print(torso)
 
     skin = (120, 150, 205)
     denim = (95, 60, 40)
@@ -313,9 +479,10 @@ def participant_scene(seed: int) -> Scene:
         VerticalCylinder(_textured(shirt_bgr, (512, 256), rng, 8.0, 1.5), 0.0, -0.225, 0.048, 0.86, 1.42, top_cap=True),
         VerticalCylinder(_textured(shirt_bgr, (512, 256), rng, 8.0, 1.5), 0.0, 0.225, 0.048, 0.86, 1.42, top_cap=True),
     ]
-    return Scene(
-        "participant", prims, _floor_texture(rng), _backdrop_texture(rng), contact_shadow_m=0.35, logo_patch=logo
+    scene = Scene(
+        "participant", prims, _floor_texture(rng), _backdrop_texture(rng), contact_shadow_m=0.35, logo_patch=patch
     )
+    return turned(scene, turn_deg) if turn_deg else scene
 
 
 def target_scene(seed: int, target: TargetGeometry | None = None) -> Scene:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,36 @@ def logo_box(camera: SimCamera, scene: Scene) -> tuple[list[float] | None, float
     return [round(v, 1) for v in box], round(fraction, 3)
 
 
+def logo_facing_deg(camera: SimCamera, scene: Scene) -> float | None:
+    """The angle between the print's normal at its middle and the direction from there to the camera: 0 when
+    the print faces the camera square on, over 90 when it faces away."""
+    patch = scene.logo_patch
+    if patch is None:
+        return None
+    cylinder = scene.primitives[patch.cylinder_index]
+    assert isinstance(cylinder, VerticalCylinder)
+    phi = patch.facing_rad
+    normal = np.array([math.cos(phi), math.sin(phi), 0.0])
+    to_camera = camera.position - patch.centre(cylinder)
+    cos = float(normal @ to_camera) / float(np.linalg.norm(to_camera))
+    return round(math.degrees(math.acos(max(-1.0, min(1.0, cos)))), 2)
+
+
+def _print(scene: Scene) -> dict[str, Any] | None:
+    """The print as it landed on the shirt: which way it faces, its size, and how it was printed."""
+    patch = scene.logo_patch
+    if patch is None:
+        return None
+    cylinder = scene.primitives[patch.cylinder_index]
+    assert isinstance(cylinder, VerticalCylinder)
+    return {
+        "facing_deg": round(math.degrees(math.atan2(math.sin(patch.facing_rad), math.cos(patch.facing_rad))), 3),
+        "width_m": round((patch.phi1 - patch.phi0) * cylinder.radius, 4),
+        "height_m": round(patch.z1 - patch.z0, 4),
+        "colour": patch.colour,
+    }
+
+
 def ground_truth(
     cameras: list[SimCamera], layout: RigLayout, seed: int, scene: Scene, target: TargetGeometry, files: list[str]
 ) -> dict[str, Any]:
@@ -68,6 +99,7 @@ def ground_truth(
                 "axis": {"top": _point(uv[0]), "bottom": _point(uv[1]), "floor": _point(uv[2])},
                 "logo_box": box,
                 "logo_visible_fraction": fraction,
+                "logo_facing_deg": logo_facing_deg(cam, scene),
             }
         )
     return {
@@ -83,6 +115,7 @@ def ground_truth(
             "height": layout.height,
         },
         "axis_heights_m": {"top": target.top_m, "bottom": target.bottom_m, "floor": 0.0},
-        "logo_brand": "orbita" if scene.logo_patch else None,
+        "logo_brand": scene.logo_patch.brand if scene.logo_patch else None,
+        "logo_print": _print(scene),
         "cameras": entries,
     }
