@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Debian packages the suite and the benches need (ffmpeg: the vidstab baseline); installed by `make test` as root.
 # What Qt needs to open the kiosk on an X11 or Wayland screen (`make demo`, as root, where there is one).
 KIOSK_PACKAGES := libxcb-cursor0 libxkbcommon-x11-0 libegl1
-DEBIAN_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 make gcc chromium mosquitto mosquitto-clients openssl ffmpeg
+DEBIAN_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 make gcc chromium mosquitto mosquitto-clients openssl ffmpeg plasma-workspace-wallpapers fonts-urw-base35 fonts-lato fonts-open-sans fonts-cantarell fonts-league-spartan fonts-comic-neue fonts-linuxlibertine fonts-ebgaramond fonts-crosextra-caladea
 
 .PHONY: demo test install install-test system-packages lint clean
 

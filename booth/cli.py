@@ -30,8 +30,10 @@ from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import FrameFolder, check_same_size, read_folder
 from booth.stitch.stitcher import Stitcher
 from booth.tagging.clip_tags import tag_clip
+from booth.tagging.kit import load_logo
 from booth.tagging_commands import add_tagging_commands
 from rig.base import MAX_CAMERAS, MIN_CAMERAS, Frame, RigError
+from rig.sim.scene import ShirtLogo
 
 log = logging.getLogger("booth")
 
@@ -99,6 +101,15 @@ def cmd_sim_render(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     rig = sim_rig(config, args.cameras, args.seed, args.size)
     rig.scene_name = "target" if args.target else "participant"
+    if (args.brand is not None or args.facing is not None) and args.logo is None:
+        raise InputError("--brand and --facing are for a shirt logo given with --logo")
+    if args.logo is not None:
+        if args.target or not args.brand:
+            raise InputError("--logo is worn by the participant, not the target, and needs --brand (the brand's id)")
+        try:
+            rig.logo = ShirtLogo(load_logo(args.logo).rgba, args.brand, facing_deg=args.facing or 0.0)
+        except ValueError as exc:
+            raise InputError(f"{args.logo}: {exc}") from None
     _fresh_output(args.out)
     with staged_folder(args.out) as stage:
         rig.render_to(stage)
@@ -237,18 +248,18 @@ def cmd_shoot(args: argparse.Namespace) -> int:
             sim.scene_name = "participant"
     clip = shoot(rig, calibration, config, args.out, overlay=args.overlay)
     _report(clip.directory, clip.metadata)
-    _tag(config, clip)
+    _tag(config, clip, calibration)
     _offer_consent(config, clip)
     return 0
 
 
-def _tag(config: BoothConfig, clip: Clip) -> None:
+def _tag(config: BoothConfig, clip: Clip, calibration: Calibration) -> None:
     """The sponsors' logos in the shot, before the clip is offered for consent (and so before it can travel)."""
-    tags = tag_clip(config, clip, config.data_dir / "shots" / clip.shot_id)
+    tags = tag_clip(config, clip, config.data_dir / "shots" / clip.shot_id, calibration=calibration)
     if tags is not None and tags["status"] == "ok":
-        brands = sorted(tags["brands"].items(), key=lambda item: -len(item[1]["frames"]))
-        counts = [(b.get("name", key), len(b["frames"])) for key, b in brands]
-        found = ", ".join(f"{name} in {n} frame{'s' if n > 1 else ''}" for name, n in counts)
+        brands = sorted(tags["shot"]["brands"].items(), key=lambda item: -item[1]["views"])
+        counts = [(b["name"], b["views"]) for _key, b in brands]
+        found = ", ".join(f"{name} in {n} view{'s' if n > 1 else ''}" for name, n in counts)
         print(f"tags: {found or 'no kit brand'} ({clip.directory / 'tags.json'})")
 
 
@@ -280,7 +291,7 @@ def _shoot_cameras(args: argparse.Namespace, config: BoothConfig) -> int:
         rig = Rig(config.rig.id, hw.trigger, hw.array, config.rig.gphoto2.deadline_s)
         clip = shoot(rig, calibration, config, args.out, overlay=args.overlay)
     _report(clip.directory, clip.metadata)
-    _tag(config, clip)
+    _tag(config, clip, calibration)
     _offer_consent(config, clip)
     return 0
 
@@ -320,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--target", action="store_true", help="shoot the calibration target, not a participant")
     render.add_argument("--seed", type=_seed, help="seed of the rig's imperfections (default 1)")
     render.add_argument("--size", type=_size, help="frame size WxH (default 3000x2000, up to 6000x4000)")
+    render.add_argument("--logo", type=Path, help="PNG logo printed on the participant's shirt (default: ORBITA's)")
+    render.add_argument("--brand", help="the brand id of the --logo, written into ground_truth.json")
+    render.add_argument("--facing", type=float, help="degrees around the body the logo faces (default 0: centre)")
     with_config(render)
     render.set_defaults(func=cmd_sim_render)
 

@@ -341,6 +341,13 @@ class TaggingSection(Section):
     )
     detector: Path | None = Field(None, description="Logo detector ONNX file (default: the one shipped).")
     embedder: Path | None = Field(None, description="Logo embedder ONNX file (default: the one shipped).")
+    prepare_minutes: float = Field(
+        3.0,
+        ge=0.1,
+        le=30.0,
+        description="Minutes a kiosk spends learning a kit not prepared for these models (10 s at least), on a"
+        " thread below its screen; shots are tagged with the shared models until it is done.",
+    )
 
 
 class KioskSection(Section):

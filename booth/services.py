@@ -1,8 +1,11 @@
-"""What runs beside the kiosk on threads of its own: the phone page, the uploader and the retention rules."""
+"""What runs beside the kiosk on threads of its own: the phone page, the uploader, the retention rules and the brand
+kit's preparation."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -15,11 +18,17 @@ from booth.consent.retention import Purged, purge
 from booth.consent.web import create_app
 from booth.delivery.link import BrokerRefused
 from booth.delivery.uploader import Uploader
+from booth.tagging.prepare import preparation_state
+from booth.tagging.tagger import Tagger
 
 log = logging.getLogger(__name__)
 
 PURGE_EVERY_S = 600.0
 """How often a running kiosk applies the retention rules."""
+PREPARATION_NICENESS = 19
+"""Lower still than the shot's worker (rig.priority.BACKGROUND_NICENESS): on two cores a shot made while the kit
+is being learnt would otherwise share the processors with it evenly, and a participant waiting for their clip
+comes first."""
 
 
 class PhonePageServer:
@@ -160,6 +169,74 @@ class RetentionService:
                     self.purged.extend(done)
                 if self._stop.wait(self.every_s):
                     return
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10.0)
+
+
+class _Stopped(Exception):
+    """Raised from preparation's progress to end it early: the kiosk is closing."""
+
+
+class KitPreparation:
+    """`booth logos prepare` on a thread below the kiosk's screen: the tagger learns the event's kit while the booth
+    runs, and tags with the shared models until then. `state()` says where it stands for the staff panel; a
+    failure is logged and named there, and the tagger goes on as it was."""
+
+    def __init__(self, tagger: Tagger, minutes: float) -> None:
+        self.tagger = tagger
+        self.minutes = minutes
+        self.stage = ""
+        self.fraction = 0.0
+        self.error = ""
+        self.found = "ready" if tagger.preparation is not None else preparation_state(tagger.kit, tagger.models)
+        """What the kiosk found beside the kit when it opened: ready, stale or missing."""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> KitPreparation:
+        """Prepare the kit (again); nothing happens while a preparation runs."""
+        if self.running:
+            return self
+        self.stage, self.fraction, self.error = "starting", 0.0, ""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="kit preparation", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # as rig.priority does it, on Linux; elsewhere as it was
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PREPARATION_NICENESS)
+        kit = self.tagger.kit.name
+        log.info("preparing kit %s (up to %g min) beside the kiosk", kit, self.minutes)
+        try:
+            self.tagger.prepare(minutes=self.minutes, progress=self._progress)
+        except _Stopped:
+            log.info("preparation of kit %s stopped with the kiosk", kit)
+        except Exception as exc:  # a kit that cannot be learnt must not stop the booth: the shared models go on
+            self.error = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+            log.error("kit %s could not be prepared (%s); tagging goes on as it was", kit, self.error)
+
+    def _progress(self, stage: str, fraction: float) -> None:
+        if self._stop.is_set():
+            raise _Stopped
+        self.stage, self.fraction = stage, fraction
+
+    def state(self) -> str:
+        """ready, preparing NN % — stage, failed: reason, stale (with why) or missing."""
+        if self.running:
+            return f"preparing {self.fraction * 100:.0f} % — {self.stage}"
+        if self.error:
+            return f"failed: {self.error}"
+        if self.tagger.preparation is not None:
+            return "ready"
+        return "stale: made for other logo files or models" if self.found == "stale" else "missing: not prepared yet"
 
     def stop(self) -> None:
         self._stop.set()

@@ -92,7 +92,7 @@ class ShotRunner:
             stage = "tagging"  # a failure here marks the tags failed (tags.json) and the clip goes ahead
             if self.progress is not None:
                 self.progress("tags", 0.0)
-            tag_clip(self.config, clip, self.config.data_dir / "shots" / clip.shot_id, self.tagger)
+            tag_clip(self.config, clip, self.config.data_dir / "shots" / clip.shot_id, self.tagger, calibration)
             stage = "consent"
             with open_store(self.config) as store:  # on the books, so its phone page opens; a store per thread
                 register(self.config, store, clip)

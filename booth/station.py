@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from booth.config import BoothConfig
 from booth.consent.registry import open_outbox, open_store, texts_of
@@ -15,13 +17,14 @@ from booth.consent.store import ConsentStore
 from booth.consent.texts import ConsentTexts
 from booth.delivery.outbox import Outbox
 from booth.rigs import open_camera_rig, sim_rig
-from booth.services import DeliveryService, PhonePageServer, RetentionService
+from booth.services import DeliveryService, KitPreparation, PhonePageServer, RetentionService
 from booth.shoot import Rig, calibrate_rig
 from booth.stitch.calibration import Calibration
 from booth.tagging.clip_tags import open_tagger
 from booth.tagging.tagger import Tagger
 from rig.base import RigError
 from rig.cameras.live_view import LiveView
+from rig.priority import run_in_background
 from rig.sim.live import sim_live_view
 from rig.sim.rig import SimRig
 from rig.trigger.serial_box import SerialTrigger
@@ -29,6 +32,7 @@ from rig.trigger.serial_box import SerialTrigger
 log = logging.getLogger(__name__)
 
 RigKind = Literal["sim", "hardware"]
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,6 +48,9 @@ class Station:
     outbox: Outbox
     texts: ConsentTexts
     tagger: Tagger | None = None
+    tagging_error: str = ""
+    """Why the booth tags nothing although booth.toml names a kit."""
+    preparation: KitPreparation | None = None
     live: LiveView | None = None
     phone_page: PhonePageServer | None = None
     delivery: DeliveryService | None = None
@@ -60,6 +67,12 @@ class Station:
         if self.kind == "hardware" and self.config.calibration.file is not None:
             return self.config.resolve(self.config.calibration.file)
         return self.config.data_dir / "calibrations" / f"{self.rig.rig_id}.json"
+
+    def shot_tagger(self) -> Tagger | None:
+        """The tagger for the next shot, as it stands now. A preparation finishing mid-shot installs itself on the
+        station's tagger; the shot's own copy keeps what it started with, so no shot is judged half by the shared
+        models and half by the kit's, nor named after a preparation that did not tag all of it."""
+        return copy.copy(self.tagger) if self.tagger is not None else None
 
     def clock_sync(self) -> str:
         """The trigger box's clock against the host's, in words."""
@@ -105,11 +118,32 @@ def _hardware_calibration(config: BoothConfig, rig_id: str) -> Calibration | Non
     return None
 
 
+def _below_the_screen(job: Callable[[], T]) -> T:
+    """`job` on a thread below the screen's priority, waited for. The worker threads onnxruntime starts with each
+    model take the priority of the thread that opens it, and a kit's preparation keeps them busy for minutes."""
+    result: list[T] = []
+    failure: list[Exception] = []
+
+    def run() -> None:
+        run_in_background()
+        try:
+            result.append(job())
+        except Exception as exc:  # raised again on the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="open tagger")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
 @contextlib.contextmanager
 def open_station(config: BoothConfig, kind: RigKind, *, services: bool = True) -> Iterator[Station]:
-    """Open the rig booth.toml describes (or the simulated one), its calibration, the consent books, the tagger,
-    live view, and (with services) the phone page, the uploader and the retention rules; all closed on the way
-    out."""
+    """Open the rig booth.toml describes (or the simulated one), its calibration, the consent books, the tagger
+    (a kit not prepared for its models starts preparing at once, beside the kiosk), live view, and (with services)
+    the phone page, the uploader and the retention rules; all closed on the way out."""
     with contextlib.ExitStack() as stack:
         sim: SimRig | None = None
         live: LiveView | None = None
@@ -133,14 +167,31 @@ def open_station(config: BoothConfig, kind: RigKind, *, services: bool = True) -
             stack.callback(live.stop)
         store = stack.enter_context(open_store(config))
         tagger = None
+        tagging_error = ""
         if config.tagging.kit is not None:
-            try:
-                tagger = open_tagger(config)
+            try:  # not prepared here: the attract screen must not wait minutes for it
+                tagger = _below_the_screen(lambda: open_tagger(config, prepare=False))
             except Exception as exc:  # a bad kit must not stop the booth: clips go out untagged, staff are told
+                tagging_error = (str(exc).splitlines() or [type(exc).__name__])[0]
                 log.error("logo tagging is off: %s", exc)
         station = Station(
-            config, kind, rig, calibration, store, open_outbox(store), texts_of(config), tagger, live, sim=sim
+            config,
+            kind,
+            rig,
+            calibration,
+            store,
+            open_outbox(store),
+            texts_of(config),
+            tagger,
+            tagging_error,
+            live=live,
+            sim=sim,
         )
+        if tagger is not None:
+            station.preparation = KitPreparation(tagger, config.tagging.prepare_minutes)
+            stack.callback(station.preparation.stop)
+            if tagger.preparation is None:
+                station.preparation.start()
         if services:
             station.phone_page = PhonePageServer(config).start()
             stack.callback(station.phone_page.stop)

@@ -1,4 +1,5 @@
-"""The staff panel behind the PIN: rig health, test fire, calibration, event settings, outbox, consent, log."""
+"""The staff panel behind the PIN: rig health, test fire, calibration, event settings and brand kit, outbox,
+consent, log."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QPoint, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QImageReader, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QHideEvent, QImage, QImageReader, QMouseEvent, QPainter, QPen, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -36,6 +37,8 @@ from ui.screens import button
 from ui.theme import Theme
 
 THUMB = QSize(240, 160)
+KIT_EVERY_MS = 500
+"""How often the event tab reads the brand kit's preparation while it is on screen."""
 
 
 T = TypeVar("T")
@@ -434,7 +437,7 @@ class CalibrationTab(QWidget):
 
 
 class EventTab(QWidget):
-    """The event's profile (the clip's frame), overlay and consent texts."""
+    """The event's profile (the clip's frame), overlay and consent texts, and the brand kit's preparation."""
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__()
@@ -450,10 +453,55 @@ class EventTab(QWidget):
             b.clicked.connect(lambda _=False, p=profile: self._profile(p))
             row.addWidget(b)
         row.addStretch(1)
+        self.kit = QLabel()
+        self.kit.setObjectName("kit_state")
+        self.kit.setWordWrap(True)
+        self.prepare = button("Prepare again", "prepare_kit")
+        self.prepare.clicked.connect(self._prepare)
+        kit_row = QHBoxLayout()
+        kit_row.addWidget(self.kit, 1)
+        kit_row.addWidget(self.prepare)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.info)
+        layout.addLayout(kit_row)
         layout.addStretch(1)
+        self.kit_timer = QTimer(self)
+        self.kit_timer.setInterval(KIT_EVERY_MS)
+        self.kit_timer.timeout.connect(self.show_kit)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        self.show_kit()
+        self.kit_timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        self.kit_timer.stop()
+        super().hideEvent(event)
+
+    def show_kit(self) -> None:
+        """The kit's preparation as the service last told it: read, never waited for."""
+        station = self.model.station
+        tagger, preparation = station.tagger, station.preparation
+        if tagger is None or preparation is None:
+            why = station.tagging_error or "no tagging.kit in booth.toml"
+            self.kit.setText(f"Logo tagging: off ({why})")
+            self.prepare.setEnabled(False)
+            return
+        using = "the kit's preparation" if tagger.preparation is not None else "the shared models"
+        self.kit.setText(
+            f"Logo tagging with kit {tagger.kit.name} ({len(tagger.kit.brands)} brands, {tagger.provider}):"
+            f" {preparation.state()} · shots are tagged with {using}"
+        )
+        self.prepare.setEnabled(not preparation.running)
+
+    def _prepare(self) -> None:
+        preparation = self.model.station.preparation
+        if preparation is None or preparation.running:
+            return
+        preparation.start()
+        self.model.note("info", f"brand kit {preparation.tagger.kit.name}: preparation started from the staff panel")
+        self.show_kit()
 
     def _profile(self, profile: str) -> None:
         self.model.set_profile(profile)

@@ -9,36 +9,53 @@ from typing import Any
 
 from booth.config import BoothConfig
 from booth.shot import Clip
+from booth.stitch.calibration import Calibration
 from booth.tagging.kit import load_kit
+from booth.tagging.prepare import Progress
 from booth.tagging.tagger import Tagger, image_files
 from booth.tagging.tags import failed_json, write_tags
 
 log = logging.getLogger("booth.tagging")
 
 
-def open_tagger(config: BoothConfig) -> Tagger | None:
-    """The booth's tagger from booth.toml's [tagging], or None when no kit is set. Raises on a bad kit or model."""
+def open_tagger(config: BoothConfig, *, prepare: bool = True, progress: Progress | None = None) -> Tagger | None:
+    """The booth's tagger from booth.toml's [tagging], or None when no kit is set. A kit not prepared for these
+    models is prepared first (its progress to `progress`) unless `prepare` is False: then it tags with the
+    shared models until someone prepares it. Raises on a bad kit or model."""
     section = config.tagging
     if section.kit is None:
         return None
-    return Tagger(
+    tagger = Tagger(
         load_kit(config.resolve(section.kit)),
         detector=config.resolve(section.detector) if section.detector else None,
         embedder=config.resolve(section.embedder) if section.embedder else None,
         accelerator=section.accelerator,
         engine_cache=config.data_dir / "tensorrt",  # TensorRT's engines, built once per model and GPU
     )
+    if tagger.preparation is None:
+        if prepare:
+            tagger.prepare(minutes=section.prepare_minutes, progress=progress)
+        else:
+            log.warning("kit %s is not prepared: tagging with the shared models until it is", tagger.kit.name)
+    return tagger
 
 
-def tag_clip(config: BoothConfig, clip: Clip, frames: Path, tagger: Tagger | None = None) -> dict[str, Any] | None:
-    """Tag the shot's frames and write DIR/tags.json; None (and no file) when the booth has no kit."""
+def tag_clip(
+    config: BoothConfig,
+    clip: Clip,
+    frames: Path,
+    tagger: Tagger | None = None,
+    calibration: Calibration | None = None,
+) -> dict[str, Any] | None:
+    """Tag the shot's frames, its views voting through the rig's calibration, and write DIR/tags.json; None
+    (and no file) when the booth has no kit."""
     kit = tagger.kit.folder if tagger else config.tagging.kit
     if kit is None:
         return None
     try:
         tagger = tagger or open_tagger(config)
         assert tagger is not None  # a kit is set
-        document = tagger.document(tagger.tag_files(image_files(frames)))
+        document = tagger.tag_shot(image_files(frames), calibration)
     except Exception as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
         log.warning("%s: not tagged (%s); the clip goes with its tags marked failed", clip.clip_id, reason)

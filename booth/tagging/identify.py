@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -35,6 +35,10 @@ class Match:
     other: float
     """The same for the nearest logo of a brand outside the kit: a logo nearer to one of those than to the kit
     is most likely a logo the kit does not hold."""
+    embedding: np.ndarray = field(compare=False, repr=False, default_factory=lambda: np.zeros(0, np.float32))
+    """The crop's embedding, for a prepared kit's own classifier."""
+    per_brand: np.ndarray = field(compare=False, repr=False, default_factory=lambda: np.zeros(0, np.float32))
+    """Similarity to the nearest reference view of each kit brand, in the kit's order."""
 
 
 def _ground(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -66,6 +70,8 @@ def reference_view(rgba: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if sigma > 0.3:
         ground = cv2.GaussianBlur(ground, (0, 0), sigma)
     ys, xs = np.nonzero(alpha[:, :, 0] > 0.5)
+    if xs.size == 0:  # thin strokes shrunk to a few pixels: no pixel is half covered any more
+        return crop(ground, (float(pad), float(pad), float(pad + w), float(pad + h)))
     return crop(ground, (pad + xs.min(), pad + ys.min(), pad + xs.max() + 1.0, pad + ys.max() + 1.0))
 
 
@@ -77,16 +83,28 @@ def embed(model: Model, crops: np.ndarray) -> np.ndarray:
 class Identifier:
     """The kit's reference embeddings, made once at load; then nearest-brand look-ups for detections."""
 
-    def __init__(self, model: Model, kit: BrandKit, *, views: int = VIEWS_PER_LOGO) -> None:
+    def __init__(
+        self,
+        model: Model,
+        kit: BrandKit,
+        *,
+        views: int = VIEWS_PER_LOGO,
+        references: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """`references`: embeddings and their owners (kit brand index, -1 outside the kit) made earlier for this
+        kit and model (a prepared kit keeps them), instead of rendering and embedding them again."""
         if len(model.output_shape) != 2 or model.output_shape[0] != 1:
             raise InputError(f"{model.path}: gives {model.output_shape} for a crop, not one embedding vector")
         self.model = model
         self.kit = kit
+        if references is not None:
+            self.references, self.owners = references
+            return
         crops: list[np.ndarray] = []
         owners: list[int] = []
         for b, brand in enumerate(kit.brands):
             for logo in brand.logos:
-                crops.extend(_views(logo.rgba, views))
+                crops.extend(logo_views(logo.rgba, views))
                 owners.extend([b] * views)
         others = _other_views()
         owners.extend([-1] * len(others))
@@ -96,7 +114,8 @@ class Identifier:
     def identify(self, crops: np.ndarray) -> list[Match]:
         if len(crops) == 0:
             return []
-        similarity = embed(self.model, crops) @ self.references.T
+        embeddings = embed(self.model, crops)
+        similarity = embeddings @ self.references.T
         per_brand = np.full((len(crops), len(self.kit.brands)), -1.0, np.float32)
         for b in range(len(self.kit.brands)):
             per_brand[:, b] = similarity[:, self.owners == b].max(axis=1)
@@ -106,7 +125,16 @@ class Identifier:
         for k in range(len(crops)):
             best = int(order[k, 0])
             second = float(per_brand[k, order[k, 1]]) if per_brand.shape[1] > 1 else -1.0
-            matches.append(Match(self.kit.brands[best].brand_id, float(per_brand[k, best]), second, float(other[k])))
+            matches.append(
+                Match(
+                    self.kit.brands[best].brand_id,
+                    float(per_brand[k, best]),
+                    second,
+                    float(other[k]),
+                    embeddings[k],
+                    per_brand[k],
+                )
+            )
         return matches
 
 
@@ -114,11 +142,16 @@ class Identifier:
 def _other_views() -> np.ndarray:
     """The reference views of the brands outside every kit: the same for every kit, so rendered once."""
     return np.stack(
-        [v for seed in OTHER_BRANDS for rgba in brand_logos(seed)[1].values() for v in _views(rgba, VIEWS_PER_OTHER)]
+        [
+            v
+            for seed in OTHER_BRANDS
+            for rgba in brand_logos(seed)[1].values()
+            for v in logo_views(rgba, VIEWS_PER_OTHER)
+        ]
     )
 
 
-def _views(rgba: np.ndarray, count: int) -> list[np.ndarray]:
+def logo_views(rgba: np.ndarray, count: int) -> list[np.ndarray]:
     """`count` reference views of one logo, seeded by its pixels: the same kit always gives the same
     references, hence the same tags."""
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(rgba.tobytes()).digest()[:8], "little"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,14 +16,20 @@ import numpy as np
 
 from booth.atomic import file_sha256
 from booth.errors import InputError
+from booth.stitch.calibration import Calibration
 from booth.stitch.frames import decode, jpeg_info
 from booth.tagging.crops import CROP_HEIGHT, CROP_WIDTH, crop
-from booth.tagging.detector import Candidate, LogoDetector
+from booth.tagging.crossview import Box, View, agree, camera_number
+from booth.tagging.detector import FLOOR, Candidate, LogoDetector
 from booth.tagging.identify import Identifier, Match
 from booth.tagging.kit import BrandKit
+from booth.tagging.metrics import iou
+from booth.tagging.prepare import DEFAULT_MINUTES, Preparation, Progress, load_preparation, prepare
 from booth.tagging.runtime import Accelerator, load_model
 from booth.tagging.scoring import load_scoring
 from booth.tagging.tags import Detection, FrameTags, tags_json
+
+log = logging.getLogger("booth.tagging")
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 DEFAULT_MIN_SCORE = 0.5
@@ -95,7 +102,8 @@ def matched(
 
 
 class Tagger:
-    """The event's kit and the two models, loaded once (providers chosen, kit references embedded)."""
+    """The event's kit and the two models, loaded once (providers chosen, kit references embedded), with the
+    kit's preparation when it has one for these models: its own classifier and confidence."""
 
     def __init__(
         self,
@@ -129,37 +137,147 @@ class Tagger:
             engine_cache=engine_cache,
             cpu_batch=64,
         )
-        self.identifier = Identifier(embed_model, kit)
-        self.name = "+".join(_fingerprint(p) for p in (detector, embedder, scoring))
-        self._least = {b.brand_id: b.min_score or DEFAULT_MIN_SCORE for b in kit.brands}
+        self.models = f"{_fingerprint(detector)}+{_fingerprint(embedder)}"
+        """The two models a kit's preparation must have been made with."""
+        self._shared_name = f"{self.models}+{_fingerprint(scoring)}"
+        self.preparation = load_preparation(kit, self.models)
+        references = (self.preparation.references, self.preparation.owners) if self.preparation else None
+        self.identifier = Identifier(embed_model, kit, references=references)
         self.provider = self.detector.model.provider
+
+    @property
+    def name(self) -> str:
+        """The models that made a tag, by file hash, and the kit preparation when there is one."""
+        if self.preparation is None:
+            return self._shared_name
+        return f"{self.models}+kit-{self.preparation.digest[:8]}"
+
+    def least(self, brand: str) -> float:
+        """The confidence a tag of `brand` needs: the brand's own min_score, else the preparation's, else 0.5."""
+        own = self.kit.brand(brand).min_score
+        if own is not None:
+            return own
+        return self.preparation.min_score if self.preparation else DEFAULT_MIN_SCORE
+
+    def prepare(self, *, minutes: float = DEFAULT_MINUTES, progress: Progress | None = None) -> Preparation:
+        """Learn the kit (booth.tagging.prepare) and tag with what was learnt from now on."""
+        self.preparation = prepare(
+            self.kit, self.detector, self.identifier, self.models, minutes=minutes, progress=progress
+        )
+        return self.preparation
+
+    def judge(self, candidate: Candidate, match: Match, preparation: Preparation | None) -> dict[str, float]:
+        """How likely the detection is each kit brand's logo: every brand by the kit's own classifier when the
+        kit is prepared, else the nearest brand alone by the shared confidence."""
+        if preparation is not None:
+            return preparation.judge(candidate, match)
+        return {match.brand: self.scoring.confidence(candidate, match)}
+
+    def judged(
+        self, images: Sequence[Image], preparation: Preparation | None = None
+    ) -> list[list[tuple[Candidate, dict[str, float]]]]:
+        """Every candidate in each image with its confidence for each brand (by `preparation`, the kit's as it
+        stood when the shot began: one shot is judged by one classifier throughout)."""
+        prep = preparation or self.preparation
+        pairs = matched(self.detector, self.identifier, images)
+        return [[(c, self.judge(c, m, prep)) for c, m in found] for found in pairs]
 
     def scored(self, images: Sequence[Image]) -> list[list[Detection]]:
         """Every brand detection in each image, however low its confidence, best first: for evaluation."""
         out: list[list[Detection]] = []
-        for image, pairs in zip(images, matched(self.detector, self.identifier, images), strict=True):
+        for image, rows in zip(images, self.judged(images), strict=True):
             detections = []
-            for c, m in pairs:
-                score = self.scoring.confidence(c, m)
+            for c, scores in rows:
+                brand, score = max(scores.items(), key=lambda item: item[1])
                 if score >= MIN_SCORE_KEPT:
                     box = tuple(round(v * image.scale) for v in c.box)
-                    detections.append(Detection(m.brand, score, box))  # type: ignore[arg-type]
+                    detections.append(Detection(brand, score, box))  # type: ignore[arg-type]
             out.append(sorted(detections, key=lambda d: -d.score))
         return out
 
     def tag(self, images: Sequence[Image]) -> list[FrameTags]:
         """Tags at or above each brand's minimum confidence."""
         return [
-            FrameTags(image.name, [d for d in found if d.score >= self._least[d.brand]])
+            FrameTags(image.name, [d for d in found if d.score >= self.least(d.brand)])
             for image, found in zip(images, self.scored(images), strict=True)
         ]
 
-    def document(self, frames: Sequence[FrameTags]) -> dict[str, Any]:
-        """tags.json for these frames, naming this tagger's models and kit."""
-        return tags_json(self.name, self.kit.name, frames, {b.brand_id: b.name for b in self.kit.brands})
+    def document(self, frames: Sequence[FrameTags], preparation: Preparation | None = None) -> dict[str, Any]:
+        """tags.json for these frames, naming the models, and the kit's preparation, that made them."""
+        prep = preparation or self.preparation
+        name = f"{self.models}+kit-{prep.digest[:8]}" if prep else self._shared_name
+        return tags_json(name, self.kit.name, frames, {b.brand_id: b.name for b in self.kit.brands})
 
     def tag_files(self, paths: Sequence[Path]) -> list[FrameTags]:
         return [tags for chunk in self._read(paths) for tags in self.tag(chunk)]
+
+    def tag_shot(self, paths: Sequence[Path], calibration: Calibration | None = None) -> dict[str, Any]:
+        """tags.json for one shot's frames (cam_NN files), the views voting (booth.tagging.crossview): each frame
+        keeps what its neighbours confirm, and views that missed a confirmed logo are looked at again. With the
+        rig's calibration the neighbours' boxes are compared in rig space; without it, in frame pixels."""
+        prep = self.preparation  # read once: a preparation finishing mid-shot waits for the next shot
+        images: list[Image] = []
+        views: list[View] = []
+        found: list[list[Candidate]] = []
+        for chunk in self._read(paths):
+            for image, rows in zip(chunk, self.judged(chunk, prep), strict=True):
+                k = len(images)
+                images.append(image)
+                found.append([c for c, _scores in rows])
+                views.extend(
+                    View(k, scores, tuple(v * image.scale for v in c.box))  # type: ignore[arg-type]
+                    for c, scores in rows
+                    if max(scores.values()) >= MIN_SCORE_KEPT
+                )
+        numbers = [camera_number(i.name) for i in images]
+        order = [n if n is not None else k for k, n in enumerate(numbers)]
+        transforms = [_transform(calibration, n) for n in numbers]
+        sizes = [(round(i.pixels.shape[1] * i.scale), round(i.pixels.shape[0] * i.scale)) for i in images]
+
+        def probe(frame: int, box: Box) -> dict[str, float]:
+            """The predicted box cropped and judged afresh, with the detector's best score near it."""
+            image = images[frame]
+            local: Box = (box[0] / image.scale, box[1] / image.scale, box[2] / image.scale, box[3] / image.scale)
+            near = [c.score for c in found[frame] if iou(c.box, local) >= 0.3]
+            match = self.identifier.identify(crop(image.pixels, local)[None])[0]
+            return self.judge(Candidate(local, max(near, default=FLOOR)), match, prep)
+
+        shot = agree(views, transforms, order, sizes, self.least, probe)
+        frames = [
+            FrameTags(
+                image.name,
+                [
+                    Detection(t.brand, t.score, tuple(round(c) for c in t.box), t.recovered)  # type: ignore[arg-type]
+                    for t in shot.tags
+                    if t.frame == k
+                ],
+            )
+            for k, image in enumerate(images)
+        ]
+        about = {
+            "cross_view": True,
+            "calibration": calibration.id if calibration else None,
+            "dropped": [
+                {"file": images[v.frame].name, "brand": v.brand, "score": round(v.score, 4)} for v in shot.dropped
+            ],
+            "brands": {
+                brand: {
+                    "name": self.kit.brand(brand).name,
+                    "views": len(seen),
+                    "best": [
+                        {
+                            "file": images[v.frame].name,
+                            "box": [round(c) for c in v.box],
+                            "score": round(v.score, 4),
+                            **({"recovered": True} if v.recovered else {}),
+                        }
+                        for v in seen
+                    ],
+                }
+                for brand, seen in shot.brands.items()
+            },
+        }
+        return {**self.document(frames, prep), "shot": about}
 
     def scored_files(self, paths: Sequence[Path]) -> list[tuple[str, list[Detection]]]:
         """scored() over files: each file's name with all its detections."""
@@ -171,6 +289,16 @@ class Tagger:
         """Batches of images, decoded in threads (OpenCV lets go of the GIL) while the models run on the last."""
         with ThreadPoolExecutor(max_workers=2) as pool:
             yield from _batches(pool.map(read_image, paths), self.batch)
+
+
+def _transform(calibration: Calibration | None, camera: int | None) -> np.ndarray:
+    """A frame's pixels to rig space: the calibration's similarity for its camera, else the frame as it is."""
+    if calibration is not None and camera is not None:
+        try:
+            return calibration.camera(camera).transform
+        except KeyError:
+            pass
+    return np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
 
 def _fingerprint(path: Path) -> str:

@@ -18,9 +18,12 @@ class Detection:
     score: float
     box: tuple[int, int, int, int]
     """x0, y0, x1, y1 in the source image's pixels."""
+    recovered: bool = False
+    """Found by looking again where the shot's other views put a logo this frame's first look missed."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"brand": self.brand, "score": round(self.score, 4), "box": list(self.box)}
+        about = {"brand": self.brand, "score": round(self.score, 4), "box": list(self.box)}
+        return {**about, "recovered": True} if self.recovered else about
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Training runs for a fixed time, the learning rate following a cosine over it, so
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import sys
 import tempfile
@@ -68,6 +69,8 @@ def run_for(
     going on from `resume`); the weights saved to `state` every 5 minutes."""
     base_lr = 1e-3 if resume else 2e-3
     model.train()
+    if getattr(model, "frozen_norms", False):
+        freeze_norms(model)
     start, steps, smooth = time.monotonic(), 0, None
     budget, saved = minutes * 60, time.monotonic()
     while (elapsed := time.monotonic() - start) < budget:
@@ -88,6 +91,70 @@ def run_for(
             torch.save(model.state_dict(), state)
             saved = time.monotonic()
     return model
+
+
+def load_onnx_weights(model: nn.Module, path: Path, shape: tuple[int, int]) -> None:
+    """Start from an exported model: its convolutions (batch norm folded in at export) and linear layers, in the
+    order the network runs them. Each batch norm becomes the identity with the folded bias, and stays frozen
+    (see `freeze_norms`), so the network computes exactly what the file did before training goes on."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    values = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    exported = [
+        [values[name] for name in node.input[1:] if name in values]
+        for node in graph.node
+        if node.op_type in ("Conv", "Gemm", "MatMul")
+    ]
+    layers: list[nn.Module] = []
+    hooks = [m.register_forward_hook(lambda m, _i, _o: layers.append(m)) for m in model.modules() if _weighted(m)]
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, 3, *shape))
+    for h in hooks:
+        h.remove()
+    if len(layers) != len(exported):
+        raise SystemExit(f"{path}: {len(exported)} weighted layers, the network has {len(layers)}")
+    norms = {id(conv): bn for conv, bn in _conv_norm_pairs(model)}
+    with torch.no_grad():
+        for layer, arrays in zip(layers, exported, strict=True):
+            weight = torch.from_numpy(arrays[0].copy())
+            if isinstance(layer, nn.Linear) and weight.shape != layer.weight.shape:
+                weight = weight.T
+            layer.weight.copy_(weight)
+            bias = torch.from_numpy(arrays[1].copy()) if len(arrays) > 1 else torch.zeros(layer.weight.shape[0])
+            norm = norms.get(id(layer))
+            if norm is not None:
+                norm.weight.fill_(1.0)
+                norm.bias.copy_(bias)
+                norm.running_mean.zero_()
+                norm.running_var.fill_(1.0 - norm.eps)
+            elif layer.bias is not None:
+                layer.bias.copy_(bias)
+
+
+def _weighted(module: nn.Module) -> bool:
+    return isinstance(module, nn.Conv2d | nn.Linear)
+
+
+def _conv_norm_pairs(model: nn.Module) -> list[tuple[nn.Module, nn.BatchNorm2d]]:
+    """Each convolution followed directly by a batch norm in a Sequential: the pairs export folds together."""
+    pairs = []
+    for module in model.modules():
+        if isinstance(module, nn.Sequential):
+            children = list(module.children())
+            for a, b in itertools.pairwise(children):
+                if isinstance(a, nn.Conv2d) and isinstance(b, nn.BatchNorm2d):
+                    pairs.append((a, b))
+    return pairs
+
+
+def freeze_norms(model: nn.Module) -> None:
+    """Batch norms keep their statistics (those of a model started from an export are the identity)."""
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.eval()
 
 
 CROP = (256, 384)
@@ -118,7 +185,10 @@ def train_detector(
     print(f"{images} scenes made in {time.monotonic() - t:.0f} s", flush=True)
     grid = (CROP[0] // STRIDE, CROP[1] // STRIDE)
     model = Detector()
-    if resume:
+    if resume and resume.suffix == ".onnx":
+        load_onnx_weights(model, resume, DETECTOR_INPUT)
+        model.frozen_norms = True
+    elif resume:
         model.load_state_dict(torch.load(resume))
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     rng = np.random.default_rng(seed)
@@ -180,7 +250,10 @@ def train_embedder(
     classes = int(data.labels.max()) + 1
     print(f"{len(data.labels)} crops of {classes} logos made in {time.monotonic() - t:.0f} s", flush=True)
     model, head = Embedder(), CosFace(128, classes)
-    if resume:
+    if resume and resume.suffix == ".onnx":
+        load_onnx_weights(model, resume, EMBED_INPUT)
+        model.frozen_norms = True
+    elif resume:
         model.load_state_dict(torch.load(resume))
     opt = torch.optim.AdamW([*model.parameters(), *head.parameters()], lr=2e-3, weight_decay=5e-4)
     rng = np.random.default_rng(seed)
@@ -225,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--resume", type=Path, help="weights (.pt) of an earlier run to go on from")
+    parser.add_argument(
+        "--resume", type=Path, help="weights (.pt) of an earlier run, or an exported model (.onnx), to go on from"
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

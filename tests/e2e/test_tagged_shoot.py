@@ -21,7 +21,8 @@ def _on(box: list[int], patch: list[float]) -> bool:
 def test_the_sponsor_on_the_shirt_is_tagged_where_the_rig_sees_it(full_participant: Rendered, tmp_path: Path) -> None:
     assert run_booth("logos", "kit", str(tmp_path / "kit")).returncode == 0
     out = tmp_path / "tags.json"
-    result = run_booth("tag", str(full_participant.folder), "--kit", str(tmp_path / "kit"), "--out", str(out))
+    args = ("--kit", str(tmp_path / "kit"), "--out", str(out), "--prepare-minutes", "0.2")
+    result = run_booth("tag", str(full_participant.folder), *args)
     assert result.returncode == 0, result.stderr
     doc = json.loads(out.read_text())
     frames = {f["file"]: f["detections"] for f in doc["frames"]}
@@ -43,9 +44,9 @@ def test_a_shot_carries_its_tags_and_a_failure_does_not_hold_the_clip(tmp_path: 
     assert run_booth("logos", "kit", str(tmp_path / "kit"), "--brands", "2").returncode == 0
     base = '[booth]\ndata_dir = "data"\n[rig]\ncameras = 12\n[rig.sim]\nwidth = 1500\nheight = 1000\n'
     good, broken = tmp_path / "good.toml", tmp_path / "broken.toml"
-    good.write_text(base + '[tagging]\nkit = "kit"\n')
+    good.write_text(base + '[tagging]\nkit = "kit"\nprepare_minutes = 0.2\n')
     (tmp_path / "half-copied.onnx").write_bytes(b"\x08\x07\x12")
-    broken.write_text(base + '[tagging]\nkit = "kit"\ndetector = "half-copied.onnx"\n')
+    broken.write_text(base + '[tagging]\nkit = "kit"\nprepare_minutes = 0.2\ndetector = "half-copied.onnx"\n')
     out = tmp_path / "clips"
 
     tagged = run_booth("shoot", "--out", str(out), "--config", str(good))
@@ -53,7 +54,8 @@ def test_a_shot_carries_its_tags_and_a_failure_does_not_hold_the_clip(tmp_path: 
     (clip,) = clip_dirs(out)
     tags = json.loads((clip / "tags.json").read_text())
     assert tags["status"] == "ok" and "orbita" in tags["brands"]
-    assert "tags: Orbita in " in tagged.stdout and str(clip / "tags.json") in tagged.stdout
+    assert "tags: Orbita in " in tagged.stdout and " views" in tagged.stdout
+    assert str(clip / "tags.json") in tagged.stdout
 
     failed = run_booth("shoot", "--out", str(out), "--config", str(broken))
     assert failed.returncode == 0, failed.stderr

@@ -21,6 +21,9 @@ from models.logos.evalset import EVAL_KIT_SEED, make_evalset
 from tests.booth.test_bad_input import assert_refused
 from tests.conftest import run_booth
 
+PREPARE = ("--prepare-minutes", "0.2")
+"""A test's budget for preparing a kit; the default is minutes."""
+
 
 @pytest.fixture(scope="module")
 def held_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -31,7 +34,7 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_held_out_brands_are_found_and_named(held_out: Path) -> None:
-    result = run_booth("logos", "eval", "--kit", str(held_out / "kit"), "--data", str(held_out / "data"))
+    result = run_booth("logos", "eval", "--kit", str(held_out / "kit"), "--data", str(held_out / "data"), *PREPARE)
     assert result.returncode == 0, result.stderr
     named = r"(precision|recall|mAP@0\.5|false tags per 100 images without a kit logo) ([\d.]+)"
     figures = dict(re.findall(named, result.stdout))
@@ -62,7 +65,7 @@ def test_tag_writes_brands_and_boxes_in_the_photos_own_pixels(tmp_path: Path) ->
     second, _ = _photo(tmp_path, tmp_path / "kit", "brand_02", seed=4)
     cv2.imwrite(str(first.parent / "empty.png"), background(np.random.default_rng(5), 800, 600))
     out = tmp_path / "tags.json"
-    result = run_booth("tag", str(first.parent), "--kit", str(tmp_path / "kit"), "--out", str(out))
+    result = run_booth("tag", str(first.parent), "--kit", str(tmp_path / "kit"), "--out", str(out), *PREPARE)
     assert result.returncode == 0, result.stderr
     doc = json.loads(out.read_text())
     assert doc["status"] == "ok" and doc["kit"] == "kit" and doc["model"].startswith("detector-")
@@ -75,7 +78,7 @@ def test_tag_writes_brands_and_boxes_in_the_photos_own_pixels(tmp_path: Path) ->
     assert {d["brand"] for d in frames[second.name]} == {"brand_02"}
     name = load_kit(tmp_path / "kit").brand("brand_01").name
     assert doc["brands"]["brand_01"] == {"name": name, "frames": [first.name], "max_score": found["score"]}
-    assert "3 images tagged" in result.stdout and "brand_01 in 1, brand_02 in 1" in result.stdout
+    assert "3 images, tagged" in result.stdout and "brand_01 in 1, brand_02 in 1" in result.stdout
 
 
 def test_a_brand_outside_the_kit_is_not_tagged(tmp_path: Path) -> None:
@@ -84,7 +87,7 @@ def test_a_brand_outside_the_kit_is_not_tagged(tmp_path: Path) -> None:
     for k in range(3):
         _photo(tmp_path, tmp_path / "others", f"brand_0{k}", seed=10 + k)
     out = tmp_path / "tags.json"
-    result = run_booth("tag", str(tmp_path / "photos"), "--kit", str(tmp_path / "kit"), "--out", str(out))
+    result = run_booth("tag", str(tmp_path / "photos"), "--kit", str(tmp_path / "kit"), "--out", str(out), *PREPARE)
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["brands"] == {}
     assert "no kit brand" in result.stdout
