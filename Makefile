@@ -2,10 +2,14 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Debian packages the suite and the benches need (ffmpeg: the vidstab baseline); installed by `make test` as root.
+# Debian packages the suite and the benches need (ffmpeg: the vidstab baseline; the held-out logo set's photographs
+# and fonts; the training side's fonts and photographs, which kit preparation also draws on); installed by
+# `make test` as root.
 # What Qt needs to open the kiosk on an X11 or Wayland screen (`make demo`, as root, where there is one).
 KIOSK_PACKAGES := libxcb-cursor0 libxkbcommon-x11-0 libegl1
-DEBIAN_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 make gcc chromium mosquitto mosquitto-clients openssl ffmpeg plasma-workspace-wallpapers fonts-urw-base35 fonts-lato fonts-open-sans fonts-cantarell fonts-league-spartan fonts-comic-neue fonts-linuxlibertine fonts-ebgaramond fonts-crosextra-caladea
+DEBIAN_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev libsimavrparts1 make gcc chromium mosquitto mosquitto-clients openssl ffmpeg plasma-workspace-wallpapers fonts-urw-base35 fonts-lato fonts-open-sans fonts-cantarell fonts-league-spartan fonts-comic-neue fonts-linuxlibertine fonts-ebgaramond fonts-crosextra-caladea \
+	fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf fonts-noto-core fonts-crosextra-carlito \
+	mate-backgrounds gnome-backgrounds
 
 .PHONY: demo test install install-test system-packages lint clean
 
@@ -27,6 +31,7 @@ system-packages:
 
 demo: install
 	@test -d demo/kit || $(VENV)/bin/booth logos kit demo/kit
+	$(VENV)/bin/booth logos prepare --kit demo/kit --minutes 1
 	$(VENV)/bin/booth shoot --rig sim --out demo/clips --kit demo/kit
 	@echo "Your clip is in the newest folder under demo/clips/ (clip.mp4, poster.jpg, preview.webp, tags.json)."
 	@echo "Its consent page opens at the address above once the page is served: $(VENV)/bin/booth serve"

@@ -175,7 +175,10 @@ def _others() -> BrandKit:
 
     brands = []
     for seed in (*OTHER_BRANDS, *DRAWN_OTHERS):
-        name, logos = brand_logos(seed) if seed in OTHER_BRANDS else art_brand(seed)
+        try:
+            name, logos = brand_logos(seed) if seed in OTHER_BRANDS else art_brand(seed)
+        except RuntimeError:  # no TTF fonts on this machine: the drawn brands are left out, the others serve
+            continue
         brands.append(
             Brand(
                 f"other-{seed}",

@@ -29,6 +29,11 @@ def position(k: int) -> str:
     return f"cam {k:02d}"
 
 
+RESTORE_WAIT_S = 25.0
+"""How long restore waits for every camera: each camera's call is bounded at 10 s, and a busy machine starts
+the calls late."""
+
+
 @dataclass(frozen=True)
 class Discovery:
     """What was found against what booth.toml expects, each problem by name."""
@@ -483,8 +488,10 @@ class GPhotoArray:
             t.join(max(0.0, until - time.monotonic()))
 
     def restore(self) -> list[str]:
-        """Put back every setting the booth changed on every connected camera; returns what was refused."""
+        """Put back every setting the booth changed on every connected camera; returns what was refused, and each
+        camera that did not answer in time (its settings kept, so a later restore tries again)."""
         refused: list[str] = []
+        answered: set[int] = set()
 
         def put_back(k: int, w: CameraWorker) -> None:
             originals = self._originals.get(self._serials[k], {})
@@ -492,12 +499,17 @@ class GPhotoArray:
                 refused.extend(
                     f"{position(k)}: {name} not put back" for name in w.call("restore", originals, timeout_s=10.0)
                 )
-            except CameraFault as exc:
+            except CameraFault as exc:  # kept for the next restore, and said: staff must know the camera is as set
                 self._note(k, exc)
+                refused.append(f"{position(k)}: settings not put back ({exc})")
                 return
+            finally:
+                answered.add(k)
             self._originals.pop(self._serials[k], None)
 
-        self._each(put_back)
+        asked = sorted(self._live_workers())
+        self._each(put_back, timeout_s=RESTORE_WAIT_S)  # each call is bounded by its own 10 s; this waits them out
+        refused.extend(f"{position(k)}: settings not put back (no answer in time)" for k in asked if k not in answered)
         for line in refused:
             log.warning(line)
         return refused
