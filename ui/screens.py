@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QBoxLayout,
     QButtonGroup,
     QFrame,
+    QGraphicsOpacityEffect,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -208,6 +209,10 @@ class Split(QBoxLayout):
         self.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
 
 
+PROMPT_DIM = 0.35
+"""The attract screen's "touch to start" at the low of its pulse."""
+
+
 class AttractPage(TapPage):
     shows = Screen.ATTRACT
 
@@ -230,9 +235,15 @@ class AttractPage(TapPage):
         self.rotate = QTimer(self)
         self.rotate.setInterval(6000)
         self.rotate.timeout.connect(self._play_next)
+        # the prompt breathes between full and dim rather than hiding: hidden, it left the layout and the clip
+        # above it jumped in size twice a second
+        self.glow = QGraphicsOpacityEffect(self.start)
+        self.start.setGraphicsEffect(self.glow)
         self.pulse = QTimer(self)
         self.pulse.setInterval(700)
-        self.pulse.timeout.connect(lambda: self.start.setVisible(not self.start.isVisible()))
+        self.pulse.timeout.connect(
+            lambda: self.glow.setOpacity(PROMPT_DIM if self.glow.opacity() > PROMPT_DIM else 1.0)
+        )
 
     def refresh(self) -> None:
         config = self.model.config
@@ -253,7 +264,7 @@ class AttractPage(TapPage):
     def hidden(self) -> None:
         self.rotate.stop()
         self.pulse.stop()
-        self.start.setVisible(True)
+        self.glow.setOpacity(1.0)
         self.media.stop()
 
     def _play_next(self) -> None:
