@@ -153,7 +153,7 @@ def event(qtbot: QtBot, config: BoothConfig, root: Path) -> None:
             # at the kiosk: a tap wakes it, the participant poses, the rig fires and the clip is shown
             assert model.screen is Screen.ATTRACT
             QTest.mouseClick(window.pages[Screen.ATTRACT], Qt.MouseButton.LeftButton)  # a tap anywhere
-            qtbot.waitUntil(lambda: model.screen is Screen.POSE, timeout=5_000)
+            qtbot.waitUntil(lambda: model.screen is Screen.POSE, timeout=60_000)
             tap(window, "ready")
             qtbot.waitUntil(lambda: model.screen is Screen.REVIEW, timeout=SHOT_S * 1000)
             clip_id = model.clip_id
@@ -166,9 +166,9 @@ def event(qtbot: QtBot, config: BoothConfig, root: Path) -> None:
             assert meta["cameras_used"] == list(range(CAMERAS)), "every virtual camera delivered"
             assert meta["trigger_skew_us"] <= 1.0, "fired by the box, whose edges are within a microsecond"
             tap(window, "keep")
-            qtbot.waitUntil(lambda: model.screen is Screen.CONSENT, timeout=5_000)
+            qtbot.waitUntil(lambda: model.screen is Screen.CONSENT, timeout=60_000)
             tap(window, "on_phone")
-            qtbot.waitUntil(lambda: model.screen is Screen.SHARE, timeout=5_000)
+            qtbot.waitUntil(lambda: model.screen is Screen.SHARE, timeout=60_000)
             url = model.page
             assert url is not None and url.startswith(f"http://127.0.0.1:{config.web.port}/c/"), url
             assert station.store.current(clip_id) is None, "nothing is decided until the phone says so"
@@ -183,7 +183,7 @@ def event(qtbot: QtBot, config: BoothConfig, root: Path) -> None:
 
                     # the participant is done at the kiosk: it thanks them
                     tap(window, "done")
-                    qtbot.waitUntil(lambda: model.screen is Screen.THANKS, timeout=5_000)
+                    qtbot.waitUntil(lambda: model.screen is Screen.THANKS, timeout=60_000)
                     record = station.store.current(clip_id)
                     assert record is not None and record.granted() == ["social"], record
 

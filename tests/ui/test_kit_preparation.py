@@ -109,7 +109,7 @@ def test_the_kit_is_prepared_beside_the_kiosk_and_shots_are_tagged_meanwhile(
 
         # staff see it being prepared, with its progress, and cannot start it twice
         open_staff_on_the_event_tab(kiosk)
-        qtbot.waitUntil(lambda: re.search(r": preparing \d+ % — \w", event_tab.kit.text()) is not None, timeout=5_000)
+        qtbot.waitUntil(lambda: re.search(r": preparing \d+ % — \w", event_tab.kit.text()) is not None, timeout=60_000)
         assert "shots are tagged with the shared models" in event_tab.kit.text()
         assert not kiosk.button("prepare_kit").isEnabled()
         kiosk.tap("staff_back")

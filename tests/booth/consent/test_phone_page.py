@@ -166,7 +166,7 @@ def test_a_participant_consents_downloads_and_withdraws(served: Served, phone_en
     video = page.locator("video.clip")
     assert video.get_attribute("playsinline") is not None and video.get_attribute("muted") is not None
     # the clip really plays here: Debian's Chromium decodes H.264, and the server answers its range requests
-    page.wait_for_function("() => document.querySelector('video').readyState >= 2", timeout=15_000)
+    page.wait_for_function("() => document.querySelector('video').readyState >= 2", timeout=60_000)
     assert page.evaluate("document.querySelector('video').duration") > 3.0
     assert page.locator("input.switch").count() == 3 and page.locator("input.switch:checked").count() == 0
     assert page.locator("input[name=age]:checked").count() == 0
@@ -219,7 +219,7 @@ def test_a_french_phone_reads_the_page_in_french(served: Served, browser: Browse
         for words in ("Réseaux sociaux de la marque", "Publicité", "Moins de 15 ans", "Quel âge a la personne filmée"):
             assert page.get_by_text(words).first.is_visible(), words
         assert page.get_by_role("button", name="Tout refuser").is_visible()
-        page.wait_for_function("() => document.querySelector('video').readyState >= 2", timeout=15_000)
+        page.wait_for_function("() => document.querySelector('video').readyState >= 2", timeout=60_000)
         still_frame(page)
         shot(page, "09-french.png")
         page.get_by_role("link", name="English").click()
