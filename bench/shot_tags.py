@@ -43,9 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     kit_folder = args.kit or (args.set / document["kit"])
     calibration = Calibration.load(args.set / document["calibration"])
     tagger = Tagger(load_kit(kit_folder))
-    if tagger.preparation is None and not args.unprepared:
-        tagger.prepare()
-    if args.unprepared:
+    tagger.ensure_prepared(prepare=not args.unprepared)
+    if args.unprepared:  # even a kit prepared earlier
         tagger.preparation = None
     voted: list[set[str]] = []
     per_frame: list[set[str]] = []

@@ -159,8 +159,7 @@ class LabelledSet:
 def labelled_set(folder: Path, kit: BrandKit, limit: int | None) -> LabelledSet:
     """The images named by folder/truth.json (every `len // limit`-th when limited, so logo-free ones stay in
     proportion), their true boxes and look-alikes."""
-    distractors: list[Distractor] = []
-    images, truths = _truth(folder, distractors)
+    images, truths, distractors = _truth(folder)
     missing = [name for name in images if not (folder / name).is_file()]
     if missing:
         raise InputError(f"{folder / missing[0]}: named in truth.json but not there ({len(missing)} missing)")

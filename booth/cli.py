@@ -31,7 +31,7 @@ from booth.stitch.frames import FrameFolder, check_same_size, read_folder
 from booth.stitch.stitcher import Stitcher
 from booth.tagging.clip_tags import tag_clip
 from booth.tagging.kit import load_logo
-from booth.tagging_commands import add_tagging_commands
+from booth.tagging_commands import add_tagging_commands, progress_printer
 from rig.base import MAX_CAMERAS, MIN_CAMERAS, Frame, RigError
 from rig.sim.scene import ShirtLogo
 
@@ -255,7 +255,8 @@ def cmd_shoot(args: argparse.Namespace) -> int:
 
 def _tag(config: BoothConfig, clip: Clip, calibration: Calibration) -> None:
     """The sponsors' logos in the shot, before the clip is offered for consent (and so before it can travel)."""
-    tags = tag_clip(config, clip, config.data_dir / "shots" / clip.shot_id, calibration=calibration)
+    frames = config.data_dir / "shots" / clip.shot_id
+    tags = tag_clip(config, clip, frames, calibration=calibration, progress=progress_printer(sys.stderr))
     if tags is not None and tags["status"] == "ok":
         brands = sorted(tags["shot"]["brands"].items(), key=lambda item: -item[1]["views"])
         counts = [(b["name"], b["views"]) for _key, b in brands]

@@ -3,9 +3,7 @@ kit's preparation."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,8 +16,9 @@ from booth.consent.retention import Purged, purge
 from booth.consent.web import create_app
 from booth.delivery.link import BrokerRefused
 from booth.delivery.uploader import Uploader
-from booth.tagging.prepare import preparation_state
+from booth.tagging.prepare import unprepared_state
 from booth.tagging.tagger import Tagger
+from rig.priority import run_in_background
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +190,7 @@ class KitPreparation:
         self.stage = ""
         self.fraction = 0.0
         self.error = ""
-        self.found = "ready" if tagger.preparation is not None else preparation_state(tagger.kit, tagger.models)
+        self.found = "ready" if tagger.preparation is not None else unprepared_state(tagger.kit)
         """What the kiosk found beside the kit when it opened: ready, stale or missing."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -211,8 +210,7 @@ class KitPreparation:
         return self
 
     def _run(self) -> None:
-        with contextlib.suppress(AttributeError, OSError):  # as rig.priority does it, on Linux; elsewhere as it was
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PREPARATION_NICENESS)
+        run_in_background(PREPARATION_NICENESS)
         kit = self.tagger.kit.name
         log.info("preparing kit %s (up to %g min) beside the kiosk", kit, self.minutes)
         try:

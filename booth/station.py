@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -67,12 +66,6 @@ class Station:
         if self.kind == "hardware" and self.config.calibration.file is not None:
             return self.config.resolve(self.config.calibration.file)
         return self.config.data_dir / "calibrations" / f"{self.rig.rig_id}.json"
-
-    def shot_tagger(self) -> Tagger | None:
-        """The tagger for the next shot, as it stands now. A preparation finishing mid-shot installs itself on the
-        station's tagger; the shot's own copy keeps what it started with, so no shot is judged half by the shared
-        models and half by the kit's, nor named after a preparation that did not tag all of it."""
-        return copy.copy(self.tagger) if self.tagger is not None else None
 
     def clock_sync(self) -> str:
         """The trigger box's clock against the host's, in words."""

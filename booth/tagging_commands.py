@@ -14,7 +14,7 @@ from booth.errors import InputError
 from booth.stitch.calibration import Calibration
 from booth.tagging.kit import load_kit
 from booth.tagging.metrics import Distractor, Scored, Truth, evaluate
-from booth.tagging.prepare import DEFAULT_MINUTES, Progress, preparation_state
+from booth.tagging.prepare import DEFAULT_MINUTES, Progress
 from booth.tagging.runtime import ACCELERATORS
 from booth.tagging.tagger import DEFAULT_MIN_SCORE, Tagger, image_files
 from booth.tagging.tags import write_tags
@@ -25,12 +25,9 @@ def _tagger(args: argparse.Namespace) -> Tagger:
     unless --unprepared asks for the shared models alone."""
     kit = load_kit(args.kit)
     tagger = Tagger(kit, detector=args.detector, embedder=args.embedder, accelerator=args.accelerator)
-    if tagger.preparation is None and not getattr(args, "unprepared", False):
-        state = preparation_state(kit, tagger.models)
-        print(f"{args.kit}: preparation {state}; preparing the kit now (booth logos prepare)", file=sys.stderr)
-        tagger.prepare(minutes=args.prepare_minutes, progress=progress_printer(sys.stderr))
-    elif tagger.preparation is None:
-        print(f"{args.kit}: not prepared; tagging with the shared models (booth logos prepare)", file=sys.stderr)
+    tagger.ensure_prepared(
+        prepare=not args.unprepared, minutes=args.prepare_minutes, progress=progress_printer(sys.stderr)
+    )
     return tagger
 
 
@@ -87,9 +84,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return 0
 
 
-def _truth(data: Path, distractors: list[Distractor] | None = None) -> tuple[list[str], list[Truth]]:
+def _truth(data: Path) -> tuple[list[str], list[Truth], list[Distractor]]:
     """The images and true boxes (with their attributes, if any) of data/truth.json; the look-alikes' boxes
-    (an image's optional "distractors") are added to `distractors` when it is given."""
+    (an image's optional "distractors")."""
     path = data / "truth.json"
     try:
         doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -120,14 +117,11 @@ def _truth(data: Path, distractors: list[Distractor] | None = None) -> tuple[lis
         raise InputError(f"{path}: not a truth.json of images and boxes ({type(exc).__name__}: {exc})") from None
     if any(len(t.box) != 4 for t in truths) or any(len(x.box) != 4 for x in lookalikes):
         raise InputError(f"{path}: every box is [x0, y0, x1, y1]")
-    if distractors is not None:
-        distractors.extend(lookalikes)
-    return images, truths
+    return images, truths, lookalikes
 
 
 def cmd_logos_eval(args: argparse.Namespace) -> int:
-    distractors: list[Distractor] = []
-    images, truths = _truth(args.data, distractors)
+    images, truths, distractors = _truth(args.data)
     missing = [name for name in images if not (args.data / name).is_file()]
     if missing:
         raise InputError(f"{args.data / missing[0]}: named in truth.json but not there ({len(missing)} missing)")

@@ -12,8 +12,8 @@ the stitcher, the encoder and the renders would otherwise leave the GUI thread w
 kiosk's stall probe measured up to 200 ms without it)."""
 
 
-def run_in_background() -> None:
+def run_in_background(niceness: int = BACKGROUND_NICENESS) -> None:
     """Lower the calling thread's priority. On Linux each thread has its own, and the threads it starts inherit
     it (the stitcher's pool, the encoder's, the simulated cameras'); elsewhere nothing changes."""
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)

@@ -90,7 +90,7 @@ class KioskModel(QObject):
             station.config,
             station.clips_dir,
             self._reported.emit,
-            tagger=station.shot_tagger(),
+            tagger=station.tagger,
             progress=self._stage.emit,
             before=live.pause if live is not None else None,
         )
@@ -192,8 +192,6 @@ class KioskModel(QObject):
     def _fire(self, action: Fire) -> None:
         self.progress, self.stage = 0.0, "capture"
         self.note("info", f"shot {action.shot} (attempt {action.attempt}) fired")
-        if not self.runner.busy:  # the kit's preparation, if it finished, from this shot on
-            self.runner.tagger = self.station.shot_tagger()
         self.runner.fire(action)
 
     def _record(self, action: RecordConsent) -> bool:

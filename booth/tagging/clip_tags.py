@@ -32,11 +32,7 @@ def open_tagger(config: BoothConfig, *, prepare: bool = True, progress: Progress
         accelerator=section.accelerator,
         engine_cache=config.data_dir / "tensorrt",  # TensorRT's engines, built once per model and GPU
     )
-    if tagger.preparation is None:
-        if prepare:
-            tagger.prepare(minutes=section.prepare_minutes, progress=progress)
-        else:
-            log.warning("kit %s is not prepared: tagging with the shared models until it is", tagger.kit.name)
+    tagger.ensure_prepared(prepare=prepare, minutes=section.prepare_minutes, progress=progress)
     return tagger
 
 
@@ -46,14 +42,16 @@ def tag_clip(
     frames: Path,
     tagger: Tagger | None = None,
     calibration: Calibration | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any] | None:
     """Tag the shot's frames, its views voting through the rig's calibration, and write DIR/tags.json; None
-    (and no file) when the booth has no kit."""
+    (and no file) when the booth has no kit. A tagger opened here prepares a kit that needs it, its progress to
+    `progress`."""
     kit = tagger.kit.folder if tagger else config.tagging.kit
     if kit is None:
         return None
     try:
-        tagger = tagger or open_tagger(config)
+        tagger = tagger or open_tagger(config, progress=progress)
         assert tagger is not None  # a kit is set
         document = tagger.tag_shot(image_files(frames), calibration)
     except Exception as exc:

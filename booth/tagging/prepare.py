@@ -91,12 +91,17 @@ class Preparation:
 
     def judge(self, candidate: Candidate, match: Match) -> dict[str, float]:
         """For each kit brand, the probability that this detection is that brand's logo."""
-        logits = match.embedding @ self.weights + self.bias
-        probs = np.exp(logits - logits.max())
-        probs /= probs.sum()
+        probs = _probabilities(match.embedding, self.weights, self.bias)
         rows = np.stack([_features(candidate, match, probs, b) for b in range(len(self.brands))])
         z = rows @ self.confidence[:-1] + self.confidence[-1]
         return dict(zip(self.brands, (1.0 / (1.0 + np.exp(-z))).tolist(), strict=True))
+
+
+def _probabilities(embedding: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """The classifier's probability of each kit brand, then of "not a kit logo"."""
+    logits = embedding @ weights + bias
+    probs = np.exp(logits - logits.max())
+    return probs / probs.sum()
 
 
 def _features(candidate: Candidate, match: Match, probs: np.ndarray, b: int) -> np.ndarray:
@@ -121,12 +126,13 @@ def prepared_folder(kit: BrandKit) -> Path:
 
 def load_preparation(kit: BrandKit, models: str) -> Preparation | None:
     """The kit's preparation if it is for these files and these models, else None (missing or stale)."""
-    folder = prepared_folder(kit) / kit_digest(kit)[:16]
+    digest = kit_digest(kit)
+    folder = prepared_folder(kit) / digest[:16]
     try:
         about = json.loads((folder / "prepared.json").read_text(encoding="utf-8"))
         if about.get("version") != PREPARE_VERSION or about.get("models") != models:
             return None
-        if about.get("digest") != kit_digest(kit) or about.get("brands") != [b.brand_id for b in kit.brands]:
+        if about.get("digest") != digest or about.get("brands") != [b.brand_id for b in kit.brands]:
             return None
         with np.load(folder / "arrays.npz") as arrays:
             return Preparation(
@@ -147,8 +153,12 @@ def load_preparation(kit: BrandKit, models: str) -> Preparation | None:
 
 def preparation_state(kit: BrandKit, models: str) -> str:
     """ "ready", "stale" (made for other files or models) or "missing": for staff and for the commands."""
-    if load_preparation(kit, models) is not None:
-        return "ready"
+    return "ready" if load_preparation(kit, models) is not None else unprepared_state(kit)
+
+
+def unprepared_state(kit: BrandKit) -> str:
+    """For a kit with no preparation for these models: "stale" if one was made for other files or models, else
+    "missing"."""
     return "stale" if prepared_folder(kit).is_dir() and any(prepared_folder(kit).iterdir()) else "missing"
 
 
@@ -214,13 +224,8 @@ def _with_mono(kit: BrandKit, rng: np.random.Generator) -> BrandKit:
     )
 
 
-def _mixed(kit: BrandKit, *extra: BrandKit) -> BrandKit:
-    return BrandKit(kit.folder, tuple(b for k in extra for b in k.brands))
-
-
 @dataclass
 class Samples:
-    embeddings: list[np.ndarray]
     labels: list[int]
     """Kit brand index, or -1: not a kit logo."""
     candidates: list[Candidate]
@@ -241,7 +246,7 @@ def _scene_samples(
     from models.logos.composite import printed_scene
 
     index = {b.brand_id: k for k, b in enumerate(kit.brands)}
-    out = Samples([], [], [], [])
+    out = Samples([], [], [])
     made = 0
     while made < count:
         batch = []
@@ -259,7 +264,6 @@ def _scene_samples(
                 owners.append((c, index[hit.brand] if hit else -1))
         if crops:
             for (c, label), m in zip(owners, identifier.identify(np.stack(crops)), strict=True):
-                out.embeddings.append(m.embedding)
                 out.labels.append(label)
                 out.candidates.append(c)
                 out.matches.append(m)
@@ -317,11 +321,11 @@ def fit_classifier(
     return w.astype(np.float32), b.astype(np.float32)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
+def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1e-2, steps: int = 40) -> np.ndarray:
     """Logistic regression by Newton's method: weights for the columns of x, then the bias."""
     design = np.c_[x, np.ones(len(x))]
     w = np.zeros(design.shape[1])
-    for _ in range(40):
+    for _ in range(steps):
         p = 1 / (1 + np.exp(-np.clip(design @ w, -30, 30)))
         gradient = design.T @ (p - y) + l2 * w
         hessian = (design * (p * (1 - p))[:, None]).T @ design + l2 * np.eye(len(w))
@@ -369,11 +373,12 @@ def prepare(
     """Learn the kit with the scenes `minutes` of budget buy (the same kit and budget always give the same
     preparation) and write it beside the kit, replacing older ones."""
     started = time.monotonic()
+    digest = kit_digest(kit)  # the files as learning found them: a file changed meanwhile makes it stale at once
     say = progress or (lambda stage, fraction: None)
     rng = np.random.default_rng(seed)
     say("checking the kit's logos", 0.0)
     _alike_pairs(kit, identifier)
-    negatives = _mixed(kit, _others(), _lookalikes(kit, rng))
+    negatives = BrandKit(Path("negatives"), (*_others().brands, *_lookalikes(kit, rng).brands))
     scenes_kit = _with_mono(kit, rng)
     brands = len(kit.brands)
     logos = sum(len(b.logos) for b in kit.brands)
@@ -383,14 +388,13 @@ def prepare(
 
     # counts, not deadlines, so that a kit and a budget always give the same preparation on any machine
     scene_count = max(MIN_SCENES, min(30 * brands, round(minutes * SCENES_PER_MINUTE)))
-    span = (0.1, 0.7)
 
     def tick_train(f: float) -> None:
-        say("scenes of the kit among other logos", span[0] + (span[1] - span[0]) * f)
+        say("scenes of the kit among other logos", 0.1 + 0.6 * f)
 
     train = _scene_samples(scenes_kit, detector, identifier, negatives, rng, scene_count, tick_train)
     say("fitting the kit's classifier", 0.7)
-    x = np.concatenate([logo_x, np.stack(train.embeddings)]) if train.embeddings else logo_x
+    x = np.concatenate([logo_x, *(m.embedding[None] for m in train.matches)])
     y = np.concatenate([logo_y, np.array(train.labels, np.int64)])
     weights, bias = fit_classifier(x, y, brands)
 
@@ -400,36 +404,31 @@ def prepare(
     check = _scene_samples(
         scenes_kit, detector, identifier, negatives, rng, max(MIN_SCENES, scene_count // 2), tick_check
     )
-    samples = Samples(
-        train.embeddings + check.embeddings,
-        train.labels + check.labels,
-        train.candidates + check.candidates,
-        train.matches + check.matches,
-    )
-    rows, truth = [], []
-    for c, m, label in zip(samples.candidates, samples.matches, samples.labels, strict=True):
-        logits = m.embedding @ weights + bias
-        probs = np.exp(logits - logits.max())
-        probs /= probs.sum()
+    rows, right = [], []
+    for c, m, label in zip(
+        train.candidates + check.candidates, train.matches + check.matches, train.labels + check.labels, strict=True
+    ):
+        probs = _probabilities(m.embedding, weights, bias)
         b = int(np.argmax(probs[:-1]))
         rows.append(_features(c, m, probs, b))
-        truth.append(float(label == b))
-    confidence = fit_logistic(np.stack(rows), np.array(truth))
+        right.append(float(label == b))
+    x_conf, truth = np.stack(rows), np.array(right)
+    confidence = fit_logistic(x_conf, truth)
     held = slice(len(train.labels), None)  # the confidence's threshold is read on the scenes the classifier missed
-    scores = 1 / (1 + np.exp(-(np.c_[np.stack(rows), np.ones(len(rows))] @ confidence)))
-    min_score = _threshold(scores[held], np.array(truth)[held])
+    scores = 1 / (1 + np.exp(-(np.c_[x_conf, np.ones(len(rows))] @ confidence)))
+    min_score = _threshold(scores[held], truth[held])
     report = {
         "brands": brands,
         "logo_files": logos,
         "logo_crops": len(logo_y),
         "scene_candidates": len(train.labels),
         "check_candidates": len(check.labels),
-        "check_precision": _precision(scores[held], np.array(truth)[held], min_score),
-        "check_recall_of_found": _recall(scores[held], np.array(truth)[held], min_score),
+        "check_precision": _precision(scores[held], truth[held], min_score),
+        "check_recall_of_found": _recall(scores[held], truth[held], min_score),
         "seconds": round(time.monotonic() - started, 1),
     }
     preparation = Preparation(
-        kit_digest(kit),
+        digest,
         models,
         tuple(b.brand_id for b in kit.brands),
         weights,

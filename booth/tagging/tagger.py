@@ -24,10 +24,17 @@ from booth.tagging.detector import FLOOR, Candidate, LogoDetector
 from booth.tagging.identify import Identifier, Match
 from booth.tagging.kit import BrandKit
 from booth.tagging.metrics import iou
-from booth.tagging.prepare import DEFAULT_MINUTES, Preparation, Progress, load_preparation, prepare
+from booth.tagging.prepare import (
+    DEFAULT_MINUTES,
+    Preparation,
+    Progress,
+    load_preparation,
+    prepare,
+    unprepared_state,
+)
 from booth.tagging.runtime import Accelerator, load_model
 from booth.tagging.scoring import load_scoring
-from booth.tagging.tags import Detection, FrameTags, tags_json
+from booth.tagging.tags import Detection, FrameTags, shot_json, tags_json
 
 log = logging.getLogger("booth.tagging")
 
@@ -148,16 +155,34 @@ class Tagger:
     @property
     def name(self) -> str:
         """The models that made a tag, by file hash, and the kit preparation when there is one."""
-        if self.preparation is None:
-            return self._shared_name
-        return f"{self.models}+kit-{self.preparation.digest[:8]}"
+        return self._name(self.preparation)
+
+    def _name(self, preparation: Preparation | None) -> str:
+        return f"{self.models}+kit-{preparation.digest[:8]}" if preparation else self._shared_name
 
     def least(self, brand: str) -> float:
         """The confidence a tag of `brand` needs: the brand's own min_score, else the preparation's, else 0.5."""
+        return self._least(brand, self.preparation)
+
+    def _least(self, brand: str, preparation: Preparation | None) -> float:
         own = self.kit.brand(brand).min_score
         if own is not None:
             return own
-        return self.preparation.min_score if self.preparation else DEFAULT_MIN_SCORE
+        return preparation.min_score if preparation else DEFAULT_MIN_SCORE
+
+    def ensure_prepared(
+        self, *, prepare: bool = True, minutes: float = DEFAULT_MINUTES, progress: Progress | None = None
+    ) -> None:
+        """A kit not prepared for these models is prepared now, staff told why; with `prepare` False, they are
+        told it tags with the shared models until it is."""
+        if self.preparation is not None:
+            return
+        if prepare:
+            state = unprepared_state(self.kit)
+            log.warning("%s: preparation %s; preparing the kit now (booth logos prepare)", self.kit.folder, state)
+            self.prepare(minutes=minutes, progress=progress)
+        else:
+            log.warning("%s: not prepared; tagging with the shared models until it is", self.kit.folder)
 
     def prepare(self, *, minutes: float = DEFAULT_MINUTES, progress: Progress | None = None) -> Preparation:
         """Learn the kit (booth.tagging.prepare) and tag with what was learnt from now on."""
@@ -173,19 +198,25 @@ class Tagger:
             return preparation.judge(candidate, match)
         return {match.brand: self.scoring.confidence(candidate, match)}
 
-    def judged(
-        self, images: Sequence[Image], preparation: Preparation | None = None
+    def judged(self, images: Sequence[Image]) -> list[list[tuple[Candidate, dict[str, float]]]]:
+        """Every candidate in each image with its confidence for each brand."""
+        return self._judged(images, self.preparation)
+
+    def _judged(
+        self, images: Sequence[Image], preparation: Preparation | None
     ) -> list[list[tuple[Candidate, dict[str, float]]]]:
-        """Every candidate in each image with its confidence for each brand (by `preparation`, the kit's as it
-        stood when the shot began: one shot is judged by one classifier throughout)."""
-        prep = preparation or self.preparation
+        # one batch, one shot or one call is judged by one preparation throughout, read once by the caller: a
+        # preparation that finishes meanwhile serves from the next
         pairs = matched(self.detector, self.identifier, images)
-        return [[(c, self.judge(c, m, prep)) for c, m in found] for found in pairs]
+        return [[(c, self.judge(c, m, preparation)) for c, m in found] for found in pairs]
 
     def scored(self, images: Sequence[Image]) -> list[list[Detection]]:
         """Every brand detection in each image, however low its confidence, best first: for evaluation."""
+        return self._scored(images, self.preparation)
+
+    def _scored(self, images: Sequence[Image], preparation: Preparation | None) -> list[list[Detection]]:
         out: list[list[Detection]] = []
-        for image, rows in zip(images, self.judged(images), strict=True):
+        for image, rows in zip(images, self._judged(images, preparation), strict=True):
             detections = []
             for c, scores in rows:
                 brand, score = max(scores.items(), key=lambda item: item[1])
@@ -197,16 +228,21 @@ class Tagger:
 
     def tag(self, images: Sequence[Image]) -> list[FrameTags]:
         """Tags at or above each brand's minimum confidence."""
+        prep = self.preparation
         return [
-            FrameTags(image.name, [d for d in found if d.score >= self.least(d.brand)])
-            for image, found in zip(images, self.scored(images), strict=True)
+            FrameTags(image.name, [d for d in found if d.score >= self._least(d.brand, prep)])
+            for image, found in zip(images, self._scored(images, prep), strict=True)
         ]
 
-    def document(self, frames: Sequence[FrameTags], preparation: Preparation | None = None) -> dict[str, Any]:
+    def document(self, frames: Sequence[FrameTags]) -> dict[str, Any]:
         """tags.json for these frames, naming the models, and the kit's preparation, that made them."""
-        prep = preparation or self.preparation
-        name = f"{self.models}+kit-{prep.digest[:8]}" if prep else self._shared_name
-        return tags_json(name, self.kit.name, frames, {b.brand_id: b.name for b in self.kit.brands})
+        return self._document(frames, self.preparation)
+
+    def _document(self, frames: Sequence[FrameTags], preparation: Preparation | None) -> dict[str, Any]:
+        return tags_json(self._name(preparation), self.kit.name, frames, self._brand_names())
+
+    def _brand_names(self) -> dict[str, str]:
+        return {b.brand_id: b.name for b in self.kit.brands}
 
     def tag_files(self, paths: Sequence[Path]) -> list[FrameTags]:
         return [tags for chunk in self._read(paths) for tags in self.tag(chunk)]
@@ -220,7 +256,7 @@ class Tagger:
         views: list[View] = []
         found: list[list[Candidate]] = []
         for chunk in self._read(paths):
-            for image, rows in zip(chunk, self.judged(chunk, prep), strict=True):
+            for image, rows in zip(chunk, self._judged(chunk, prep), strict=True):
                 k = len(images)
                 images.append(image)
                 found.append([c for c, _scores in rows])
@@ -242,7 +278,7 @@ class Tagger:
             match = self.identifier.identify(crop(image.pixels, local)[None])[0]
             return self.judge(Candidate(local, max(near, default=FLOOR)), match, prep)
 
-        shot = agree(views, transforms, order, sizes, self.least, probe)
+        shot = agree(views, transforms, order, sizes, lambda brand: self._least(brand, prep), probe)
         frames = [
             FrameTags(
                 image.name,
@@ -254,30 +290,10 @@ class Tagger:
             )
             for k, image in enumerate(images)
         ]
-        about = {
-            "cross_view": True,
-            "calibration": calibration.id if calibration else None,
-            "dropped": [
-                {"file": images[v.frame].name, "brand": v.brand, "score": round(v.score, 4)} for v in shot.dropped
-            ],
-            "brands": {
-                brand: {
-                    "name": self.kit.brand(brand).name,
-                    "views": len(seen),
-                    "best": [
-                        {
-                            "file": images[v.frame].name,
-                            "box": [round(c) for c in v.box],
-                            "score": round(v.score, 4),
-                            **({"recovered": True} if v.recovered else {}),
-                        }
-                        for v in seen
-                    ],
-                }
-                for brand, seen in shot.brands.items()
-            },
-        }
-        return {**self.document(frames, prep), "shot": about}
+        section = shot_json(
+            shot, [i.name for i in images], self._brand_names(), calibration.id if calibration else None
+        )
+        return {**self._document(frames, prep), "shot": section}
 
     def scored_files(self, paths: Sequence[Path]) -> list[tuple[str, list[Detection]]]:
         """scored() over files: each file's name with all its detections."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from booth.atomic import write_atomic
+from booth.tagging.crossview import ShotTags
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,35 @@ def tags_json(
         "kit": kit,
         "frames": [{"file": f.file, "detections": [d.to_json() for d in f.detections]} for f in frames],
         "brands": dict(sorted(brands.items())),
+    }
+
+
+def shot_json(
+    shot: ShotTags, files: Sequence[str], names: Mapping[str, str], calibration: str | None
+) -> dict[str, Any]:
+    """tags.json's `shot` section: each brand the views agreed on, in how many views, its best box in each
+    (`recovered` where a second look found it), and what no neighbouring view confirmed; `calibration` names the
+    calibration the views were compared through."""
+    return {
+        "cross_view": True,
+        "calibration": calibration,
+        "dropped": [{"file": files[t.frame], "brand": t.brand, "score": round(t.score, 4)} for t in shot.dropped],
+        "brands": {
+            brand: {
+                "name": names[brand],
+                "views": len(seen),
+                "best": [
+                    {
+                        "file": files[t.frame],
+                        "box": [round(c) for c in t.box],
+                        "score": round(t.score, 4),
+                        **({"recovered": True} if t.recovered else {}),
+                    }
+                    for t in seen
+                ],
+            }
+            for brand, seen in shot.brands.items()
+        },
     }
 
 

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from models.logos.brands import SYLLABLES, symbol
+from models.logos.brands import SYLLABLES, above, beside, mono, symbol
 
 FONT_ROOT = Path("/usr/share/fonts/truetype")
 TRAINING_FONTS = (
@@ -193,34 +193,6 @@ def badge(word: np.ndarray, rng: np.random.Generator, colour: Colour) -> np.ndar
     return _fill(np.clip(mask, 0, 255).astype(np.uint8), (colour, colour), rng, gradient=False)
 
 
-def _side_by_side(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    h = max(a.shape[0], b.shape[0])
-
-    def fit(x: np.ndarray) -> np.ndarray:
-        return cv2.resize(x, (max(1, round(x.shape[1] * h / x.shape[0])), h), interpolation=cv2.INTER_AREA)
-
-    return np.hstack([fit(a), np.zeros((h, h // 5, 4), np.uint8), fit(b)])
-
-
-def _stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    w = max(a.shape[1], b.shape[1])
-    mark = cv2.resize(a, (max(1, a.shape[1] * b.shape[0] * 2 // a.shape[0]), b.shape[0] * 2))
-    if mark.shape[1] > w:
-        return _side_by_side(a, b)
-
-    def centre(x: np.ndarray) -> np.ndarray:
-        left = (w - x.shape[1]) // 2
-        return cv2.copyMakeBorder(x, 0, 0, left, w - x.shape[1] - left, cv2.BORDER_CONSTANT, value=(0, 0, 0, 0))
-
-    return np.vstack([centre(mark), np.zeros((b.shape[0] // 4, w, 4), np.uint8), centre(b)])
-
-
-def _mono(rgba: np.ndarray, ink: Colour) -> np.ndarray:
-    out = rgba.copy()
-    out[:, :, :3] = ink
-    return out
-
-
 def art_brand(seed: int) -> tuple[str, dict[str, np.ndarray]]:
     """One fictional brand drawn with TTF type: name and logo variants (BGRA) by variant name."""
     rng = np.random.default_rng(seed)
@@ -240,10 +212,14 @@ def art_brand(seed: int) -> tuple[str, dict[str, np.ndarray]]:
         full = badge(word, rng, colours[1])
         logos = {"wordmark": _tight(word), "badge": _tight(full)}
     else:
-        full = _stacked(mark, word) if rng.random() < 0.3 else _side_by_side(mark, word)
+        full = (
+            above(mark, word, gap_share=5, interpolation=cv2.INTER_LINEAR)
+            if rng.random() < 0.3
+            else beside(mark, word, gap_share=5)
+        )
         logos = {"colour": _tight(full), "wordmark": _tight(word), "symbol": _tight(mark)}
     ink: Colour = (25, 25, 25) if rng.random() < 0.5 else (240, 240, 240)
-    logos["mono"] = _mono(_tight(full), ink)
+    logos["mono"] = mono(_tight(full), ink)
     return text, logos
 
 

@@ -99,28 +99,30 @@ def symbol(
     return _crop(canvas)
 
 
-def beside(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Symbol and wordmark side by side at the same height: the brand's full colour logo."""
+def beside(a: np.ndarray, b: np.ndarray, *, gap_share: int = 6) -> np.ndarray:
+    """Symbol and wordmark side by side at the same height, 1/gap_share of it apart: the brand's full logo."""
     h = max(a.shape[0], b.shape[0])
 
     def fit(x: np.ndarray) -> np.ndarray:
         return cv2.resize(x, (max(1, round(x.shape[1] * h / x.shape[0])), h), interpolation=cv2.INTER_AREA)
 
-    gap = np.zeros((h, h // 6, 4), np.uint8)
+    gap = np.zeros((h, h // gap_share, 4), np.uint8)
     return np.hstack([fit(a), gap, fit(b)])
 
 
-def above(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Symbol over wordmark, centred: the stacked lock-up some brands use."""
+def above(a: np.ndarray, b: np.ndarray, *, gap_share: int = 6, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+    """Symbol over wordmark, centred: the stacked lock-up some brands use; beside() when the symbol, at twice
+    the wordmark's height, would be wider than it."""
     w = max(a.shape[1], b.shape[1])
 
     def centre(x: np.ndarray) -> np.ndarray:
         left = (w - x.shape[1]) // 2
         return cv2.copyMakeBorder(x, 0, 0, left, w - x.shape[1] - left, cv2.BORDER_CONSTANT, value=(0, 0, 0, 0))
 
-    mark = cv2.resize(a, (a.shape[1] * b.shape[0] * 2 // a.shape[0], b.shape[0] * 2), interpolation=cv2.INTER_AREA)
+    size = (max(1, a.shape[1] * b.shape[0] * 2 // a.shape[0]), b.shape[0] * 2)
+    mark = cv2.resize(a, size, interpolation=interpolation)
     if mark.shape[1] > w:
-        return beside(a, b)
+        return beside(a, b, gap_share=gap_share)
     gap = np.zeros((b.shape[0] // 4, w, 4), np.uint8)
     return np.vstack([centre(mark), gap, centre(b)])
 

@@ -21,6 +21,7 @@ from booth.tagging.detector import LogoDetector
 from booth.tagging.identify import Identifier
 from booth.tagging.kit import load_kit
 from booth.tagging.metrics import iou
+from booth.tagging.prepare import fit_logistic
 from booth.tagging.runtime import load_model
 from booth.tagging.scoring import FEATURES, features
 from booth.tagging.tagger import DETECTOR, EMBEDDER, bundled, matched, read_image
@@ -57,18 +58,6 @@ def candidate_features(folder: Path, detector: Path, embedder: Path) -> tuple[np
     return np.array(rows, np.float64), np.array(labels, np.float64)
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> np.ndarray:
-    """Logistic regression by Newton's method: weights for the columns of x, then the bias."""
-    design = np.c_[x, np.ones(len(x))]
-    w = np.zeros(design.shape[1])
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-design @ w))
-        gradient = design.T @ (p - y) + l2 * w
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + l2 * np.eye(len(w))
-        w -= np.linalg.solve(hessian, gradient)
-    return w
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -86,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             foreign=True,
         )
         x, y = candidate_features(Path(tmp), args.detector, args.embedder)
-    w = fit(x, y)
+    w = fit_logistic(x, y, l2=1e-3, steps=50)
     p = 1 / (1 + np.exp(-(np.c_[x, np.ones(len(x))] @ w)))
     kept = p >= 0.5
     document = {

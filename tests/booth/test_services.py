@@ -74,7 +74,7 @@ class Learning:
         raise InputError(f"{self.kit.folder}/brand_00/logo.png: not a readable PNG logo\nexport it again")
 
 
-def wait_until(done: Callable[[], bool], timeout_s: float = 10.0) -> None:
+def wait_until(done: Callable[[], bool], timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not done() and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -93,8 +93,7 @@ def test_the_set_holds_two_kits_look_alikes_and_four_labelled_folders(made: Path
 
 
 def test_truth_json_reads_as_the_eval_command_reads_it(made: Path) -> None:
-    distractors: list = []
-    images, truths = _truth(made / "a" / "lookalike", distractors)
+    images, truths, distractors = _truth(made / "a" / "lookalike")
     assert len(images) == TINY.scenes + TINY.empty
     assert truths and all(t.attributes and "surface" in t.attributes for t in truths)
     assert distractors and all(d.image in images and d.how for d in distractors)
