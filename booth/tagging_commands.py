@@ -155,6 +155,11 @@ def cmd_logos_eval(args: argparse.Namespace) -> int:
         f"true {result.true_positives}  false {result.false_positives}  missed {result.missed}  "
         f"false tags per 100 images without a kit logo {result.false_tags_per_100_empty:.2f}"
     )
+    scored_logos = max(1, len(truths) - result.ignored)
+    print(
+        f"of the logos: boxed by the detector {result.boxed / scored_logos:.3f}, "
+        f"boxed with the right brand {result.named / scored_logos:.3f}, tagged {result.recall:.3f}"
+    )
     names = {b.brand_id: b.name for b in tagger.kit.brands}
     print("AP@0.5 by brand: " + ", ".join(f"{names.get(b, b)} {ap:.2f}" for b, ap in result.per_brand_ap.items()))
     for attribute, buckets in result.recall_by.items():

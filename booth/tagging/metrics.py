@@ -60,6 +60,12 @@ class Evaluation:
     """Kept detections, not true, overlapping a look-alike's box at IoU >= DISTRACTOR_IOU."""
     ignored: int = 0
     """True logos narrower than min_width: neither counted as missed nor as found."""
+    boxed: int = 0
+    """Scored logos some detection (of those kept for evaluation) overlaps at the IoU threshold, whatever its
+    brand and score: the detector's share of recall."""
+    named: int = 0
+    """Scored logos a detection of their own brand overlaps at the IoU threshold, whatever its score: what the
+    least confidence then keeps or drops is the rest."""
 
 
 SIZE_BUCKETS = ((24.0, "24-40"), (40.0, "40-80"), (80.0, "80-160"), (160.0, "160+"))
@@ -240,6 +246,8 @@ def evaluate(
     on_distractors = sum(
         1 for d, k in kept if k < 0 and any(iou(box, d.box) >= DISTRACTOR_IOU for box in lookalikes.get(d.image, ()))
     )
+    boxed = sum(any(d.image == t.image and iou(d.box, t.box) >= iou_threshold for d in ranked) for t in scored)
+    named = sum(k >= 0 for k in _claims(ranked, scored, iou_threshold))
     return Evaluation(
         precision=tp / len(kept) if kept else 1.0,
         recall=tp / len(scored) if scored else 1.0,
@@ -253,4 +261,6 @@ def evaluate(
         distractors=len(distractors),
         distractor_false_tags=on_distractors,
         ignored=len(narrow),
+        boxed=boxed,
+        named=named,
     )

@@ -48,7 +48,8 @@ MIN_SCENES = 12
 """Scenes a stage makes however short the budget: a classifier and a confidence need something to fit."""
 SCENES_PER_MINUTE = 150
 """Scenes a minute of budget buys: measured about 450 scenes (and their check) in 52 s for a 10-brand kit on this
-project's 2-core machine, taken at a third for slower laptops; at most 30 per brand are made."""
+project's 2-core machine, taken at a third for slower laptops; at most SCENES_PER_BRAND per brand are made."""
+SCENES_PER_BRAND = 30
 LOGO_CROPS = 60
 """Crops of each logo file as a camera would see it."""
 TARGET_PRECISION = 0.95
@@ -387,7 +388,7 @@ def prepare(
     logo_x, logo_y = _logo_samples(kit, identifier, rng, LOGO_CROPS)
 
     # counts, not deadlines, so that a kit and a budget always give the same preparation on any machine
-    scene_count = max(MIN_SCENES, min(30 * brands, round(minutes * SCENES_PER_MINUTE)))
+    scene_count = max(MIN_SCENES, min(SCENES_PER_BRAND * brands, round(minutes * SCENES_PER_MINUTE)))
 
     def tick_train(f: float) -> None:
         say("scenes of the kit among other logos", 0.1 + 0.6 * f)

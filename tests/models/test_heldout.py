@@ -26,6 +26,8 @@ TRAINING_SIDE = (
     "models.logos.composite",
     "models.logos.training_data",
     "models.logos.evalset",
+    "models.logos.devset",
+    "models.logos.artwork",
     "booth.tagging.augment",
     "booth.tagging.identify",
     "booth.tagging.crops",

@@ -28,6 +28,8 @@ def test_perfect_detections_score_one_and_mistakes_are_counted() -> None:
     assert (result.true_positives, result.false_positives, result.missed) == (1, 2, 1)
     assert result.precision == pytest.approx(1 / 3) and result.recall == 0.5
     assert result.false_tags_per_100_empty == 100.0
+    # where recall was lost: both logos were boxed, one with its own brand (whatever the score)
+    assert (result.boxed, result.named) == (2, 1)
 
 
 def test_average_precision_uses_the_best_precision_to_the_right() -> None:
