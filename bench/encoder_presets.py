@@ -73,7 +73,7 @@ def main() -> None:
             times = []
             for _ in range(args.runs):
                 t0 = time.perf_counter()
-                write_mp4(iter(source), path, w, h, settings)
+                write_mp4(lambda: source, len(source), path, w, h, settings)
                 times.append(time.perf_counter() - t0)
             with av.open(str(path)) as container:
                 decoded = [f.to_ndarray(format="yuv420p") for f in container.decode(video=0)]

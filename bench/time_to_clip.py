@@ -94,7 +94,8 @@ def floor_pipeline(frames_dir: Path, calibration: Calibration, out: Path) -> dic
         views = list(pool.map(view, enumerate(list_frame_files(frames_dir))))
     timeline = orbit_timeline(len(views), 1, s)
     written = write_mp4(
-        (views[round(p)] for p in timeline.positions),
+        lambda: (views[round(p)] for p in timeline.positions),
+        len(timeline.positions),
         out / "floor.mp4",
         geometry.width,
         geometry.height,

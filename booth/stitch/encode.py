@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -17,10 +17,20 @@ import numpy as np
 from av.video.stream import VideoStream
 from PIL import Image
 
+from booth.errors import StitchError
+
 PREVIEW_MAX_BYTES = 3 * 1024 * 1024
 PREVIEW_FPS = 15
 # ITU-R BT.709 values as FFmpeg numbers them (AVCOL_PRI_BT709, AVCOL_TRC_BT709, AVCOL_SPC_BT709)
 BT709 = 1
+# The bitrate cap holds for the file as a whole (size over duration). The encoder's rate control (VBV) lets
+# a clip spend its buffer's initial fill, 0.9 of one second at the peak rate (x264's default vbv-init), on
+# top of the peak rate times its duration: for a 3.5 s clip that is a quarter over. So the peak rate is set
+# to what leaves room for that fill, and the container's few kilobytes.
+VBV_BUFFER_S = 1.0
+VBV_INITIAL_FILL = 0.9
+CONTAINER_HEADROOM = 0.97
+ENCODE_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -90,16 +100,55 @@ def h264_encoder() -> str:
 
 def _options(encoder: str, settings: EncodeSettings, maxrate: int) -> dict[str, object]:
     """The same quality target in each encoder's terms: x264's CRF, NVENC's constant-quality VBR (cq)."""
-    common: dict[str, object] = {"profile": "high", "maxrate": str(maxrate), "bufsize": str(maxrate)}
+    buffer = int(maxrate * VBV_BUFFER_S)
+    common: dict[str, object] = {
+        "profile": "high",
+        "maxrate": str(maxrate),
+        "bufsize": str(buffer),
+        "rc_init_occupancy": str(int(buffer * VBV_INITIAL_FILL)),
+    }
     if encoder == "h264_nvenc":
         return {**common, "preset": "p4", "rc": "vbr", "cq": str(settings.crf), "b": "0"}
     return {**common, "crf": str(settings.crf), "preset": settings.preset}
 
 
-def write_mp4(frames: Iterable[np.ndarray], path: Path, width: int, height: int, settings: EncodeSettings) -> int:
+def peak_rate(cap_bps: float, duration_s: float) -> int:
+    """The encoder's peak rate (bit/s) for which a clip of this duration stays within cap_bps over its whole
+    length: peak * duration + peak * VBV_BUFFER_S * VBV_INITIAL_FILL <= cap * CONTAINER_HEADROOM * duration."""
+    duration_s = max(duration_s, 1e-3)
+    return int(cap_bps * CONTAINER_HEADROOM * duration_s / (duration_s + VBV_BUFFER_S * VBV_INITIAL_FILL))
+
+
+def write_mp4(
+    frames: Callable[[], Iterable[np.ndarray]],
+    count: int,
+    path: Path,
+    width: int,
+    height: int,
+    settings: EncodeSettings,
+) -> int:
     """Encode I420 frames (see bgr_to_i420) to H.264 (yuv420p, BT.709, High profile) in an MP4 whose moov
-    atom precedes mdat, so phones start playing before the download ends. Returns the frame count."""
-    maxrate = int(settings.max_bitrate_mbps * 1_000_000)
+    atom precedes mdat, so phones start playing before the download ends; `frames` gives the `count` frames
+    afresh on each call. The file's size over its duration stays within settings.max_bitrate_mbps: should an
+    encoder overshoot its rate control, the clip is encoded again at a rate lowered by the overshoot.
+    Returns the frame count written."""
+    cap = settings.max_bitrate_mbps * 1_000_000
+    rate = peak_rate(cap, count / settings.fps)
+    for _ in range(ENCODE_TRIES):
+        written = _encode(frames(), path, width, height, settings, rate)
+        bitrate = path.stat().st_size * 8 / max(written / settings.fps, 1e-3)
+        if bitrate <= cap:
+            return written
+        rate = int(rate * cap / bitrate * 0.95)
+    raise StitchError(
+        f"the clip stays at {bitrate / 1e6:.1f} Mbit/s over the {settings.max_bitrate_mbps:g} Mbit/s cap after "
+        f"{ENCODE_TRIES} encodes; raise stitch.crf or stitch.max_bitrate_mbps"
+    )
+
+
+def _encode(
+    frames: Iterable[np.ndarray], path: Path, width: int, height: int, settings: EncodeSettings, maxrate: int
+) -> int:
     encoder = h264_encoder()
     count = 0
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:

@@ -355,11 +355,12 @@ class Stitcher:
             with ThreadPoolExecutor(max_workers=1) as side:
                 preview_job = side.submit(make_preview)
                 t2 = time.perf_counter()
+                planned = frame_count(timeline, self.end_card is not None, s.end_card_s)
                 written = write_mp4(
-                    self._counted(
-                        output_frames(orbit_yuv, timeline, crossfade, card_yuv, s.end_card_s),
-                        frame_count(timeline, self.end_card is not None, s.end_card_s),
+                    lambda: self._counted(
+                        output_frames(orbit_yuv, timeline, crossfade, card_yuv, s.end_card_s), planned
                     ),
+                    planned,
                     stage / "clip.mp4",
                     g.width,
                     g.height,
@@ -371,9 +372,8 @@ class Stitcher:
                 preview_bytes, preview_ms = preview_job.result()
                 t5 = time.perf_counter()
             between_ms = sum(job.result().ms for job in bridges)
-            expected = frame_count(timeline, self.end_card is not None, s.end_card_s)
-            if written != expected:
-                raise StitchError(f"encoder wrote {written} frames where {expected} were planned")
+            if written != planned:
+                raise StitchError(f"encoder wrote {written} frames where {planned} were planned")
             if not is_faststart(stage / "clip.mp4"):  # phones would have to download it all before playing
                 raise StitchError("the encoder did not put the MP4 index first; check the PyAV installation")
             video_bytes = (stage / "clip.mp4").read_bytes()

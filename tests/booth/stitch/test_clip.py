@@ -93,7 +93,7 @@ def test_clip_json_is_complete_and_true(vertical_clip: Path) -> None:
     assert meta["cameras_missing"] == []
     assert (meta["profile"], meta["width"], meta["height"]) == ("vertical", 1080, 1920)
     assert meta["timings_ms"]["total"] > 0
-    assert meta["bitrate_kbps"] <= 12_500
+    assert meta["bitrate_kbps"] <= 12_000  # the cap, file size over duration
 
 
 def test_poster_and_preview(vertical_clip: Path) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
 import numpy as np
 import pytest
 
+from booth.stitch import encode
 from booth.stitch.encode import (
     EncodeSettings,
     bgr_to_i420,
@@ -32,7 +34,7 @@ def test_the_encoder_is_chosen_quietly_and_the_clip_is_the_same_h264(
     assert capfd.readouterr().err == "" and not caplog.records, "falling back is not news for the user"
     frames = [bgr_to_i420(np.full((320, 192, 3), 40 + 8 * k, np.uint8)) for k in range(12)]
     path = tmp_path / "clip.mp4"
-    assert write_mp4(frames, path, 192, 320, EncodeSettings()) == 12
+    assert write_mp4(lambda: frames, 12, path, 192, 320, EncodeSettings()) == 12
     assert is_faststart(path)
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -47,3 +49,35 @@ def test_a_small_copy_made_from_yuv_planes_matches_one_made_from_the_full_pictur
     small, reference = shrink_i420(yuv, 360), shrink(i420_to_bgr(yuv), 360)
     assert small.shape == reference.shape == (640, 360, 3)
     assert np.abs(small.astype(int) - reference.astype(int)).mean() < 1.5
+
+
+def _noise_clip(count: int) -> list[np.ndarray]:
+    """The costliest content there is for H.264: every pixel new in every frame."""
+    rng = np.random.default_rng(5)
+    return [bgr_to_i420(rng.integers(0, 256, (640, 360, 3), dtype=np.uint8)) for _ in range(count)]
+
+
+@pytest.mark.parametrize("count", [30, 105])
+def test_no_clip_exceeds_the_bitrate_cap_as_file_size_over_duration(tmp_path: Path, count: int) -> None:
+    frames, path = _noise_clip(count), tmp_path / "clip.mp4"
+    assert write_mp4(lambda: frames, count, path, 360, 640, EncodeSettings(max_bitrate_mbps=2.0)) == count
+    mbps = path.stat().st_size * 8 / (count / 30) / 1e6
+    assert 1.0 < mbps <= 2.0, f"{mbps:.2f} Mbit/s against a 2 Mbit/s cap"
+
+
+def test_an_encoder_that_overshoots_its_rate_control_is_run_again_lower(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(encode, "peak_rate", lambda cap, duration: int(cap * 3))  # an encoder ignoring its peak
+    frames, path = _noise_clip(30), tmp_path / "clip.mp4"
+    calls: list[int] = []
+    real = encode._encode
+
+    def counted(*args: Any) -> int:
+        calls.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(encode, "_encode", counted)
+    write_mp4(lambda: frames, 30, path, 360, 640, EncodeSettings(max_bitrate_mbps=2.0))
+    assert len(calls) >= 2 and calls[1] < calls[0]
+    assert path.stat().st_size * 8 / 1.0 / 1e6 <= 2.0
