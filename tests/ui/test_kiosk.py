@@ -136,7 +136,7 @@ class Kiosk:
     def shoot(self) -> None:
         """From the pose screen to review: ready, the countdown, the shot, the clip."""
         self.tap("ready")
-        self.wait_for(Screen.COUNTDOWN, 2_000)
+        self.bot.waitUntil(lambda: Screen.COUNTDOWN in self.seen, timeout=WAIT_MS)
         self.wait_for(Screen.REVIEW, SHOT_MS)
 
     def toggle(self, name: str) -> Toggle:
@@ -188,8 +188,9 @@ def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, stat
         assert best > 0.35, "the progress bar moved with the stitcher's stages"
         clip = model.clip_id
         assert clip is not None and (station.clips_dir / clip / "clip.mp4").exists()
-        qtbot.wait(800)  # the clip loops
-        assert kiosk.window.pages[Screen.REVIEW].findChild(QLabel, "clip").pixmap().isNull() is False  # type: ignore[union-attr]
+        shown_clip = kiosk.window.pages[Screen.REVIEW].findChild(QLabel, "clip")
+        assert shown_clip is not None
+        qtbot.waitUntil(lambda: not shown_clip.pixmap().isNull(), timeout=WAIT_MS)  # the clip loops
         kiosk.keep()
         assert not kiosk.button("save").isEnabled(), "an age must be chosen first"
         kiosk.tap_widget(kiosk.toggle("purpose_social"))
@@ -198,9 +199,9 @@ def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, stat
         kiosk.tap("save")
         kiosk.wait_for(Screen.SHARE)
         assert model.page is not None and "/c/" in model.page
-        qtbot.wait(400)
         qr = kiosk.window.findChild(QLabel, "qr")
-        assert qr is not None and qr_text(qr) == model.page, "the QR code opens the clip's phone page"
+        assert qr is not None
+        qtbot.waitUntil(lambda: qr_text(qr) == model.page, timeout=WAIT_MS)  # the QR code opens the phone page
         record = station.store.current(clip)
         assert record is not None and record.granted() == ["social"] and record.method == Method.KIOSK.value
         assert {j.recipient for j in station.outbox.jobs(clip)} == {"orbita-agency", "brand"}
@@ -290,13 +291,13 @@ def test_screens_give_up_by_themselves(qtbot: QtBot, station: Station) -> None:
         qtbot.wait(300)
         assert kiosk.model.screen is Screen.POSE
         kiosk.clock.skip(rules.idle_s)
-        kiosk.wait_for(Screen.ATTRACT, 2_000)
+        kiosk.wait_for(Screen.ATTRACT)
         kiosk.begin()
         kiosk.shoot()
         clip = kiosk.model.clip_id
         kiosk.keep()
         kiosk.clock.skip(rules.consent_s + 1)
-        kiosk.wait_for(Screen.ATTRACT, 2_000)
+        kiosk.wait_for(Screen.ATTRACT)
         assert station.store.current(clip or "") is None, "a participant who walks away decides nothing"
         assert any("walked away on the consent screen" in line.text for line in kiosk.model.log_lines)
     finally:
@@ -312,14 +313,17 @@ def test_a_failed_shot_ends_on_the_error_screen_and_goes_back(qtbot: QtBot, stat
         kiosk.begin()
         kiosk.tap("ready")
         kiosk.wait_for(Screen.ERROR, SHOT_MS)
-        qtbot.wait(400)
-        shown = " ".join(w.text() for w in kiosk.window.current_page().findChildren(QLabel))
-        assert "didn't work" in shown and "camera" not in shown, "participants see a friendly message"
+
+        def shown() -> str:
+            return " ".join(w.text() for w in kiosk.window.current_page().findChildren(QLabel))
+
+        qtbot.waitUntil(lambda: "didn't work" in shown(), timeout=WAIT_MS)
+        assert "camera" not in shown(), "participants see a friendly message"
         assert any(line.level == "error" and "stitch failed" in line.text for line in kiosk.model.log_lines), [
             line.text for line in kiosk.model.log_lines
         ]
         kiosk.clock.skip(station.config.kiosk.message_s + 1)
-        kiosk.wait_for(Screen.ATTRACT, 2_000)
+        kiosk.wait_for(Screen.ATTRACT)
     finally:
         station.sim.faults = {}
         kiosk.close()

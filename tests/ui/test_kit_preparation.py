@@ -74,7 +74,7 @@ def tags_of(station: Station, clip_id: str | None) -> dict[str, Any]:
 
 def shoot(kiosk: Kiosk) -> None:
     kiosk.tap("ready")
-    kiosk.wait_for(Screen.COUNTDOWN, 2_000)
+    kiosk.bot.waitUntil(lambda: Screen.COUNTDOWN in kiosk.seen, timeout=60_000)
     kiosk.wait_for(Screen.REVIEW, SHOT_MS)
 
 
