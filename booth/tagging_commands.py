@@ -155,7 +155,7 @@ def cmd_logos_eval(args: argparse.Namespace) -> int:
         f"true {result.true_positives}  false {result.false_positives}  missed {result.missed}  "
         f"false tags per 100 images without a kit logo {result.false_tags_per_100_empty:.2f}"
     )
-    scored_logos = max(1, len(truths) - result.ignored)
+    scored_logos = max(1, result.true_positives + result.missed)
     print(
         f"of the logos: boxed by the detector {result.boxed / scored_logos:.3f}, "
         f"boxed with the right brand {result.named / scored_logos:.3f}, tagged {result.recall:.3f}"

@@ -246,7 +246,10 @@ def evaluate(
     on_distractors = sum(
         1 for d, k in kept if k < 0 and any(iou(box, d.box) >= DISTRACTOR_IOU for box in lookalikes.get(d.image, ()))
     )
-    boxed = sum(any(d.image == t.image and iou(d.box, t.box) >= iou_threshold for d in ranked) for t in scored)
+    boxes: dict[str, list[Box]] = {}
+    for d in ranked:
+        boxes.setdefault(d.image, []).append(d.box)
+    boxed = sum(any(iou(box, t.box) >= iou_threshold for box in boxes.get(t.image, ())) for t in scored)
     named = sum(k >= 0 for k in _claims(ranked, scored, iou_threshold))
     return Evaluation(
         precision=tp / len(kept) if kept else 1.0,

@@ -16,7 +16,7 @@ import logging
 import math
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,13 +184,14 @@ def _mono(logo: Logo, rng: np.random.Generator) -> Logo:
     return Logo(logo.path, f"{logo.variant}-mono", rgba)
 
 
-def _others() -> BrandKit:
-    """Brands outside every kit, in memory: the open-set references' brands and drawn ones."""
+def outside_brands(seeds: Iterable[int] = (*OTHER_BRANDS, *DRAWN_OTHERS)) -> BrandKit:
+    """Brands outside every kit, in memory: by default the open-set references' brands and drawn ones; seeds
+    not among OTHER_BRANDS are drawn (models.logos.artwork)."""
     from models.logos.artwork import art_brand
     from models.logos.brands import brand_logos
 
     brands = []
-    for seed in (*OTHER_BRANDS, *DRAWN_OTHERS):
+    for seed in seeds:
         try:
             name, logos = brand_logos(seed) if seed in OTHER_BRANDS else art_brand(seed)
         except RuntimeError:  # no TTF fonts on this machine: the drawn brands are left out, the others serve
@@ -379,7 +380,7 @@ def prepare(
     rng = np.random.default_rng(seed)
     say("checking the kit's logos", 0.0)
     _alike_pairs(kit, identifier)
-    negatives = BrandKit(Path("negatives"), (*_others().brands, *_lookalikes(kit, rng).brands))
+    negatives = BrandKit(Path("negatives"), (*outside_brands().brands, *_lookalikes(kit, rng).brands))
     scenes_kit = _with_mono(kit, rng)
     brands = len(kit.brands)
     logos = sum(len(b.logos) for b in kit.brands)

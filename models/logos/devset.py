@@ -18,8 +18,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from booth.tagging.kit import Brand, BrandKit, Logo, load_kit
-from models.logos.artwork import art_brand, make_art_brand
+from booth.tagging.kit import load_kit
+from booth.tagging.prepare import outside_brands
+from models.logos.artwork import make_art_brand
 from models.logos.composite import printed_scene
 
 DEV_ART_SEEDS = range(26000, 26010)
@@ -29,23 +30,13 @@ DEV_OTHER_SEEDS = range(26100, 26130)
 DEV_SCENE_SEED = 2611
 
 
-def other_brands() -> BrandKit:
-    brands = []
-    for seed in DEV_OTHER_SEEDS:
-        name, logos = art_brand(seed)
-        brands.append(
-            Brand(f"other-{seed}", name, None, tuple(Logo(Path(f"{v}.png"), v, rgba) for v, rgba in logos.items()))
-        )
-    return BrandKit(Path("others"), tuple(brands))
-
-
 def make_devset(out: Path, *, scenes: int = 150, empty: int = 50, seed: int = DEV_SCENE_SEED) -> Path:
     """Write OUT/kit and OUT/scenes (960x640 JPEGs, one to four kit logos each, one or two of other brands;
     `empty` with other brands only); returns truth.json's path."""
     for k, art_seed in enumerate(DEV_ART_SEEDS):
         make_art_brand(out / "kit" / f"dev_{k:02d}", art_seed)
     kit = load_kit(out / "kit")
-    others = other_brands()
+    others = outside_brands(DEV_OTHER_SEEDS)
     folder = out / "scenes"
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)

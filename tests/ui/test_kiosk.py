@@ -133,11 +133,11 @@ class Kiosk:
         self.tap("keep")
         self.wait_for(Screen.CONSENT)
 
-    def shoot(self) -> None:
+    def shoot(self, timeout_ms: int = SHOT_MS) -> None:
         """From the pose screen to review: ready, the countdown, the shot, the clip."""
         self.tap("ready")
         self.bot.waitUntil(lambda: Screen.COUNTDOWN in self.seen, timeout=WAIT_MS)
-        self.wait_for(Screen.REVIEW, SHOT_MS)
+        self.wait_for(Screen.REVIEW, timeout_ms)
 
     def toggle(self, name: str) -> Toggle:
         found = self.window.findChild(Toggle, name)

@@ -72,12 +72,6 @@ def tags_of(station: Station, clip_id: str | None) -> dict[str, Any]:
     return document
 
 
-def shoot(kiosk: Kiosk) -> None:
-    kiosk.tap("ready")
-    kiosk.bot.waitUntil(lambda: Screen.COUNTDOWN in kiosk.seen, timeout=60_000)
-    kiosk.wait_for(Screen.REVIEW, SHOT_MS)
-
-
 def open_staff_on_the_event_tab(kiosk: Kiosk) -> None:
     window = kiosk.window
     window.ask_pin()
@@ -116,7 +110,7 @@ def test_the_kit_is_prepared_beside_the_kiosk_and_shots_are_tagged_meanwhile(
 
         # a participant shoots while the kit is being learnt: tagged with the shared models
         kiosk.begin()
-        shoot(kiosk)
+        kiosk.shoot(SHOT_MS)
         first = tags_of(station, kiosk.model.clip_id)
         assert first["status"] == "ok" and first["model"] == tagger.name and "+kit-" not in first["model"], first
         assert preparation.running and learnt() is None
@@ -135,7 +129,7 @@ def test_the_kit_is_prepared_beside_the_kiosk_and_shots_are_tagged_meanwhile(
         kiosk.clock.skip(station.config.kiosk.idle_s + 1)  # the first participant walked away meanwhile
         kiosk.wait_for(Screen.ATTRACT)
         kiosk.begin()
-        shoot(kiosk)
+        kiosk.shoot(SHOT_MS)
         second = tags_of(station, kiosk.model.clip_id)
         assert second["status"] == "ok" and second["model"] == f"{tagger.models}+kit-{prepared.digest[:8]}", second
 
