@@ -205,6 +205,7 @@ class TargetSection(Section):
     top_m: float = Field(1.5, gt=0.0, le=3.0, description="Height of the top marker ball's centre, metres.")
     patch_bottom_m: float = Field(0.9, gt=0.0, le=3.0, description="Bottom edge of the neutral grey sleeve, metres.")
     patch_top_m: float = Field(1.1, gt=0.0, le=3.0, description="Top edge of the neutral grey sleeve, metres.")
+    marker_radius_m: float = Field(0.04, gt=0.005, le=0.25, description="Radius of each marker ball, metres.")
     marker_hue_deg: float = Field(305.0, ge=0.0, lt=360.0, description="Hue of the marker balls (magenta: 305).")
     hue_tolerance_deg: float = Field(30.0, gt=0.0, le=90.0, description="How far a marker's hue may stray.")
 
@@ -228,13 +229,16 @@ class StitchSection(Section):
     orbit_s: float = Field(1.25, ge=0.3, le=10.0, description="Seconds one sweep across the arc takes.")
     hold_s: float = Field(0.5, ge=0.0, le=5.0, description="Seconds the clip rests at the far end of the sweep.")
     min_duration_s: float = Field(3.0, ge=3.0, le=30.0, description="The orbit is slowed down to last at least this.")
-    interpolation: Literal["flow", "hold", "crossfade"] = Field(
-        "flow",
-        description="Between camera views: 'flow' synthesises in-between views from optical flow, 'hold' shows the "
-        "nearest camera, 'crossfade' blends neighbours.",
+    interpolation: Literal["layers", "flow", "hold", "crossfade"] = Field(
+        "layers",
+        description="Between camera views: 'layers' synthesises in-between views from stereo near the pivot and "
+        "the room's sweep behind it (holds on rigs of 8 to 16 cameras), 'flow' from free optical flow (rigs of "
+        "24 and more), 'hold' shows the nearest camera, 'crossfade' blends neighbours.",
     )
     interpolation_factor: Literal[2, 4] = Field(
-        2, description="With flow: steps per gap between cameras (2: one view synthesised in each gap, 4: three)."
+        2,
+        description="With layers or flow: steps per gap between cameras (2: one view synthesised in each gap, 4: "
+        "three).",
     )
     zoom: float = Field(
         1.0, ge=1.0, le=3.0, description="Tighter crop around the pivot; 1.0 is the widest frame every camera covers."

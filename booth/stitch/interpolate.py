@@ -34,6 +34,10 @@ STILL_MATCH = 16.0
 where one view shows the background and the other something covering it, neither explanation fits and the
 flow stays."""
 
+AGREE_LEVELS = 6.0
+"""Near the pivot, views that differ in place by no more than this (the measure of STILL_LEVELS) show the same
+thing there, fully; by twice it, not at all."""
+
 OCCLUSION_PX = 2.0
 """Forward-backward disagreement (flow-scale pixels) above which a pixel starts to count as hidden in the other
 view; fully hidden at three times that."""
@@ -216,6 +220,10 @@ class Gap:
     hidden_a: np.ndarray
     """Per pixel of a (flow scale), 0..1: how surely that pixel is hidden in b."""
     hidden_b: np.ndarray
+    near_a: np.ndarray | None = None
+    """Where the motion came in layers (booth.stitch.layers): what of a (flow scale) may stand near the pivot.
+    A place neither view shows is filled from a and b with these left out (their plates)."""
+    near_b: np.ndarray | None = None
 
 
 def gap(a: np.ndarray, b: np.ndarray) -> Gap:
@@ -293,8 +301,18 @@ def in_between(g: Gap, t: float) -> np.ndarray:
     to_a, to_b = _to_time(g, t)
     hid_a = _lookup(g.hidden_a, grid, to_a)  # the a-sample is hidden in b: trust a, not b
     hid_b = _lookup(g.hidden_b, grid, to_b)
-    w_a = (1.0 - t) * (1.0 - hid_b) * _inside(grid, to_a) + 1e-3
-    w_b = t * (1.0 - hid_a) * _inside(grid, to_b) + 1e-3
+    in_a, in_b = _inside(grid, to_a), _inside(grid, to_b)
+    w_a = (1.0 - t) * (1.0 - hid_b) * in_a
+    w_b = t * (1.0 - hid_a) * in_b
+    lacking: np.ndarray | None = None
+    if g.near_a is not None:
+        # in layers, a sample outside its frame hides nothing from the other; and a sample is only good where
+        # its own view moves as this pixel does: else it shows the other layer (the participant where the
+        # room is wanted); where neither is good, the plates fill in
+        w_a = (1.0 - t) * (1.0 - hid_b * in_b) * in_a * _same_motion(_lookup(g.forward, grid, to_a), to_b - to_a)
+        w_b = t * (1.0 - hid_a * in_a) * in_b * _same_motion(_lookup(g.backward, grid, to_b), to_a - to_b)
+        lacking = np.clip(1.0 - (w_a + w_b) * 10.0, 0.0, 1.0).astype(np.float32)
+    w_a, w_b = w_a + 1e-3, w_b + 1e-3
     weight_a = (w_a / (w_a + w_b)).astype(np.float32)
 
     moved: list[np.ndarray] = []
@@ -313,13 +331,75 @@ def in_between(g: Gap, t: float) -> np.ndarray:
     b_here = [cv2.resize(yb, half, interpolation=cv2.INTER_AREA), ub, vb]
     a_moved = [cv2.resize(samples[0][0], half, interpolation=cv2.INTER_AREA), samples[1][0], samples[2][0]]
     b_moved = [cv2.resize(samples[0][1], half, interpolation=cv2.INTER_AREA), samples[1][1], samples[2][1]]
-    still = _stillness(_colour_gap(a_here, b_here, 3), _colour_gap(a_moved, b_moved, 3))
+    in_place = _colour_gap(a_here, b_here, 3)
+    still = _stillness(in_place, _colour_gap(a_moved, b_moved, 3))
+    if g.near_a is not None and g.near_b is not None:
+        # near the pivot, what both views show in the same place stays there (a marker on the axis, a hand
+        # held still): the plain blend, however well the motion matched too
+        near = cv2.resize((g.near_a & g.near_b).astype(np.float32), half, interpolation=cv2.INTER_LINEAR)
+        agree = np.clip(2.0 - in_place * (1.0 / AGREE_LEVELS), 0.0, 1.0)
+        still = np.maximum(still, near * agree)
 
+    if lacking is not None and g.near_a is not None and g.near_b is not None:
+        moved = _filled(moved, plate(g.a, g.near_a), plate(g.b, g.near_b), grid, to_a, to_b, lacking, t)
     out = np.empty_like(g.a)
     for src_a, src_b, flowed, dst in zip(planes(g.a), planes(g.b), moved, planes(out), strict=True):
         size = (dst.shape[1], dst.shape[0])
         keep = still if still.shape == dst.shape else cv2.resize(still, size, interpolation=cv2.INTER_LINEAR)
         np.copyto(dst, cv2.blendLinear(crossfade(src_a, src_b, t), flowed, keep, 1.0 - keep))
+    return out
+
+
+def plate(image: np.ndarray, near: np.ndarray) -> np.ndarray:
+    """The view (I420) with what may stand near the pivot (near, flow scale) replaced by the room around it:
+    inpainted at flow scale, enlarged into the masked places only."""
+    out = image.copy()
+    mask = cv2.dilate(near.astype(np.uint8), np.ones((7, 7), np.uint8))
+    for src, dst in zip(planes(image), planes(out), strict=True):
+        scale = max(1, round(src.shape[1] / mask.shape[1]))
+        small = _shrink(src, scale) if scale > 1 else src
+        sized = cv2.resize(mask, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
+        filled = cv2.inpaint(small, sized, 5, cv2.INPAINT_TELEA)
+        big = cv2.resize(filled, (src.shape[1], src.shape[0]), interpolation=cv2.INTER_LINEAR)
+        where = cv2.resize(sized, (src.shape[1], src.shape[0]), interpolation=cv2.INTER_NEAREST).astype(bool)
+        dst[where] = big[where]
+    return out
+
+
+def _same_motion(own: np.ndarray, implied: np.ndarray) -> np.ndarray:
+    """0..1: how well a sample's own flow agrees with the motion the output pixel was carried by."""
+    gap_px = cv2.magnitude(own[..., 0] - implied[..., 0], own[..., 1] - implied[..., 1])
+    allowed = 2.0 + 0.1 * cv2.magnitude(implied[..., 0], implied[..., 1])
+    return np.clip(2.0 - gap_px / allowed, 0.0, 1.0)
+
+
+def _filled(
+    moved: list[np.ndarray],
+    plate_a: np.ndarray,
+    plate_b: np.ndarray,
+    grid: tuple[np.ndarray, np.ndarray],
+    to_a: np.ndarray,
+    to_b: np.ndarray,
+    lacking: np.ndarray,
+    t: float,
+) -> list[np.ndarray]:
+    """Where neither view has a good sample, the plates' room (each view without its foreground) instead, from
+    the view whose sample is inside its frame, the nearer in time where both are."""
+    inside_a, inside_b = _inside(grid, to_a), _inside(grid, to_b)
+    share_a = ((1.0 - t) * inside_a + 1e-3) / ((1.0 - t) * inside_a + t * inside_b + 2e-3)
+    out = []
+    for plane_a, plane_b, flowed in zip(planes(plate_a), planes(plate_b), moved, strict=True):
+        size = (plane_a.shape[1], plane_a.shape[0])
+        from_a = cv2.remap(
+            plane_a, _map_at(size, grid, to_a), _NO_MAP, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        from_b = cv2.remap(
+            plane_b, _map_at(size, grid, to_b), _NO_MAP, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        w = cv2.resize(share_a.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
+        fill = cv2.blendLinear(from_a, from_b, w, 1.0 - w)
+        lack = cv2.resize(lacking, size, interpolation=cv2.INTER_LINEAR)
+        out.append(cv2.blendLinear(fill, flowed, lack, 1.0 - lack))
     return out
 
 

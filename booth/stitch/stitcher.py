@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from booth.shot import Clip, MissingCamera
 from booth.stitch.align import OutputGeometry, frame_warp, plan_output, warp
 from booth.stitch.calibration import Calibration
 from booth.stitch.colour import gain_lut
+from booth.stitch.colour_match import PivotSample, match_views, pivot_sample
 from booth.stitch.compose import Overlay, frame_count, load_end_card, load_overlay, output_frames
 from booth.stitch.encode import (
     PREVIEW_FPS,
@@ -40,11 +41,28 @@ from booth.stitch.encode import (
     write_preview,
 )
 from booth.stitch.frames import decode, frame_problem, jpeg_info
-from booth.stitch.interpolate import gap, in_between
+from booth.stitch.interpolate import Gap, gap, in_between
+from booth.stitch.layers import layered_gap
 from booth.stitch.timeline import Timeline, boomerang
 from rig.base import Frame
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """One camera's frame aligned onto the output, before its colour is matched to its neighbours."""
+
+    index: int
+    file: str
+    bgr: np.ndarray
+    """As decoded and warped, no colour change."""
+    provisional: np.ndarray | None
+    """I420 with the calibration's colour only, for the flow that in-between views start from as soon as both
+    neighbours are in (None without in-between views)."""
+    sample: PivotSample
+    decode_ms: float
+    align_ms: float
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,11 @@ class View:
     colour_ms: float
     clean: np.ndarray | None = None
     """I420 before the overlay, when there is one: in-between views are made from these, then overlaid."""
+
+    @property
+    def unlaid(self) -> np.ndarray:
+        """I420 without the overlay."""
+        return self.clean if self.clean is not None else self.yuv
 
 
 @dataclass(frozen=True)
@@ -134,19 +157,22 @@ class Stitcher:
         self.overlay: Overlay | None = load_overlay(overlay, w, h) if overlay else None
         self.end_card = load_end_card(end_card, w, h) if end_card else None
         self._warps = {c.index: frame_warp(c, self.geometry, self.reduction) for c in calibration.cameras}
-        self._luts = {c.index: gain_lut(c.gains_bgr) for c in calibration.cameras}
+        self._gains = {c.index: np.asarray(c.gains_bgr, dtype=np.float64) for c in calibration.cameras}
+        self._luts = {index: gain_lut(g) for index, g in self._gains.items()}
         self._pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2, thread_name_prefix="stitch")
-        self._pending: dict[int, Future[View | Unusable]] = {}
+        self._pending: dict[int, Future[Aligned | Unusable]] = {}
         self._started: float | None = None
         self.warnings: list[str] = []
         # in-between views: each gap's are made as soon as both its cameras' views are ready
-        self.factor = settings.interpolation_factor if settings.interpolation == "flow" else 1
+        self.factor = settings.interpolation_factor if settings.interpolation in ("layers", "flow") else 1
+        self._find_gap = layered_gap if settings.interpolation == "layers" else gap
         self._order = [c.index for c in calibration.cameras]
         self._planned = steps_needed(len(self._order), self.factor, settings)
         self._lock = threading.Lock()
-        self._ready: dict[int, View] = {}
-        self._bridges: dict[tuple[int, int], tuple[frozenset[int], Future[Bridge]]] = {}
+        self._ready: dict[int, Aligned] = {}
+        self._flows: dict[tuple[int, int], Future[Gap]] = {}
         self._closed = False
+        self._match_ms = 0.0
         self.progress: Progress | None = None
         """Told ("encode", share of the clip's frames written) while finish() runs."""
 
@@ -183,7 +209,7 @@ class Stitcher:
         log.warning(message)
         self.warnings.append(message)
 
-    def _prepare(self, frame: Frame) -> View | Unusable:
+    def _prepare(self, frame: Frame) -> Aligned | Unusable:
         name = frame.file_name or f"camera {frame.camera_index}"
         problem = frame_problem(frame.data)
         if problem is not None:
@@ -203,8 +229,39 @@ class Stitcher:
         if image is None:
             return Unusable(frame.camera_index, name, "JPEG data is corrupt and cannot be decoded")
         aligned = warp(image, self._warps[frame.camera_index], self.geometry)
+        calibrated = cv2.LUT(aligned, self._luts[frame.camera_index])
+        provisional = bgr_to_i420(calibrated) if self.factor > 1 else None
+        sample = pivot_sample(frame.camera_index, calibrated)
         t2 = time.perf_counter()
-        matched = cv2.LUT(aligned, self._luts[frame.camera_index])
+        ready = Aligned(frame.camera_index, name, aligned, provisional, sample, (t1 - t0) * 1e3, (t2 - t1) * 1e3)
+        self._arrived(ready)
+        return ready
+
+    def _arrived(self, ready: Aligned) -> None:
+        """Start the flow of each gap this view completes, as the rig would be with every camera: the in-between
+        views themselves wait for the colour, which needs every camera."""
+        if self.factor == 1:
+            return
+        with self._lock:
+            self._ready[ready.index] = ready
+            if self._closed:
+                return
+            k = self._order.index(ready.index)
+            for left in (k - 1, k):
+                if left < 0 or left + 1 >= len(self._order):
+                    continue
+                a, b = self._order[left], self._order[left + 1]
+                if self._planned[left] and a in self._ready and b in self._ready and (a, b) not in self._flows:
+                    self._flows[(a, b)] = self._pool.submit(self._flow, self._ready[a], self._ready[b])
+
+    def _flow(self, a: Aligned, b: Aligned) -> Gap:
+        assert a.provisional is not None and b.provisional is not None
+        return self._find_gap(a.provisional, b.provisional)
+
+    def _matched(self, ready: Aligned, gains: np.ndarray) -> View:
+        """The view in its matched colour (calibration and content gains together), overlaid, for the encoder."""
+        t0 = time.perf_counter()
+        matched = cv2.LUT(ready.bgr, gain_lut(self._gains[ready.index] * gains))
         clean = None
         if self.overlay is not None:
             if self.factor > 1:
@@ -212,32 +269,13 @@ class Stitcher:
             matched = self.overlay.apply(matched)
         yuv = bgr_to_i420(matched)
         small = shrink(matched, self.settings.preview_width)
-        t3 = time.perf_counter()
-        view = View(frame.camera_index, name, yuv, small, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3, clean)
-        self._arrived(view)
-        return view
+        colour_ms = (time.perf_counter() - t0) * 1e3
+        return View(ready.index, ready.file, yuv, small, ready.decode_ms, ready.align_ms, colour_ms, clean)
 
-    def _arrived(self, view: View) -> None:
-        """Start the in-between views of each gap this view completes, as the rig would be with every camera."""
-        if self.factor == 1:
-            return
-        with self._lock:
-            self._ready[view.index] = view
-            if self._closed:
-                return
-            k = self._order.index(view.index)
-            for left in (k - 1, k):
-                if left < 0 or left + 1 >= len(self._order):
-                    continue
-                a, b = self._order[left], self._order[left + 1]
-                steps = self._planned[left]
-                if steps and a in self._ready and b in self._ready and (a, b) not in self._bridges:
-                    job = self._pool.submit(self._bridge, self._ready[a], self._ready[b], steps)
-                    self._bridges[(a, b)] = (steps, job)
-
-    def _bridge(self, a: View, b: View, steps: frozenset[int]) -> Bridge:
+    def _bridge(self, a: View, b: View, steps: frozenset[int], flow: Future[Gap] | None) -> Bridge:
         t0 = time.perf_counter()
-        g = gap(a.clean if a.clean is not None else a.yuv, b.clean if b.clean is not None else b.yuv)
+        # the flow was found on the calibration's colour; the views are made from the matched one
+        g = replace(flow.result(), a=a.unlaid, b=b.unlaid) if flow is not None else self._find_gap(a.unlaid, b.unlaid)
         yuv: dict[int, np.ndarray] = {}
         small: dict[int, np.ndarray] = {}
         for j in sorted(steps):
@@ -267,12 +305,10 @@ class Stitcher:
             if m + 1 == len(views):
                 break
             steps = needed[m]
-            started = self._bridges.get((view.index, views[m + 1].index))
             job: Future[Bridge] | None = None
-            if started is not None and steps <= started[0]:
-                job = started[1]
-            elif steps:
-                job = self._pool.submit(self._bridge, view, views[m + 1], steps)
+            if steps:
+                flow = self._flows.get((view.index, views[m + 1].index))
+                job = self._pool.submit(self._bridge, view, views[m + 1], steps, flow)
             if job is not None:
                 jobs.append(job)
             for j in range(1, self.factor):
@@ -284,8 +320,8 @@ class Stitcher:
                     small.add(view.small)
         return big, small, jobs
 
-    def _gather(self) -> tuple[list[View], list[MissingCamera]]:
-        views: list[View] = []
+    def _gather(self) -> tuple[list[Aligned], list[MissingCamera]]:
+        views: list[Aligned] = []
         missing: list[MissingCamera] = []
         for cam in self.calibration.cameras:
             fut = self._pending.get(cam.index)
@@ -306,15 +342,26 @@ class Stitcher:
         cameras gave a usable frame."""
         t_start = time.perf_counter()
         try:
-            views, missing = self._gather()
+            ready, missing = self._gather()
+            with self._lock:
+                self._closed = True
             frames_wall = (time.perf_counter() - (self._started or t_start)) * 1e3
             total = self.calibration.camera_count
-            if len(views) < self.minimum:
+            if len(ready) < self.minimum:
                 named = ", ".join(str(m.index) for m in missing[:12]) + (" ..." if len(missing) > 12 else "")
                 raise StitchError(
-                    f"only {len(views)} of {total} cameras gave a usable frame, {self.minimum} are needed "
+                    f"only {len(ready)} of {total} cameras gave a usable frame, {self.minimum} are needed "
                     f"(missing: {named}); check those cameras and shoot again"
                 )
+            t0 = time.perf_counter()
+            content = match_views([r.sample for r in ready], pool=self._pool)
+            self._match_ms = (time.perf_counter() - t0) * 1e3
+            for index in content.unmatched:
+                self._warn(
+                    f"camera {index}: its colour could not be matched to its neighbours (too little in common "
+                    f"at the pivot); it keeps the calibration's colour"
+                )
+            views = list(self._pool.map(lambda r: self._matched(r, content.gains[r.index]), ready))
             return self._write(views, missing, frames_wall, out_parent, shot_id, extra or {}, t_start)
         finally:
             self._pool.shutdown(wait=True)
@@ -407,6 +454,7 @@ class Stitcher:
                     "decode": round(sum(v.decode_ms for v in views), 1),
                     "align": round(sum(v.align_ms for v in views), 1),
                     "colour": round(sum(v.colour_ms for v in views), 1),
+                    "colour_match": round(self._match_ms, 1),
                     "frames_wall": round(frames_wall, 1),
                     "interpolate": round(between_ms, 1),
                     "timeline": round((t1 - t0) * 1e3, 2),
@@ -434,7 +482,7 @@ class Stitcher:
             self._closed = True
         for fut in self._pending.values():
             fut.cancel()
-        for _, job in self._bridges.values():
+        for job in self._flows.values():
             job.cancel()
         self._pool.shutdown(wait=False)
 

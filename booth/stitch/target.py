@@ -13,6 +13,9 @@ from booth.stitch.colour import mean_linear
 
 Point = tuple[float, float]
 SEARCH_SIDE = 1000
+SPACING_RANGE = (0.5, 2.0)
+"""How far the balls' distance may be from what their size makes it (the target's heights over the ball's
+diameter), as a factor: a ball of a few pixels measures small or large, and perspective differs."""
 MIN_SATURATION = 100
 MIN_VALUE = 60
 
@@ -30,7 +33,7 @@ class TargetMissed:
     reason: str
 
 
-def _marker_mask(image_bgr: np.ndarray, spec: TargetSection) -> np.ndarray:
+def marker_mask(image_bgr: np.ndarray, spec: TargetSection) -> np.ndarray:
     hsv = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2HSV)
     hue = hsv[..., 0].astype(np.int16) * 2  # OpenCV stores hue as degrees / 2
     diff = np.abs(((hue - spec.marker_hue_deg) + 180) % 360 - 180)
@@ -58,7 +61,7 @@ def _refine(image_bgr: np.ndarray, spec: TargetSection, bbox: tuple[int, int, in
     pad = max(4, int(0.6 * max(w, h)))
     x0, y0 = max(0, x - pad), max(0, y - pad)
     x1, y1 = min(image_bgr.shape[1], x + w + pad), min(image_bgr.shape[0], y + h + pad)
-    mask = _marker_mask(image_bgr[y0:y1, x0:x1], spec)
+    mask = marker_mask(image_bgr[y0:y1, x0:x1], spec)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count < 2:
         return None
@@ -86,14 +89,19 @@ def find_target(image_bgr: np.ndarray, spec: TargetSection) -> TargetFound | Tar
         if scale < 1.0
         else image_bgr
     )
-    mask = cv2.morphologyEx(_marker_mask(small, spec), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    mask = cv2.morphologyEx(marker_mask(small, spec), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     blobs = _blobs(mask)
+    # the balls are as far apart as the target says, for their size: a magenta spot on a backdrop print is not
+    spacing = (spec.top_m - spec.bottom_m) / (2.0 * spec.marker_radius_m)
     best: tuple[float, int, int] | None = None
     for i in range(len(blobs)):
         for j in range(i + 1, len(blobs)):
             a, b = blobs[i], blobs[j]
             dx, dy = abs(a[0] - b[0]), abs(a[1] - b[1])
             if dy == 0 or dx > 0.35 * dy or max(a[2], b[2]) > 4 * min(a[2], b[2]):
+                continue
+            diameter = 2.0 * math.sqrt((a[2] + b[2]) / (2.0 * math.pi))
+            if not SPACING_RANGE[0] <= math.hypot(dx, dy) / (diameter * spacing) <= SPACING_RANGE[1]:
                 continue
             score = float(a[2] + b[2])
             if best is None or score > best[0]:

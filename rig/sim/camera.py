@@ -179,18 +179,22 @@ def _posed(index: int, serial: str, azimuth: float, layout: RigLayout, imp: Impe
     )
 
 
-def build_cameras(layout: RigLayout, seed: int, between: int = 1) -> list[SimCamera]:
+def build_cameras(layout: RigLayout, seed: int, between: int = 1, *, colour_errors: bool = True) -> list[SimCamera]:
     """The rig's cameras with imperfections drawn from the seed; the same seed gives the same rig.
 
     With between > 1, between - 1 more cameras stand in each gap, every one part-way between its two
     neighbours in place, aim, optics and colour (each imperfection interpolated): the true views that view
-    interpolation is measured against. The rig's own cameras are then every between-th camera."""
+    interpolation is measured against. The rig's own cameras are then every between-th camera. Without
+    colour_errors every camera's gains and exposure are exact, all else drawn as with them."""
     if not MIN_CAMERAS <= layout.cameras <= MAX_CAMERAS:
         raise ValueError(f"a rig has {MIN_CAMERAS} to {MAX_CAMERAS} cameras, not {layout.cameras}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, layout.cameras]))
+    drawn = [Imperfection.draw(rng) for _ in range(layout.cameras)]
+    if not colour_errors:
+        drawn = [replace(imp, gain_rgb=(1.0, 1.0, 1.0), exposure_stops=0.0) for imp in drawn]
     rig = [
-        _posed(index, f"SIM{seed % 10000:04d}{index:02d}", azimuth, layout, Imperfection.draw(rng))
-        for index, azimuth in enumerate(layout.azimuths_deg())
+        _posed(index, f"SIM{seed % 10000:04d}{index:02d}", azimuth, layout, imp)
+        for index, (azimuth, imp) in enumerate(zip(layout.azimuths_deg(), drawn, strict=True))
     ]
     if between <= 1:
         return rig

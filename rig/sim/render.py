@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 
 from rig.sim.camera import SimCamera
+from rig.sim.look import iso_noise_sigma
 from rig.sim.scene import (
     BACKDROP_HEIGHT_M,
     BACKDROP_RADIUS_M,
@@ -123,7 +124,10 @@ def _background(camera: SimCamera, scene: Scene) -> np.ndarray:
     floor_u = np.where(floor_sel > 0, fx * per_m + fw / 2, 0.0)
     floor_v = np.where(floor_sel > 0, -fy * per_m + fh / 2, 0.0)
     shadow = 1.0 - 0.45 * np.exp(-r2 / max(scene.contact_shadow_m, 1e-3) ** 2)
-    floor_shade = np.where(floor_sel > 0, 0.9 * shadow * (0.8 + 0.2 * np.exp(-r2 / 16.0)), 0.0)
+    light = scene.light
+    floor_light = 0.9 if light is None else float(light.shade(np.array([[0.0, 0.0, 1.0]]))[0])
+    floor_shade = np.where(floor_sel > 0, floor_light * shadow * (0.8 + 0.2 * np.exp(-r2 / 16.0)), 0.0)
+    back_shade = np.full_like(bz, 0.85) if light is None else light.backdrop(np.arctan2(by, bx), bz / BACKDROP_HEIGHT_M)
 
     def up(field: np.ndarray) -> np.ndarray:
         big = cv2.resize(field.astype(np.float32), (cw * s, ch * s), interpolation=cv2.INTER_LINEAR)
@@ -133,7 +137,7 @@ def _background(camera: SimCamera, scene: Scene) -> np.ndarray:
     back = cv2.remap(scene.backdrop, up(back_u), up(back_v), cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
     floor = cv2.remap(scene.floor, up(floor_u), up(floor_v), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     albedo = np.where(sel[..., None], floor, back)
-    shade = np.where(sel, up(floor_shade), 0.85)
+    shade = np.where(sel, up(floor_shade), up(back_shade))
     img = cv2.LUT(albedo, SRGB8_TO_LINEAR)
     img *= shade[..., None]
     return img
@@ -158,17 +162,24 @@ def render_linear(camera: SimCamera, scene: Scene, textures: TextureCache) -> np
         points = camera.position + dirs * t[:, None]
         hits = prim.surface(points)
         colour = _sample(textures.primitives[k], hits.uv)
-        colour *= _shade(hits.normals, camera.position - points)[:, None]
+        light = scene.light.shade(hits.normals) if scene.light else _shade(hits.normals, camera.position - points)
+        colour *= light[:, None]
         patch[mask] = colour
     return img
 
 
-def camera_response(linear: np.ndarray, camera: SimCamera, noise: np.ndarray) -> np.ndarray:
-    """Lens softness, the camera's exposure and colour gains, sensor noise, then sRGB encoding (BGR, uint8)."""
+def camera_response(linear: np.ndarray, camera: SimCamera, noise: np.ndarray, iso: int = 0) -> np.ndarray:
+    """Lens softness, the camera's exposure and colour gains, sensor noise, then sRGB encoding (BGR, uint8).
+    With an ISO, the noise is a 24 MP camera's at that ISO, growing with the signal (see look.iso_noise_sigma);
+    without, the plain fixed noise."""
     img: np.ndarray = cv2.GaussianBlur(linear, (0, 0), LENS_BLUR_PX)
     r, g, b = camera.imperfection.gain_rgb
     img *= np.array([b, g, r], dtype=np.float32) * np.float32(camera.exposure * 4095.0)
-    img += noise
+    if iso:
+        sigma = iso_noise_sigma(img, iso, camera.width * camera.height)
+        img += noise * (sigma * np.float32(1.0 / (NOISE_SIGMA * 4095.0)))
+    else:
+        img += noise
     np.clip(img, 0, 4095, out=img)
     return _LINEAR_TO_SRGB8[img.astype(np.uint16)]
 

@@ -27,6 +27,7 @@ from rig.base import (
     TriggerStatus,
 )
 from rig.sim.camera import RigLayout, SimCamera, build_cameras
+from rig.sim.look import STUDIO, Look
 from rig.sim.render import TextureCache, camera_response, encode_jpeg, render_linear, sensor_noise, shifted
 from rig.sim.scene import (
     SHIRT_BGR,
@@ -76,14 +77,19 @@ class SimRig:
     """The participant's shirt colour."""
     turn_deg: float = 0.0
     """How far the participant is turned from the centre camera, towards the cameras of higher azimuth."""
+    look: Look = STUDIO
+    """Textures, light, noise and props of the scenes (rig.sim.look): the plain studio or an event."""
+    colour_errors: bool = True
+    """False: every camera's colour gains and exposure are exact (the same rig and shot otherwise), the
+    reference that colour matching is measured against."""
 
     def __post_init__(self) -> None:
         try:
-            self._cameras = build_cameras(self.layout, self.seed, self.between)
+            self._cameras = build_cameras(self.layout, self.seed, self.between, colour_errors=self.colour_errors)
         except ValueError as exc:
             raise RigError(f"simulated rig: {exc}") from exc
         self._scenes: dict[str, tuple[tuple[object, ...], Scene, TextureCache]] = {}
-        self._plain: tuple[tuple[int, tuple[int, int, int]], Scene] | None = None
+        self._plain: tuple[tuple[object, ...], Scene] | None = None
         self._lock = threading.Lock()
         self._state = TriggerState.IDLE
         self._pending: list[Future[Frame]] = []
@@ -97,7 +103,11 @@ class SimRig:
         """Names this exact set-up: any change of geometry, optics or target gives another id, so a
         calibration kept for one is never used for another."""
         lay = self.layout
-        key = (lay, self.target, self.seed) if self.between == 1 else (lay, self.target, self.seed, self.between)
+        key: tuple[object, ...] = (lay, self.target, self.seed)
+        if self.between != 1:
+            key += (self.between,)
+        if not self.colour_errors:
+            key += ("exact colour",)
         digest = hashlib.sha256(repr(key).encode()).hexdigest()[:8]
         return f"sim-s{self.seed}-n{len(self._cameras)}-{lay.width}x{lay.height}-{digest}"
 
@@ -113,32 +123,32 @@ class SimRig:
         """The scene in front of the cameras, built when first needed and again only when what it shows changed."""
         name = self.scene_name
         key: tuple[object, ...] = (
-            (self.seed, self.target)
+            (self.seed, self.target, self.look)
             if name == "target"
-            else (self.participant_seed, self.shirt_bgr, self.logo, self.turn_deg)
+            else (self.participant_seed, self.shirt_bgr, self.logo, self.turn_deg, self.look)
         )
         cached = self._scenes.get(name)
         if cached is not None and cached[0] == key:  # a ShirtLogo equals only itself
             return cached[1], cached[2]
-        scene = target_scene(self.seed, self.target) if name == "target" else self._participant()
+        scene = target_scene(self.seed, self.target, self.look) if name == "target" else self._participant()
         self._scenes[name] = (key, scene, TextureCache(scene))
         return scene, self._scenes[name][2]
 
     def _participant(self) -> Scene:
         if self.logo == SIM_SPONSOR:
-            return participant_scene(self.participant_seed, SIM_SPONSOR, self.shirt_bgr, self.turn_deg)
+            return participant_scene(self.participant_seed, SIM_SPONSOR, self.shirt_bgr, self.turn_deg, self.look)
         # the plain participant is kept, so that another logo or turn of the same participant costs a print and a
         # copy, not the seconds of a build
-        plain_key = (self.participant_seed, self.shirt_bgr)
+        plain_key = (self.participant_seed, self.shirt_bgr, self.look)
         if self._plain is None or self._plain[0] != plain_key:
             self._plain = None  # let the last one go before the next is built
-            self._plain = (plain_key, participant_scene(self.participant_seed, None, self.shirt_bgr))
+            self._plain = (plain_key, participant_scene(self.participant_seed, None, self.shirt_bgr, look=self.look))
         scene = self._plain[1] if self.logo is None else wear(self._plain[1], self.logo)
         return turned(scene, self.turn_deg) if self.turn_deg else scene
 
     def _expose(self, camera: SimCamera, scene: Scene, textures: TextureCache, noise_seed: int, fired: float) -> Frame:
         noise = self._noise_view(camera, noise_seed)
-        image = camera_response(render_linear(camera, scene, textures), camera, noise)
+        image = camera_response(render_linear(camera, scene, textures), camera, noise, self.look.iso)
         data = encode_jpeg(image, self.jpeg_quality)
         fault = self.faults.get(camera.index)
         if fault == "truncated":
@@ -188,6 +198,8 @@ class SimRig:
             self._cameras, self.layout, self.seed, scene, self.target, [frame_name(c.index) for c in self._cameras]
         )
         truth["rig_id"] = self.rig_id
+        truth["look"] = self.look.describe()
+        truth["colour_errors"] = self.colour_errors
         if self.scene_name == "participant":
             truth["scene_seed"] = self.participant_seed
             truth["turn_deg"] = self.turn_deg

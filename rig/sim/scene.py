@@ -9,6 +9,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from rig.sim.look import STUDIO, Light, Look, PhotoSet, fabric, hair_strands, photo_backdrop, photo_floor
+
 BACKDROP_RADIUS_M = 6.0
 BACKDROP_HEIGHT_M = 4.0
 FLOOR_SIZE_M = 2 * BACKDROP_RADIUS_M + 2.0
@@ -161,6 +163,54 @@ class Sphere(Primitive):
 
 
 @dataclass
+class Rod(Primitive):
+    """A cylinder of any direction, from p0 to p1 (open ends): an arm held out, a held stick, a strand of hair."""
+
+    p0: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    p1: tuple[float, float, float] = (0.0, 0.0, 1.0)
+    radius: float = 0.02
+
+    def _axis(self) -> tuple[np.ndarray, np.ndarray, float]:
+        a, b = np.array(self.p0), np.array(self.p1)
+        length = float(np.linalg.norm(b - a))
+        return a, (b - a) / length, length
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        a, b = np.array(self.p0), np.array(self.p1)
+        return np.minimum(a, b) - self.radius, np.maximum(a, b) + self.radius
+
+    def intersect(self, o: np.ndarray, dx: np.ndarray, dy: np.ndarray, dz: np.ndarray) -> np.ndarray:
+        p0, axis, length = self._axis()
+        w = o - p0
+        wa = float(w @ axis)
+        wp = w - wa * axis  # the origin's offset across the axis
+        da = dx * axis[0] + dy * axis[1] + dz * axis[2]
+        px, py, pz = dx - da * axis[0], dy - da * axis[1], dz - da * axis[2]
+        a = px * px + py * py + pz * pz
+        b = 2.0 * (wp[0] * px + wp[1] * py + wp[2] * pz)
+        c = float(wp @ wp) - self.radius * self.radius
+        disc = b * b - 4.0 * a * c
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = (-b - np.sqrt(disc)) / (2.0 * a)
+            s = wa + t * da
+            return np.where((disc >= 0) & (t > 0) & (s >= 0) & (s <= length), t, np.inf).astype(np.float32)
+
+    def surface(self, points: np.ndarray) -> Hits:
+        p0, axis, length = self._axis()
+        rel = points - p0
+        s = rel @ axis
+        radial = rel - s[:, None] * axis
+        normals = radial / np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-9)
+        e1 = np.cross(axis, [0.0, 0.0, 1.0] if abs(axis[2]) < 0.9 else [1.0, 0.0, 0.0])
+        e1 /= np.linalg.norm(e1)
+        e2 = np.cross(axis, e1)
+        h, w = self.texture.shape[:2]
+        u = (np.arctan2(normals @ e2, normals @ e1) / (2 * math.pi) + 0.5) * w
+        v = (length - s) / length * (h - 1)
+        return Hits(points, normals, np.stack([u, v], axis=1))
+
+
+@dataclass
 class Scene:
     """Foreground primitives plus the room's floor and backdrop textures."""
 
@@ -172,6 +222,10 @@ class Scene:
     logo_patch: LogoPatch | None = None
     target: TargetGeometry | None = None
     extras: dict[str, float] = field(default_factory=dict)
+    light: Light | None = None
+    """A key light from one side (see rig.sim.look); None: the studio's even light."""
+    held_object: int | None = None
+    """Index of the primitive the participant holds (a thin stick near the pivot), if any."""
 
 
 @dataclass(frozen=True)
@@ -372,6 +426,15 @@ def turned(scene: Scene, turn_deg: float) -> Scene:
         elif isinstance(prim, Sphere):
             cx, cy, cz = prim.center
             primitives.append(replace(prim, texture=texture, center=(cos * cx - sin * cy, sin * cx + cos * cy, cz)))
+        elif isinstance(prim, Rod):
+            (x0, y0, z0), (x1, y1, z1) = prim.p0, prim.p1
+            primitives.append(
+                replace(
+                    prim,
+                    p0=(cos * x0 - sin * y0, sin * x0 + cos * y0, z0),
+                    p1=(cos * x1 - sin * y1, sin * x1 + cos * y1, z1),
+                )
+            )
         else:
             raise TypeError(f"cannot turn a {type(prim).__name__}")
     patch = scene.logo_patch
@@ -383,8 +446,10 @@ def turned(scene: Scene, turn_deg: float) -> Scene:
     return replace(scene, primitives=primitives, logo_patch=patch)
 
 
-def _floor_texture(rng: np.random.Generator, px: int = 4096) -> np.ndarray:
+def _floor_texture(rng: np.random.Generator, px: int = 4096, photo: np.ndarray | None = None) -> np.ndarray:
     tex = _textured((92, 96, 100), (px, px), rng, 10.0, 3.0)
+    if photo is not None:
+        tex = cv2.resize(photo, (px, px), interpolation=cv2.INTER_LINEAR) if photo.shape[0] != px else photo.copy()
     per_m = px / FLOOR_SIZE_M
     c = px // 2
     # tiles every 0.5 m, a ring mark at the pivot with a cross: where the participant stands
@@ -399,8 +464,12 @@ def _floor_texture(rng: np.random.Generator, px: int = 4096) -> np.ndarray:
     return tex
 
 
-def _backdrop_texture(rng: np.random.Generator, w: int = 4096, h: int = 1024) -> np.ndarray:
+def _backdrop_texture(
+    rng: np.random.Generator, w: int = 4096, h: int = 1024, photo: np.ndarray | None = None
+) -> np.ndarray:
     tex = _textured((70, 52, 40), (h, w), rng, 6.0, 6.0)
+    if photo is not None:
+        return photo
     ramp = (0.75 + 0.45 * np.sin(np.linspace(0, math.pi, h)))[:, None, None]
     tex = np.clip(tex * ramp, 0, 255).astype(np.uint8)
     panels = 36
@@ -425,19 +494,60 @@ def _sponsor_print(torso: VerticalCylinder) -> LogoPatch:
     return LogoPatch(0, -half_phi, half_phi, logo_top_m - logo_h_m, logo_top_m)
 
 
+HELD_OBJECT_BGR = MARKER_BGR
+"""The held stick's colour: the fluorescent magenta nothing else on the participant has, so it can be counted."""
+
+
+def _either(made: np.ndarray | None, fallback: np.ndarray) -> np.ndarray:
+    return fallback if made is None else made
+
+
+def _room(look: Look, look_rng: np.random.Generator, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Floor and backdrop textures: photographic in an event look, procedural in the studio."""
+    floor_photo = photo_floor(look.photos, look_rng, 4096)
+    back_photo = photo_backdrop(look.photos, look_rng, 4096, 1024)
+    return _floor_texture(rng, photo=floor_photo), _backdrop_texture(rng, photo=back_photo)
+
+
+def _props(look_rng: np.random.Generator, photos: PhotoSet | None, shirt_bgr: tuple[int, int, int]) -> list[Primitive]:
+    """An arm held out towards the cameras with the hand holding a thin stick upright, and loose strands of
+    hair: fine structures near the pivot, where a ghost or a tear shows first."""
+    plain = _textured(shirt_bgr, (256, 256), look_rng, 8.0, 1.5)
+    sleeve = _either(fabric(photos, look_rng, shirt_bgr, (256, 256)), plain)
+    skin = _textured((120, 150, 205), (128, 128), look_rng, 5.0, 1.0)
+    stick = np.full((64, 64, 3), HELD_OBJECT_BGR, dtype=np.uint8)
+    hand = (0.24, 0.33, 1.16)
+    prims: list[Primitive] = [
+        Rod(sleeve, p0=(0.0, 0.2, 1.40), p1=(0.2, 0.31, 1.2), radius=0.045),
+        Sphere(skin, hand, 0.048),
+        Rod(stick, p0=(hand[0] + 0.01, hand[1], 1.0), p1=(hand[0] + 0.01, hand[1], 1.45), radius=0.011),
+    ]
+    hair = _textured((30, 38, 52), (64, 32), look_rng, 6.0, 0.0)
+    for k in range(7):
+        side = -1.0 if k % 2 else 1.0
+        x = float(look_rng.uniform(-0.08, 0.02))
+        y = side * float(look_rng.uniform(0.085, 0.105))
+        drop = float(look_rng.uniform(0.12, 0.22))
+        prims.append(Rod(hair, p0=(x, y, 1.70), p1=(x + 0.02, y + side * 0.03, 1.70 - drop), radius=0.0025))
+    return prims
+
+
 def participant_scene(
     seed: int,
     logo: ShirtLogo | Literal["orbita"] | None = SIM_SPONSOR,
     shirt_bgr: tuple[int, int, int] = SHIRT_BGR,
     turn_deg: float = 0.0,
+    look: Look = STUDIO,
 ) -> Scene:
     """A stand-in participant at the pivot, facing the centre of the arc (or turned from it by turn_deg), in a
     shirt of shirt_bgr. On the shirt: the sim's own sponsor ORBITA on the chest ("orbita"), the given logo, or
-    nothing (None)."""
+    nothing (None). The look decides textures, light and props (rig.sim.look)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
-    torso = VerticalCylinder(
-        _textured(shirt_bgr, (1024, 2048), rng, 8.0, 1.5), 0.0, 0.0, 0.17, 0.85, 1.45, top_cap=True
-    )
+    # the event look draws from its own stream, so the studio look's scene is the same with or without it
+    look_rng = np.random.default_rng(np.random.SeedSequence([seed, 7, 1]))
+    shirt_tex = _textured(shirt_bgr, (1024, 2048), rng, 8.0, 1.5)
+    cloth = fabric(look.photos, look_rng, shirt_bgr, (1024, 2048))
+    torso = VerticalCylinder(cloth if cloth is not None else shirt_tex, 0.0, 0.0, 0.17, 0.85, 1.45, top_cap=True)
     # printing draws nothing from rng, so the rest of the scene is the same whatever the shirt wears
     patch: LogoPatch | None = None
     if isinstance(logo, ShirtLogo):
@@ -456,6 +566,8 @@ def participant_scene(
     hair |= polar < 0.32 * math.pi
     hair |= (np.abs(phi) > math.radians(95)) & (polar < 0.62 * math.pi)
     head_tex[hair] = _textured((30, 38, 52), (hh, hw), rng, 8.0, 1.0)[hair]
+    if look.props:
+        hair_strands(look_rng, head_tex, hair)
     for eye_phi in (-0.33, 0.33):
         cv2.ellipse(
             head_tex,
@@ -470,25 +582,47 @@ def participant_scene(
         )
     cv2.ellipse(head_tex, (hw // 2, int(0.64 * hh)), (28, 8), 0, 0, 180, (70, 70, 150), 4, cv2.LINE_AA)
 
+    neck = _textured(skin, (128, 256), rng, 5.0, 1.0)
+    legs = [_textured(denim, (512, 512), rng, 10.0, 1.0), _textured(denim, (512, 512), rng, 10.0, 1.0)]
+    arms = [_textured(shirt_bgr, (512, 256), rng, 8.0, 1.5), _textured(shirt_bgr, (512, 256), rng, 8.0, 1.5)]
+    if look.photos is not None:
+        legs = [_either(fabric(look.photos, look_rng, denim, (512, 512)), t) for t in legs]
+        arms = [_either(fabric(look.photos, look_rng, shirt_bgr, (512, 256)), t) for t in arms]
     prims: list[Primitive] = [
         torso,
-        VerticalCylinder(_textured(skin, (128, 256), rng, 5.0, 1.0), 0.0, 0.0, 0.055, 1.45, 1.56),
+        VerticalCylinder(neck, 0.0, 0.0, 0.055, 1.45, 1.56),
         Sphere(head_tex, (0.0, 0.0, 1.64), 0.115),
-        VerticalCylinder(_textured(denim, (512, 512), rng, 10.0, 1.0), 0.0, -0.085, 0.075, 0.0, 0.86),
-        VerticalCylinder(_textured(denim, (512, 512), rng, 10.0, 1.0), 0.0, 0.085, 0.075, 0.0, 0.86),
-        VerticalCylinder(_textured(shirt_bgr, (512, 256), rng, 8.0, 1.5), 0.0, -0.225, 0.048, 0.86, 1.42, top_cap=True),
-        VerticalCylinder(_textured(shirt_bgr, (512, 256), rng, 8.0, 1.5), 0.0, 0.225, 0.048, 0.86, 1.42, top_cap=True),
+        VerticalCylinder(legs[0], 0.0, -0.085, 0.075, 0.0, 0.86),
+        VerticalCylinder(legs[1], 0.0, 0.085, 0.075, 0.0, 0.86),
+        VerticalCylinder(arms[0], 0.0, -0.225, 0.048, 0.86, 1.42, top_cap=True),
     ]
+    held: int | None = None
+    if look.props:
+        props = _props(look_rng, look.photos, shirt_bgr)
+        held = len(prims) + 2
+        prims += props
+    else:
+        prims.append(VerticalCylinder(arms[1], 0.0, 0.225, 0.048, 0.86, 1.42, top_cap=True))
+    floor, backdrop = _room(look, look_rng, rng)
     scene = Scene(
-        "participant", prims, _floor_texture(rng), _backdrop_texture(rng), contact_shadow_m=0.35, logo_patch=patch
+        "participant",
+        prims,
+        floor,
+        backdrop,
+        contact_shadow_m=0.35,
+        logo_patch=patch,
+        light=look.light,
+        held_object=held,
     )
     return turned(scene, turn_deg) if turn_deg else scene
 
 
-def target_scene(seed: int, target: TargetGeometry | None = None) -> Scene:
-    """The calibration target at the pivot: a pole, two magenta marker balls and a neutral grey sleeve."""
+def target_scene(seed: int, target: TargetGeometry | None = None, look: Look = STUDIO) -> Scene:
+    """The calibration target at the pivot: a pole, two magenta marker balls and a neutral grey sleeve (left off
+    where the look says the target has none)."""
     g = target or TargetGeometry()
     rng = np.random.default_rng(np.random.SeedSequence([seed, 11]))
+    look_rng = np.random.default_rng(np.random.SeedSequence([seed, 11, 1]))
     pole = VerticalCylinder(
         _textured((35, 35, 35), (64, 64), rng, 3.0, 0.0), 0.0, 0.0, g.pole_radius_m, 0.0, g.top_m, top_cap=True
     )
@@ -497,11 +631,6 @@ def target_scene(seed: int, target: TargetGeometry | None = None) -> Scene:
     marker_tex = np.full((64, 128, 3), MARKER_BGR, dtype=np.uint8)
     markers = [Sphere(marker_tex, (0.0, 0.0, z), g.marker_radius_m) for z in (g.bottom_m, g.top_m)]
     base = VerticalCylinder(_textured((30, 30, 30), (64, 256), rng, 3.0, 0.0), 0.0, 0.0, 0.18, 0.0, 0.02, top_cap=True)
-    return Scene(
-        "target",
-        [pole, sleeve, *markers, base],
-        _floor_texture(rng),
-        _backdrop_texture(rng),
-        contact_shadow_m=0.15,
-        target=g,
-    )
+    floor, backdrop = _room(look, look_rng, rng)
+    parts: list[Primitive] = [pole, sleeve, *markers, base] if look.grey_patch else [pole, *markers, base]
+    return Scene("target", parts, floor, backdrop, contact_shadow_m=0.15, target=g, light=look.light)
