@@ -7,9 +7,10 @@ for the development look), each with the true in-between cameras (SimRig between
            where the calibration puts the axis: worst frame and RMS, px;
   views    PSNR and SSIM (luma, whole frame) of the synthesised half-way views against the true in-between
            cameras, for a cross-fade, the flow method and the booth's method;
-  colour   the booth's clip views against the same shot rendered without colour or exposure errors: per-camera
+  colour   the clip's camera views against the same shot rendered without colour or exposure errors: per-camera
            gain error (RMS and worst, %, after the clip's common gain) and frame-to-frame flicker of brightness
-           (RMS and worst, %), beside the same without content matching;
+           (RMS and worst, %), unmatched, matched by the calibration (from the target shot's content) and
+           matched again from the shot; * marks what the booth does on that rig (colour_per_shot "auto");
   bitrate  of the clip the booth writes from the shot (file size over duration), against the cap.
 
 Run: .venv/bin/python bench/orbit_quality.py [--rigs 8,12,16,24,48] [--size 3000x2000] [--dev]
@@ -40,7 +41,7 @@ from booth.stitch.encode import bgr_to_i420, i420_to_bgr, planes
 from booth.stitch.frames import decode, read_folder
 from booth.stitch.interpolate import crossfade, gap, in_between
 from booth.stitch.layers import layered_gap
-from booth.stitch.stitcher import Stitcher
+from booth.stitch.stitcher import PER_SHOT_CAMERAS, Stitcher
 from booth.stitch.target import marker_mask
 from rig.base import Frame
 from rig.sim.camera import RigLayout
@@ -109,12 +110,6 @@ def aligned(frames: list[Frame], calibration: Calibration, geometry: OutputGeome
         return list(pool.map(one, frames))
 
 
-def matched(views: list[np.ndarray]) -> list[np.ndarray]:
-    """The views colour-matched from their content, as the stitcher matches them."""
-    gains = match_views([pivot_sample(k, v) for k, v in enumerate(views)]).gains
-    return [cv2.LUT(v, gain_lut(gains[k])) for k, v in enumerate(views)]
-
-
 def marker_at(image_bgr: np.ndarray, place: np.ndarray, reach: float, area: float) -> np.ndarray | None:
     """The centre of the marker ball found near its place (within reach px): the largest marker-coloured blob
     there, if it is at least a third of the ball's area. None: the ball is not there (torn away or erased)."""
@@ -171,7 +166,7 @@ def pivot(shots: Shots) -> dict[str, dict[str, float]]:
     geometry = plan_output(calibration, "vertical")
     to_out = geometry.rig_to_output()
     place = [(to_out @ np.array([*p, 1.0]))[:2] for p in (calibration.reference_top, calibration.reference_bottom)]
-    views = [bgr_to_i420(v) for v in matched(aligned(frames, calibration, geometry, True))]
+    views = [bgr_to_i420(v) for v in aligned(frames, calibration, geometry, True)]
     metre = float(np.linalg.norm(place[0] - place[1]))  # the balls are 1 m apart on the default target
     ball = TargetSection()
     radius = metre * ball.marker_radius_m / (ball.top_m - ball.bottom_m)
@@ -224,7 +219,7 @@ def views(shots: Shots) -> dict[str, dict[str, float]]:
     """Half-way views against the true in-between cameras (all aligned by their own calibration)."""
     calibration, _ = calibrate_frames(shots.target, TargetSection(), "bench")
     geometry = plan_output(calibration, "vertical")
-    seen = [bgr_to_i420(v) for v in matched(aligned(shots.shot, calibration, geometry, True))]
+    seen = [bgr_to_i420(v) for v in aligned(shots.shot, calibration, geometry, True)]
     scores: dict[str, list[tuple[float, float]]] = {m: [] for m in METHODS}
     for k in range(0, len(seen) - 2, 2):
         truth = planes(seen[k + 1])[0]
@@ -250,15 +245,17 @@ def _gain(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def colour(shots: Shots, closed: bool) -> dict[str, dict[str, float]]:
-    """The clip's camera views, with and without matching from content, against the exact-colour shot."""
+    """The clip's camera views against the exact-colour shot: as the cameras made them, matched by the
+    calibration (from the target shot's content: no grey patch), and matched again from the shot itself."""
     calibration, _ = calibrate_frames(rig_only(shots.target), TargetSection(), "bench")
     geometry = plan_output(calibration, "vertical")
-    shot = aligned(rig_only(shots.shot), calibration, geometry, True)
+    raw = aligned(rig_only(shots.shot), calibration, geometry, False)
+    calibrated = aligned(rig_only(shots.shot), calibration, geometry, True)
     exact = aligned(shots.exact, calibration, geometry, False)
-    matched = match_views([pivot_sample(k, v) for k, v in enumerate(shot)], closed=closed)
-    corrected = [cv2.LUT(v, gain_lut(matched.gains[k])) for k, v in enumerate(shot)]
+    per_shot = match_views([pivot_sample(k, v) for k, v in enumerate(calibrated)], closed=closed)
+    again = [cv2.LUT(v, gain_lut(per_shot.gains[k])) for k, v in enumerate(calibrated)]
     result = {}
-    for name, clip in (("as calibrated", shot), ("matched", corrected)):
+    for name, clip in (("unmatched", raw), ("calibration", calibrated), ("per shot", again)):
         gains = np.array([_gain(v, e) for v, e in zip(clip, exact, strict=True)])
         relative = gains / gains.mean(axis=0)
         error = np.abs(relative - 1.0)
@@ -269,7 +266,6 @@ def colour(shots: Shots, closed: bool) -> dict[str, dict[str, float]]:
             "gain_worst_pct": 100 * float(error.max()),
             "flicker_rms_pct": 100 * float(np.sqrt(np.mean(flicker**2))),
             "flicker_worst_pct": 100 * float(flicker.max()),
-            "unmatched": float(len(matched.unmatched)) if name == "matched" else 0.0,
         }
     return result
 
@@ -314,9 +310,11 @@ def main() -> None:
         for name in ("flow", "layers"):
             print(f"  views  {name} over cross-fade: {v[name]['psnr'] - v['crossfade']['psnr']:+.2f} dB")
         c = colour(shots, case.span_deg >= 360)
+        booth_uses = "per shot" if case.cameras <= PER_SHOT_CAMERAS else "calibration"
         for name, r in c.items():
+            mark = "*" if name == booth_uses else " "
             print(
-                f"  colour {name:14s} gain RMS {r['gain_rms_pct']:5.2f} % worst {r['gain_worst_pct']:5.2f} %;"
+                f"  colour{mark}{name:12s} gain RMS {r['gain_rms_pct']:5.2f} % worst {r['gain_worst_pct']:5.2f} %;"
                 f" flicker RMS {r['flicker_rms_pct']:5.2f} % worst {r['flicker_worst_pct']:5.2f} %"
             )
         b = bitrate(shots)

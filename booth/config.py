@@ -240,6 +240,12 @@ class StitchSection(Section):
         description="With layers or flow: steps per gap between cameras (2: one view synthesised in each gap, 4: "
         "three).",
     )
+    colour_per_shot: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Match every camera's colour to its neighbours' again in each shot, from what they see at the "
+        "pivot, on top of the calibration's colour: 'auto' does it on rigs of up to 16 cameras, where it measures "
+        "best and costs a few tenths of a second; 'on' always; 'off' never.",
+    )
     zoom: float = Field(
         1.0, ge=1.0, le=3.0, description="Tighter crop around the pivot; 1.0 is the widest frame every camera covers."
     )

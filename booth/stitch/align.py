@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from booth.stitch.calibration import Calibration, CameraCalibration
+if TYPE_CHECKING:  # calibration makes its colour from aligned views, so it imports this module
+    from booth.stitch.calibration import Calibration, CameraCalibration
 
 PROFILES: dict[str, tuple[int, int]] = {"vertical": (1080, 1920), "landscape": (1920, 1080), "square": (1080, 1080)}
 MAX_UPSCALE = 1.12

@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -18,12 +18,14 @@ from booth.config import TargetSection, first_problem
 from booth.errors import CalibrationError, InputError
 from booth.ids import new_id, utc_now_iso
 from booth.stitch.colour import is_neutral, neutral_gains
+from booth.stitch.colour_match import rig_gains
 from booth.stitch.frames import check_same_size, decode, frame_problem, jpeg_info
 from booth.stitch.target import TargetFound, find_target, patch_mean
 from rig.base import MAX_CAMERAS, MIN_CAMERAS, Frame
 
 Point = tuple[float, float]
 MAX_TILT_DEG = 15.0
+NO_PATCH = "no neutral grey patch found"
 MAX_SEPARATION_SPREAD = 0.3
 
 
@@ -262,7 +264,7 @@ def build_calibration(
     else:
         gains = np.ones((len(observations), 3))
         names = ", ".join(str(o.index) for o, ok in zip(observations, neutral, strict=True) if not ok)
-        warnings.append(f"no neutral grey patch found in camera(s) {names}: colour is not matched across cameras")
+        warnings.append(f"{NO_PATCH} in camera(s) {names}: colour is not matched across cameras")
     cameras = tuple(
         CameraCalibration(
             o.index,
@@ -351,7 +353,30 @@ def calibrate_frames(
             " points and pass them with --points points.json"
         )
     observations = sorted((r for r in results if isinstance(r, AxisObservation)), key=lambda o: o.index)
-    return build_calibration(observations, rig_id, size, "points" if points is not None else "target")
+    calibration, warnings = build_calibration(observations, rig_id, size, "points" if points is not None else "target")
+    if any(w.startswith(NO_PATCH) for w in warnings):
+        calibration, warnings = _matched_from_content(calibration, frames, warnings)
+    return calibration, warnings
+
+
+def _matched_from_content(
+    calibration: Calibration, frames: Sequence[Frame], warnings: list[str]
+) -> tuple[Calibration, list[str]]:
+    """Without a grey patch, every camera's colour matched to its neighbours' from what they see at the pivot."""
+    content = rig_gains(calibration, frames)
+    cameras = tuple(replace(c, gains_bgr=content.gains[c.index]) for c in calibration.cameras)
+    where = next(w for w in warnings if w.startswith(NO_PATCH)).split(":")[0]
+    kept = [w for w in warnings if not w.startswith(NO_PATCH)]
+    kept.append(
+        f"{where}: colour is matched camera to camera from what they see at the pivot; the rig's overall white "
+        "balance is the cameras' own"
+    )
+    if content.unmatched:
+        kept.append(
+            f"camera(s) {', '.join(str(i) for i in content.unmatched)}: colour could not be matched to the "
+            "neighbours (too little in common at the pivot); left as the camera made it"
+        )
+    return replace(calibration, cameras=cameras), kept
 
 
 def load_points(path: Path, frames: Sequence[Frame]) -> dict[int, tuple[Point, Point]]:

@@ -6,12 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
-from booth.stitch.colour import SRGB8_TO_LINEAR
+from booth.stitch.align import frame_warp, plan_output, warp
+from booth.stitch.colour import SRGB8_TO_LINEAR, gain_lut
+from booth.stitch.frames import decode
+from rig.base import Frame
+
+if TYPE_CHECKING:
+    from booth.stitch.calibration import Calibration
 
 SAMPLE_SCALE = 2
 """Views are compared at half the output's size: registration, not noise, limits the measure, and a quarter-size
@@ -24,6 +30,8 @@ MAX_SHADING_SLOPE = 0.05
 residual misregistration of the flow reads as a gain (the key light's fall-off across a body)."""
 MAX_ROUND_TRIP = 0.5
 """Sample pixels a match may miss its way back by, following the flow there and the reverse flow home."""
+PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
+REFINE = 0
 MIN_MATCHED = 300
 """Sample pixels that must pass every check for a pair of views to be compared."""
 MAX_SPREAD = 0.2
@@ -72,11 +80,21 @@ def _luma8(linear: np.ndarray) -> np.ndarray:
     return np.clip(255.0 * np.power(y / max(float(y.mean()), 1e-6) * 0.2, 1 / 2.2), 0, 255).astype(np.uint8)
 
 
+def _lowest(image: np.ndarray) -> np.ndarray:
+    """Per pixel, the lowest of the three channels (numpy's reduction over a last axis of 3 is slow)."""
+    return np.minimum(np.minimum(image[..., 0], image[..., 1]), image[..., 2])
+
+
+def _highest(image: np.ndarray) -> np.ndarray:
+    return np.maximum(np.maximum(image[..., 0], image[..., 1]), image[..., 2])
+
+
 def measure_pair(a: PivotSample, b: PivotSample) -> PairMeasure | None:
     """The per-channel ratio of b to a over what both show: pixels matched by optical flow both ways, neither
     clipped nor dark, where the shading is smooth. None where too little matches or the ratios disagree."""
     la, lb = _luma8(a.linear), _luma8(b.linear)
-    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis = cv2.DISOpticalFlow.create(PRESET)
+    dis.setVariationalRefinementIterations(REFINE)
     forward = dis.calc(la, lb, _NO_FLOW)
     backward = dis.calc(lb, la, _NO_FLOW)
     h, w = la.shape
@@ -89,8 +107,7 @@ def measure_pair(a: PivotSample, b: PivotSample) -> PairMeasure | None:
     smooth = cv2.GaussianBlur(np.log(np.maximum(a.linear @ _LUMA, 1e-3)), (0, 0), 1.5)
     slope = cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3))
     even = slope < 8.0 * MAX_SHADING_SLOPE  # a 3x3 Sobel is 8 times the slope
-    lit = (a.linear.min(axis=2) > 0.01) & (a.linear.max(axis=2) < 0.9) & (b_at.min(axis=2) > 0.01)
-    lit &= b_at.max(axis=2) < 0.9
+    lit = (_lowest(a.linear) > 0.01) & (_highest(a.linear) < 0.9) & (_lowest(b_at) > 0.01) & (_highest(b_at) < 0.9)
     good = consistent & inside & even & lit
     if int(good.sum()) < MIN_MATCHED:
         return None
@@ -146,21 +163,47 @@ def solve_gains(order: Sequence[int], measures: Sequence[PairMeasure]) -> Conten
     gains = {index: np.exp(x[k]) for k, index in enumerate(order)}
     for index in unmatched:
         gains[index] = np.ones(3)
-    return ContentGains(gains, unmatched, len(rows) - n - 1)
+    return ContentGains(gains, unmatched, len(measures))
+
+
+def links(count: int, closed: bool = False) -> list[tuple[int, int, float]]:
+    """The pairs compared among count views in rig order, as positions (i, j) with each pair's weight:
+    neighbours, the views up to REACH apart, and across the ends of a full circle."""
+    found = [(k, k + 1, 1.0) for k in range(count - 1)]
+    found += [(k, k + step, SECOND_NEIGHBOUR_WEIGHT) for step in range(2, REACH + 1) for k in range(count - step)]
+    if closed and count > 2:
+        found += [(count - 1, 0, 1.0), (count - 2, 0, SECOND_NEIGHBOUR_WEIGHT), (count - 1, 1, SECOND_NEIGHBOUR_WEIGHT)]
+    return found
+
+
+def measure_link(a: PivotSample, b: PivotSample, weight: float) -> PairMeasure | None:
+    found = measure_pair(a, b)
+    return None if found is None else PairMeasure(found.a, found.b, found.log_ratio, found.weight * weight)
 
 
 def match_views(samples: Sequence[PivotSample], closed: bool = False, pool: Executor | None = None) -> ContentGains:
-    """Measure neighbours and second neighbours along the arc (and across its ends on a full circle), then
-    solve. samples are in rig order; the pairs are measured on the pool's threads where one is given."""
-    n = len(samples)
-    links = [(k, k + 1, 1.0) for k in range(n - 1)]
-    links += [(k, k + step, SECOND_NEIGHBOUR_WEIGHT) for step in range(2, REACH + 1) for k in range(n - step)]
-    if closed and n > 2:
-        links += [(n - 1, 0, 1.0), (n - 2, 0, SECOND_NEIGHBOUR_WEIGHT), (n - 1, 1, SECOND_NEIGHBOUR_WEIGHT)]
+    """Measure the pairs of `links` and solve. samples are in rig order; the pairs are measured on the pool's
+    threads where one is given."""
 
     def measure(link: tuple[int, int, float]) -> PairMeasure | None:
-        found = measure_pair(samples[link[0]], samples[link[1]])
-        return None if found is None else PairMeasure(found.a, found.b, found.log_ratio, found.weight * link[2])
+        return measure_link(samples[link[0]], samples[link[1]], link[2])
 
-    found = list(pool.map(measure, links)) if pool is not None else [measure(link) for link in links]
+    pairs = links(len(samples), closed)
+    found = list(pool.map(measure, pairs)) if pool is not None else [measure(link) for link in pairs]
     return solve_gains([s.index for s in samples], [m for m in found if m is not None])
+
+
+def rig_gains(calibration: Calibration, frames: Sequence[Frame]) -> ContentGains:
+    """Colour gains for a rig from what its cameras see at the pivot in one shot (the calibration target's):
+    each frame aligned as the clip will show it, then matched to its neighbours. frames: one per camera."""
+    geometry = plan_output(calibration, "vertical")
+    reduction = geometry.reduction()
+    samples = []
+    for frame in sorted(frames, key=lambda f: f.camera_index):
+        image = decode(frame.data, reduction)
+        if image is None:
+            continue
+        camera = calibration.camera(frame.camera_index)
+        aligned = warp(image, frame_warp(camera, geometry, reduction), geometry)
+        samples.append(pivot_sample(frame.camera_index, cv2.LUT(aligned, gain_lut(camera.gains_bgr))))
+    return match_views(samples)

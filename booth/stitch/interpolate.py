@@ -53,6 +53,9 @@ SPLAT_DEPTH = 0.1
 """Where two land together, each flow-scale pixel of speed divides a pixel's say by exp(SPLAT_DEPTH): in an
 orbit aligned on the pivot, what moves less stands nearer the pivot, in front of the background behind it."""
 
+LAYER_SPEED_CAP = 100.0
+"""In layers, speeds (flow-scale pixels) beyond this count as this in the splat's depth order."""
+
 _NO_MAP: Any = None  # remap's second map, unused with a two-channel first map
 
 
@@ -274,7 +277,12 @@ def _to_time(g: Gap, t: float) -> tuple[np.ndarray, np.ndarray]:
         iy = np.rint(gy + np.float32(go) * fy).astype(np.int32)
         ok = ((ix >= 0) & (ix < fw) & (iy >= 0) & (iy < fh)).ravel()
         index = (iy * fw + ix).ravel()[ok]
-        say = cv2.exp(SPLAT_SHARPNESS * (1.0 - hidden) - SPLAT_DEPTH * cv2.magnitude(fx, fy))
+        speed = cv2.magnitude(fx, fy)
+        if g.near_a is not None:
+            # a room sweeping most of the frame would weigh nothing at all (e to the -20 and less): depth only
+            # orders what stands near the pivot against what sweeps behind it
+            speed = np.minimum(speed, LAYER_SPEED_CAP)
+        say = cv2.exp(SPLAT_SHARPNESS * (1.0 - hidden) - SPLAT_DEPTH * speed)
         weight = (say * np.float32(0.05 + nearness)).ravel()[ok]
         px, py = (gx - ix).ravel()[ok], (gy - iy).ravel()[ok]  # back to the source pixel
         fx, fy = fx.ravel()[ok], fy.ravel()[ok]

@@ -81,7 +81,7 @@ def _stereo(left: np.ndarray, right: np.ndarray, lo: float, hi: float) -> tuple[
 
 
 def _sweep(motion: np.ndarray, far: np.ndarray) -> np.ndarray:
-    """The room's sideways motion for every row: the median of each band's far matches, interpolated down the
+    """The room's sideways motion for every row: the mode of each band's far matches, interpolated down the
     frame (held beyond the first and last band that has one); zero where no band has any."""
     h = motion.shape[0]
     centres: list[float] = []
@@ -91,10 +91,21 @@ def _sweep(motion: np.ndarray, far: np.ndarray) -> np.ndarray:
         chosen = far[rows]
         if chosen.sum() > MIN_BAND_SHARE * chosen.size:
             centres.append(top + (rows.stop - top) / 2.0)
-            values.append(float(np.median(motion[rows][chosen])))
+            values.append(_mode(motion[rows][chosen]))
     if not values:
         return np.zeros(h, np.float32)
     return np.interp(np.arange(h), centres, values).astype(np.float32)
+
+
+def _mode(values: np.ndarray) -> float:
+    """The most common motion (2-pixel bins), refined by the median of the values within 3 px of it: where the
+    room leaves the other view's frame the stereo still answers something, spread over its whole range, and the
+    true sweep is the one peak."""
+    lo = float(values.min())
+    counts = np.bincount(((values - lo) / 2.0).astype(np.int64))
+    peak = lo + 2.0 * (int(np.argmax(counts)) + 0.5)
+    near = values[np.abs(values - peak) <= 3.0]
+    return float(np.median(near)) if near.size else peak
 
 
 def _cost(a: np.ndarray, b: np.ndarray, motion: np.ndarray) -> np.ndarray:

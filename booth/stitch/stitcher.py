@@ -25,7 +25,17 @@ from booth.shot import Clip, MissingCamera
 from booth.stitch.align import OutputGeometry, frame_warp, plan_output, warp
 from booth.stitch.calibration import Calibration
 from booth.stitch.colour import gain_lut
-from booth.stitch.colour_match import PivotSample, match_views, pivot_sample
+from booth.stitch.colour_match import (
+    REACH,
+    SECOND_NEIGHBOUR_WEIGHT,
+    ContentGains,
+    PairMeasure,
+    PivotSample,
+    links,
+    measure_link,
+    pivot_sample,
+    solve_gains,
+)
 from booth.stitch.compose import Overlay, frame_count, load_end_card, load_overlay, output_frames
 from booth.stitch.encode import (
     PREVIEW_FPS,
@@ -47,6 +57,12 @@ from booth.stitch.timeline import Timeline, boomerang
 from rig.base import Frame
 
 log = logging.getLogger(__name__)
+
+PER_SHOT_CAMERAS = 16
+"""With colour_per_shot "auto", rigs of up to this many cameras are matched again in every shot. On the
+development look, per shot measures better on 8 to 16 cameras (gain error 1.2 to 2 % RMS against 2.3 to 2.5 %
+from the calibration shot alone), and the calibration shot does as well on 24 (1.5 %), where measuring 45 pairs
+per shot would cost more than a second on two cores (bench/orbit_quality.py, bench/time_to_clip.py)."""
 
 
 @dataclass(frozen=True)
@@ -166,11 +182,14 @@ class Stitcher:
         # in-between views: each gap's are made as soon as both its cameras' views are ready
         self.factor = settings.interpolation_factor if settings.interpolation in ("layers", "flow") else 1
         self._find_gap = layered_gap if settings.interpolation == "layers" else gap
+        per_shot = settings.colour_per_shot
+        self.match_per_shot = per_shot == "on" or (per_shot == "auto" and calibration.camera_count <= PER_SHOT_CAMERAS)
         self._order = [c.index for c in calibration.cameras]
         self._planned = steps_needed(len(self._order), self.factor, settings)
         self._lock = threading.Lock()
         self._ready: dict[int, Aligned] = {}
         self._flows: dict[tuple[int, int], Future[Gap]] = {}
+        self._measures: dict[tuple[int, int], Future[PairMeasure | None]] = {}
         self._closed = False
         self._match_ms = 0.0
         self.progress: Progress | None = None
@@ -238,15 +257,26 @@ class Stitcher:
         return ready
 
     def _arrived(self, ready: Aligned) -> None:
-        """Start the flow of each gap this view completes, as the rig would be with every camera: the in-between
-        views themselves wait for the colour, which needs every camera."""
-        if self.factor == 1:
-            return
+        """Start measuring this view's colour against the views up to REACH away that are in, and the flow of
+        each gap it completes, as the rig would be with every camera: the in-between views themselves wait for
+        the colour, which needs every camera."""
         with self._lock:
             self._ready[ready.index] = ready
             if self._closed:
                 return
             k = self._order.index(ready.index)
+            for step in range(1, REACH + 1 if self.match_per_shot else 1):
+                for i, j in ((k - step, k), (k, k + step)):
+                    if i < 0 or j >= len(self._order):
+                        continue
+                    a, b = self._order[i], self._order[j]
+                    if a in self._ready and b in self._ready and (a, b) not in self._measures:
+                        weight = 1.0 if step == 1 else SECOND_NEIGHBOUR_WEIGHT
+                        self._measures[(a, b)] = self._pool.submit(
+                            measure_link, self._ready[a].sample, self._ready[b].sample, weight
+                        )
+            if self.factor == 1:
+                return
             for left in (k - 1, k):
                 if left < 0 or left + 1 >= len(self._order):
                     continue
@@ -257,6 +287,19 @@ class Stitcher:
     def _flow(self, a: Aligned, b: Aligned) -> Gap:
         assert a.provisional is not None and b.provisional is not None
         return self._find_gap(a.provisional, b.provisional)
+
+    def _content_gains(self, ready: list[Aligned]) -> ContentGains:
+        """Every usable view matched to its neighbours: pairs measured while frames arrived are reused, pairs
+        that a missing camera made neighbours are measured now. Without matching per shot, no change."""
+        if not self.match_per_shot:
+            return ContentGains({r.index: np.ones(3) for r in ready}, [], 0)
+        jobs = []
+        for i, j, weight in links(len(ready)):
+            a, b = ready[i], ready[j]
+            job = self._measures.get((a.index, b.index))
+            jobs.append(job or self._pool.submit(measure_link, a.sample, b.sample, weight))
+        measures = [m for m in (job.result() for job in jobs) if m is not None]
+        return solve_gains([r.index for r in ready], measures)
 
     def _matched(self, ready: Aligned, gains: np.ndarray) -> View:
         """The view in its matched colour (calibration and content gains together), overlaid, for the encoder."""
@@ -354,7 +397,7 @@ class Stitcher:
                     f"(missing: {named}); check those cameras and shoot again"
                 )
             t0 = time.perf_counter()
-            content = match_views([r.sample for r in ready], pool=self._pool)
+            content = self._content_gains(ready)
             self._match_ms = (time.perf_counter() - t0) * 1e3
             for index in content.unmatched:
                 self._warn(
@@ -484,6 +527,8 @@ class Stitcher:
             fut.cancel()
         for job in self._flows.values():
             job.cancel()
+        for measure in self._measures.values():
+            measure.cancel()
         self._pool.shutdown(wait=False)
 
 

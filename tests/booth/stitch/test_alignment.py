@@ -15,7 +15,7 @@ from booth.stitch.align import OutputGeometry, frame_warp, plan_output
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import read_folder
 from booth.stitch.target import TargetFound, find_target
-from tests.conftest import Rendered, clip_dirs, read_clip_json, run_booth, run_stitch
+from tests.conftest import Rendered, clip_dirs, read_clip_json, render, run_booth, run_stitch
 
 RMS_LIMIT_PX = 1.5
 
@@ -140,3 +140,17 @@ def test_every_profile_keeps_the_axis_centred(full_target: Rendered, profile: st
         middles.append(placed[:, 1].mean())
     # a wide frame leaves room above and below: the pivot's middle stays in the middle, feet and head in view
     assert abs(np.mean(middles) - (size[1] - 1) / 2) < 0.05 * size[1]
+
+
+def test_magenta_spots_spaced_unlike_the_balls_are_not_taken_for_the_target(tmp_path: Path) -> None:
+    """A backdrop print with two magenta spots, bigger than the balls: the balls are found, not the spots,
+    because the spots are not as far apart as the target's heights make two balls of their size."""
+    shot = render(tmp_path / "target", scene="target", cameras=8, size=(1500, 1000), seed=3)
+    frame = cv2.imread(str(shot.folder / "cam_03.jpg"))
+    truth = shot.truth["cameras"][3]["axis"]
+    for y in (180, 330):  # 150 px apart, 60 px across: balls of that size would stand about 750 px apart
+        cv2.circle(frame, (240, y), 30, (200, 40, 235), -1, cv2.LINE_AA)
+    found = find_target(frame, TargetSection())
+    assert isinstance(found, TargetFound), found
+    assert np.hypot(*np.subtract(found.top, truth["top"])) < 2.0
+    assert np.hypot(*np.subtract(found.bottom, truth["bottom"])) < 2.0

@@ -14,6 +14,7 @@ from booth.stitch.calibration import calibrate_frames
 from booth.stitch.encode import bgr_to_i420, planes
 from booth.stitch.frames import read_folder
 from booth.stitch.interpolate import crossfade, gap, in_between
+from booth.stitch.layers import layered_gap
 from booth.stitch.stitcher import aligned_view, orbit_timeline, steps_needed
 from rig.sim.camera import RigLayout
 from rig.sim.rig import SimRig
@@ -125,3 +126,31 @@ def test_the_clip_shows_synthesised_views(tmp_path: Path) -> None:
     assert flow["views_synthesised"] >= 15
     assert (hold["interpolation_factor"], hold["views_synthesised"]) == (1, 0)
     assert flow["frame_count"] == hold["frame_count"]
+
+
+def wide_scene_at(t: float) -> np.ndarray:
+    """A gap as wide as 8 cameras over 180 degrees make it: the backdrop sweeps 800 px (three quarters of the
+    frame) while the participant at the pivot (a box) moves 16 px and a stick held out beside it 24 px."""
+    background = cv2.applyColorMap(texture(3, (W + 800, H), 6.0), cv2.COLORMAP_OCEAN)
+    shift = round(800 * t)
+    frame = background[:, 800 - shift : 800 - shift + W].copy()
+    box = cv2.applyColorMap(texture(4, (300, 700), 5.0), cv2.COLORMAP_AUTUMN)
+    x = 390 - round(16 * t)
+    frame[600:1300, x : x + 300] = box
+    stick = 740 - round(24 * t)
+    frame[930:970, x + 300 : stick] = (90, 120, 200)  # the arm that holds it
+    frame[500:1400, stick : stick + 12] = (200, 40, 235)
+    return bgr_to_i420(frame)
+
+
+def test_layers_hold_a_wide_gap_where_free_flow_tears_it() -> None:
+    a, b, truth = wide_scene_at(0.0), wide_scene_at(1.0), wide_scene_at(0.5)
+    y = planes(truth)[0]
+    layered = in_between(layered_gap(a, b), 0.5)
+    flowed = in_between(gap(a, b), 0.5)
+    faded = crossfade(a, b, 0.5)
+    assert psnr(planes(layered)[0], y) > psnr(planes(faded)[0], y) + 3.0
+    assert psnr(planes(layered)[0], y) > psnr(planes(flowed)[0], y) + 3.0
+    # the participant at the pivot is whole and in place: the box half-way spans x = 382..682
+    made = planes(layered)[0]
+    assert np.abs(made[650:1250, 400:660].astype(int) - y[650:1250, 400:660]).mean() < 2.0
