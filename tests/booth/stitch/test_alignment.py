@@ -15,7 +15,7 @@ from booth.stitch.align import OutputGeometry, frame_warp, plan_output
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import read_folder
 from booth.stitch.target import TargetFound, find_target
-from tests.conftest import Rendered, clip_dirs, read_clip_json, render, run_booth, run_stitch
+from tests.conftest import Rendered, clip_dirs, imread, read_clip_json, render, run_booth, run_stitch
 
 RMS_LIMIT_PX = 1.5
 
@@ -146,7 +146,7 @@ def test_magenta_spots_spaced_unlike_the_balls_are_not_taken_for_the_target(tmp_
     """A backdrop print with two magenta spots, bigger than the balls: the balls are found, not the spots,
     because the spots are not as far apart as the target's heights make two balls of their size."""
     shot = render(tmp_path / "target", scene="target", cameras=8, size=(1500, 1000), seed=3)
-    frame = cv2.imread(str(shot.folder / "cam_03.jpg"))
+    frame = imread(shot.folder / "cam_03.jpg")
     truth = shot.truth["cameras"][3]["axis"]
     for y in (180, 330):  # 150 px apart, 60 px across: balls of that size would stand about 750 px apart
         cv2.circle(frame, (240, y), 30, (200, 40, 235), -1, cv2.LINE_AA)
