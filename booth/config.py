@@ -41,6 +41,12 @@ class SimSection(Section):
     height: int = Field(2000, ge=480, le=4000, description="Frame height in pixels.")
     vertical_fov_deg: float = Field(44.0, ge=15.0, le=90.0, description="Vertical field of view of the lenses.")
     jpeg_quality: int = Field(92, ge=50, le=100, description="JPEG quality the virtual cameras write.")
+    look: Literal["studio", "event", "heldout"] = Field(
+        "studio",
+        description="What the cameras see: 'studio' (procedural textures, even light, a grey sleeve on the target), "
+        "'event' (packaged photos on the backdrop and clothes, a key light, ISO 800 noise, a held stick, no grey "
+        "sleeve) or 'heldout' (the same from other photos, ISO 1600: for measuring what was tuned on 'event').",
+    )
 
 
 class TriggerSection(Section):

@@ -14,6 +14,7 @@ from rig.cameras.array import Discovery, GPhotoArray
 from rig.cameras.bus import CameraBus, UsbBus, VirtualBus
 from rig.cameras.usb_trigger import UsbTrigger
 from rig.sim.camera import RigLayout
+from rig.sim.look import EVENT, HELDOUT_EVENT, STUDIO
 from rig.sim.rig import SimRig
 from rig.sim.scene import TargetGeometry
 from rig.trigger.protocol import CHANNELS
@@ -131,6 +132,9 @@ def open_camera_rig(config: BoothConfig, *, watch: bool = False) -> Iterator[Cam
         yield CameraRig(array, trigger, found)
 
 
+LOOKS = {"studio": STUDIO, "event": EVENT, "heldout": HELDOUT_EVENT}
+
+
 def sim_rig(
     config: BoothConfig, cameras: int | None = None, seed: int | None = None, size: tuple[int, int] | None = None
 ) -> SimRig:
@@ -151,4 +155,10 @@ def sim_rig(
     target = TargetGeometry(
         bottom_m=t.bottom_m, top_m=t.top_m, patch_bottom_m=t.patch_bottom_m, patch_top_m=t.patch_top_m
     )
-    return SimRig(layout=layout, seed=sim.seed if seed is None else seed, jpeg_quality=sim.jpeg_quality, target=target)
+    return SimRig(
+        layout=layout,
+        seed=sim.seed if seed is None else seed,
+        jpeg_quality=sim.jpeg_quality,
+        target=target,
+        look=LOOKS[sim.look],
+    )

@@ -36,12 +36,15 @@ BAND_ROWS = 8
 """Rows (flow scale) of a band whose far matches give the room's sweep there."""
 MIN_BAND_SHARE = 0.05
 """Share of a band's pixels that must be far matches for the band to have its own sweep."""
-GOOD_MATCH = 25.0
-"""Mean level difference (of 255, over the window) under which a near match counts as right where the room's
-sweep cannot be checked (it leads out of the other view's frame)."""
+GOOD_MATCH = 40.0
+"""Mean level difference (of 255 in each of luma and both chroma planes, summed, over the window) under which a
+near match counts as right where the room's sweep cannot be checked (it leads out of the other view's frame)."""
 MARGIN = 2.0
 """How much better (levels) the near motion must match than the room's sweep for a pixel to be foreground."""
 COST_WINDOW = 9
+PLATE_MARGIN = 15
+"""Side (flow-scale pixels) of the margin round the foreground that the plates leave out where the stereo gave
+no answer."""
 CLOSE = 5
 CENTRE = (0.45, 0.55)
 """The columns (shares of the width) around the axis that foreground must connect to."""
@@ -108,14 +111,16 @@ def _mode(values: np.ndarray) -> float:
     return float(np.median(near)) if near.size else peak
 
 
-def _cost(a: np.ndarray, b: np.ndarray, motion: np.ndarray) -> np.ndarray:
-    """Mean level difference around each pixel between a and b moved back by the motion; 255 where the motion
-    leads outside b."""
-    h, w = a.shape
+def _cost(a: list[np.ndarray], b: list[np.ndarray], motion: np.ndarray) -> np.ndarray:
+    """Mean level difference around each pixel between a and b moved back by the motion, luma and both chroma
+    planes summed (a green leaf and a sunlit field can share their luma); 255 where the motion leads outside b."""
+    h, w = a[0].shape
     gx, gy = _grid(h, w)
     x = gx + motion
-    moved = cv2.remap(b, x, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    cost = cv2.blur(cv2.absdiff(a, moved).astype(np.float32), (COST_WINDOW, COST_WINDOW))
+    cost = np.zeros((h, w), np.float32)
+    for plane_a, plane_b in zip(a, b, strict=True):
+        moved = cv2.remap(plane_b, x, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        cost += cv2.blur(cv2.absdiff(plane_a, moved).astype(np.float32), (COST_WINDOW, COST_WINDOW))
     cost[(x < 0) | (x > w - 1)] = 255.0
     return cost
 
@@ -129,12 +134,12 @@ def _connected_to_pivot(mask: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def _one_way(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flow from a to b (flow scale, x only), near the pivot by stereo, the room's sweep elsewhere; and what of a
-    may stand near the pivot (to leave out of its plate)."""
-    w = a.shape[1]
+def _one_way(a: list[np.ndarray], b: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Flow from a to b (flow scale, x only; a and b as Y, U, V at that size), near the pivot by stereo, the
+    room's sweep elsewhere; and what of a may stand near the pivot (to leave out of its plate)."""
+    w = a[0].shape[1]
     lo, hi = -MAX_COUNTER * w, MAX_SWEEP * w
-    motion, valid = _stereo(a, b, lo, hi)
+    motion, valid = _stereo(a[0], b[0], lo, hi)
     near_limit = max(NEAR_MIN, NEAR_SHARE * hi)
     near = valid & (np.abs(motion) <= near_limit)
     room = np.repeat(_sweep(motion, valid & ~near)[:, None], w, axis=1)
@@ -149,10 +154,12 @@ def _one_way(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # hand) is the participant; a stray match out in the backdrop is not
     body = _connected_to_pivot(cv2.morphologyEx(front, cv2.MORPH_CLOSE, np.ones((CLOSE, CLOSE), np.uint8)) > 0)
     front = (front > 0) & body
-    flow = np.zeros((*a.shape, 2), np.float32)
+    flow = np.zeros((*a[0].shape, 2), np.float32)
     flow[..., 0] = np.where(front, local, room)
-    # the plate leaves out whatever may stand near the pivot: a stray near match only costs backdrop detail
-    return flow, front | near
+    # the plate leaves out whatever may stand near the pivot, and a margin round the participant where the
+    # stereo gave no answer (its edges): a stray near match only costs backdrop detail
+    around = cv2.dilate(front.astype(np.uint8), np.ones((PLATE_MARGIN, PLATE_MARGIN), np.uint8)) > 0
+    return flow, front | near | (around & ~valid)
 
 
 def _sweep_share(a: np.ndarray, b: np.ndarray) -> float:
@@ -172,6 +179,10 @@ def _pinned(flow: np.ndarray, near: np.ndarray, colour_a: list[np.ndarray], colo
     return (flow * (1.0 - keep[..., None]) + pinned * keep[..., None]).astype(np.float32)
 
 
+def _mirror(planes_: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.ascontiguousarray(p[:, ::-1]) for p in planes_]
+
+
 def layered_gap(a: np.ndarray, b: np.ndarray) -> Gap:
     """Both ways' motion between two aligned I420 views as two layers (see the module), where each view shows
     what the other cannot, and what of each may stand near the pivot."""
@@ -182,9 +193,9 @@ def layered_gap(a: np.ndarray, b: np.ndarray) -> Gap:
         return gap(a, b)
     colour_a = [small_a, *(_shrink(p, FLOW_SCALE // 2) for p in planes(a)[1:])]
     colour_b = [small_b, *(_shrink(p, FLOW_SCALE // 2) for p in planes(b)[1:])]
-    forward, near_a = _one_way(small_a, small_b)
+    forward, near_a = _one_way(colour_a, colour_b)
     # b to a is a to b mirrored: the same search, the same stereo, on the images turned left to right
-    mirrored, near_b = _one_way(np.ascontiguousarray(small_b[:, ::-1]), np.ascontiguousarray(small_a[:, ::-1]))
+    mirrored, near_b = _one_way(_mirror(colour_b), _mirror(colour_a))
     backward = np.ascontiguousarray(mirrored[:, ::-1])
     backward[..., 0] *= -1.0
     near_b = np.ascontiguousarray(near_b[:, ::-1])

@@ -337,7 +337,7 @@ def test_a_collector_killed_mid_clip_resumes_asking_only_for_what_it_lacks(
         while chunks_in(chunks) < 7 and time.monotonic() < until:
             time.sleep(0.02)
         first.proc.send_signal(signal.SIGKILL)
-        first.proc.wait(10)
+        first.proc.wait(60)
     finally:
         if first.proc.poll() is None:
             first.proc.kill()
@@ -351,7 +351,7 @@ def test_a_collector_killed_mid_clip_resumes_asking_only_for_what_it_lacks(
         assert booth.check(clip) == Reply(clip.clip_id, "stored")
     finally:
         second.proc.send_signal(signal.SIGINT)
-        assert second.proc.wait(10) == 0
+        assert second.proc.wait(60) == 0
     folder = out / EVENT / BOOTH / clip.clip_id
     assert all((folder / n).read_bytes() == d for n, d in clip.files.items())
     assert "collector stopped" in second.stdout.read_text()

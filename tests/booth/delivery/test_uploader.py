@@ -517,7 +517,7 @@ def test_ctrl_c_stops_deliver_cleanly(booth: Booth, broker: Mosquitto, tmp_path:
     try:
         wait_for(lambda: (status.last() or {}).get("state") == "online", 20, "the booth to say it is online")
         child.send_signal(signal.SIGINT)
-        assert child.wait(10) == 0
+        assert child.wait(60) == 0
     finally:
         child.kill()
     wait_for(lambda: (status.last() or {}).get("state") == "offline", 5, "the booth to say it is offline")
@@ -564,7 +564,7 @@ def test_killed_mid_transfer_the_last_will_says_offline_and_nothing_is_lost(
             wait_for(lambda: agency.held() >= 20, 20, "the transfer to be under way")
         finally:
             child.send_signal(signal.SIGKILL)
-            child.wait(10)
+            child.wait(60)
         held = agency.held()
         wait_for(lambda: (status.last() or {}).get("state") == "offline", 10, "the last will")
         assert status.last() == {"state": "offline", "pending": 1, "last_upload": None}
