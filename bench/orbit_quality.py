@@ -34,7 +34,7 @@ import numpy as np
 
 from booth.config import StitchSection, TargetSection
 from booth.stitch.align import OutputGeometry, frame_warp, plan_output, warp
-from booth.stitch.calibration import Calibration, calibrate_frames
+from booth.stitch.calibration import Calibration, calibrate_frames, similarity
 from booth.stitch.colour import SRGB8_TO_LINEAR, gain_lut
 from booth.stitch.colour_match import match_views, pivot_sample
 from booth.stitch.encode import bgr_to_i420, i420_to_bgr, planes
@@ -43,7 +43,7 @@ from booth.stitch.interpolate import crossfade, gap, in_between
 from booth.stitch.layers import layered_gap
 from booth.stitch.stitcher import PER_SHOT_CAMERAS, Stitcher
 from booth.stitch.target import marker_mask
-from rig.base import Frame
+from rig.base import MAX_CAMERAS, Frame
 from rig.sim.camera import RigLayout
 from rig.sim.look import EVENT, HELDOUT_EVENT, Look
 from rig.sim.rig import SimRig
@@ -215,9 +215,32 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     return float(s.mean())
 
 
+def joint_calibration(frames: list[Frame]) -> Calibration:
+    """One calibration for the rig's cameras and the in-between ones together. A rig has at most 48 cameras,
+    so 95 are calibrated as two rigs (the rig's own, the in-between ones), the second brought into the first's
+    rig space by the similarity between their reference axes."""
+    if len(frames) <= MAX_CAMERAS:
+        return calibrate_frames(frames, TargetSection(), "bench")[0]
+    own, _ = calibrate_frames(rig_only(frames), TargetSection(), "bench")
+    between = [replace(f, camera_index=k, file_name=f"cam_{k:02d}.jpg") for k, f in enumerate(frames[1::2])]
+    other, _ = calibrate_frames(between, TargetSection(), "bench")
+    to_own = np.vstack(
+        [
+            similarity((other.reference_top, other.reference_bottom), (own.reference_top, own.reference_bottom)),
+            [0, 0, 1],
+        ]
+    )
+    cameras = []
+    for k in range(len(frames)):
+        cam = (own if k % 2 == 0 else other).camera(k // 2)
+        transform = cam.transform if k % 2 == 0 else (to_own @ np.vstack([cam.transform, [0, 0, 1]]))[:2]
+        cameras.append(replace(cam, index=k, transform=transform))
+    return replace(own, cameras=tuple(cameras))
+
+
 def views(shots: Shots) -> dict[str, dict[str, float]]:
     """Half-way views against the true in-between cameras (all aligned by their own calibration)."""
-    calibration, _ = calibrate_frames(shots.target, TargetSection(), "bench")
+    calibration = joint_calibration(shots.target)
     geometry = plan_output(calibration, "vertical")
     seen = [bgr_to_i420(v) for v in aligned(shots.shot, calibration, geometry, True)]
     scores: dict[str, list[tuple[float, float]]] = {m: [] for m in METHODS}

@@ -35,7 +35,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
         )
 
     collector = Collector(config, on_ready=ready)
-    signal.signal(signal.SIGTERM, lambda *_: collector.stop())
+    # Ctrl-C stops as SIGTERM does, by leaving the broker: an interrupt raised wherever the loop happens to be
+    # (inside a message being stored) could be swallowed there and leave the collector running
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, lambda *_: collector.stop())
     try:
         collector.run()
     except BrokerRefused as exc:

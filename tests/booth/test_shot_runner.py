@@ -57,7 +57,7 @@ def test_a_shot_on_the_sim_rig_reaches_review_with_its_clip(tmp_path: Path) -> N
     assert run_shot(session, runner, events) == []
     assert session.screen is Screen.REVIEW and session.clip_id is not None
     meta = json.loads((tmp_path / "clips" / session.clip_id / "clip.json").read_text())
-    assert meta["cameras_used"] == list(range(8)) and meta["interpolation"] == "flow"
+    assert meta["cameras_used"] == list(range(8)) and meta["interpolation"] == "layers"
     assert (tmp_path / "data" / "shots" / meta["shot_id"] / "cam_00.jpg").exists()
 
 
