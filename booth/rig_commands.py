@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -86,13 +88,14 @@ def cmd_fire(args: argparse.Namespace) -> int:
 
 def cmd_sim(args: argparse.Namespace) -> int:
     edges = Path(args.edges) if args.edges else Path(tempfile.mkdtemp(prefix="trigger-bench-")) / "edges.csv"
+    stopping = threading.Event()
+    # Ctrl-C and SIGTERM stop it, even where it was started with SIGINT ignored (a background job of a script)
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda *_: stopping.set())
     with SimulatedBox(edges) as box:
         print(f"simulated trigger box on {box.pty}; pin changes in {edges}")
         print(f"talk to it: booth rig trigger test --port {box.pty}   (Ctrl-C here stops it)", flush=True)
-        try:
-            while box.running():
-                time.sleep(0.5)
-        except KeyboardInterrupt:
+        while box.running() and not stopping.wait(0.5):
             pass
     return 0
 

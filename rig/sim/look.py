@@ -1,8 +1,9 @@
 """How an event looks to the sim: photographic textures from packaged photos, a key light, a camera's ISO noise.
 
-Two photo sets, never mixed: the development set (MATE's nature photos, mate-backgrounds, CC BY-SA 4.0 and
-GPL-2+) is what the booth's own sim shots and anything tuned on them use; the held-out set (Plasma's wallpapers,
-plasma-workspace-wallpapers, LGPL-3 and CC BY-SA, photos only) is kept for the orbit bench's reported figures.
+Two photo sets, never mixed: the development set (MATE's nature photos, Debian's mate-backgrounds, GPL-2+ as
+its copyright file lists each photo) is what the booth's own sim shots and anything tuned on them use; the
+held-out set (Plasma's wallpaper photos, plasma-workspace-wallpapers, GPL-2+) is kept for the orbit bench's
+reported figures. The images are read where the packages install them, never copied into the project.
 Without the package, textures fall back to procedural ones and `Look.describe` says so."""
 
 from __future__ import annotations
