@@ -35,8 +35,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
         )
 
     collector = Collector(config, on_ready=ready)
-    # Ctrl-C stops as SIGTERM does, by leaving the broker: an interrupt raised wherever the loop happens to be
-    # (inside a message being stored) could be swallowed there and leave the collector running
+    # Ctrl-C stops as SIGTERM does, by leaving the broker, through a handler of its own: started as a background
+    # job of a script, the process inherits SIGINT ignored; and an interrupt raised wherever the loop happens to
+    # be (inside a message being stored) would not leave the broker cleanly
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, lambda *_: collector.stop())
     try:
