@@ -19,6 +19,7 @@ Frames are rendered once into bench/.cache/orbit/ and reused."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import statistics
@@ -33,20 +34,23 @@ import cv2
 import numpy as np
 
 from booth.config import StitchSection, TargetSection
-from booth.stitch.align import OutputGeometry, frame_warp, plan_output, warp
+from booth.stitch.align import OutputGeometry, aligned_frame, plan_output
 from booth.stitch.calibration import Calibration, calibrate_frames, similarity
 from booth.stitch.colour import SRGB8_TO_LINEAR, gain_lut
 from booth.stitch.colour_match import match_views, pivot_sample
 from booth.stitch.encode import bgr_to_i420, i420_to_bgr, planes
-from booth.stitch.frames import decode, read_folder
+from booth.stitch.frames import read_folder
 from booth.stitch.interpolate import crossfade, gap, in_between
 from booth.stitch.layers import layered_gap
-from booth.stitch.stitcher import PER_SHOT_CAMERAS, Stitcher
+from booth.stitch.stitcher import Stitcher, matches_per_shot
 from booth.stitch.target import marker_mask
 from rig.base import MAX_CAMERAS, Frame
 from rig.sim.camera import RigLayout
 from rig.sim.look import EVENT, HELDOUT_EVENT, Look
 from rig.sim.rig import SimRig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from interpolation import psnr, ssim
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "orbit"
 
@@ -97,13 +101,11 @@ def render(case: RigCase, look: Look, scene: str, size: tuple[int, int], between
 
 def aligned(frames: list[Frame], calibration: Calibration, geometry: OutputGeometry, colour: bool) -> list[np.ndarray]:
     """Every frame aligned onto the output (BGR), with the calibration's colour gains or without."""
-    r = geometry.reduction()
 
     def one(frame: Frame) -> np.ndarray:
-        image = decode(frame.data, r)
-        assert image is not None
         cam = calibration.camera(frame.camera_index)
-        out = warp(image, frame_warp(cam, geometry, r), geometry)
+        out = aligned_frame(frame.data, cam, geometry)
+        assert out is not None
         return cv2.LUT(out, gain_lut(cam.gains_bgr)) if colour else out
 
     with ThreadPoolExecutor() as pool:
@@ -150,6 +152,11 @@ class Shots:
     shot: list[Frame]
     exact: list[Frame]
 
+    @functools.cached_property
+    def calibration(self) -> Calibration:
+        """The rig's own cameras calibrated from the target, as the booth calibrates them."""
+        return calibrate_frames(rig_only(self.target), TargetSection(), "bench")[0]
+
     @staticmethod
     def of(case: RigCase, look: Look, size: tuple[int, int]) -> Shots:
         return Shots(
@@ -162,7 +169,7 @@ class Shots:
 def pivot(shots: Shots) -> dict[str, dict[str, float]]:
     """Markers in every frame of the orbit (the cameras' views and the half-way ones) against their place."""
     frames = rig_only(shots.target)
-    calibration, _ = calibrate_frames(frames, TargetSection(), "bench")
+    calibration = shots.calibration
     geometry = plan_output(calibration, "vertical")
     to_out = geometry.rig_to_output()
     place = [(to_out @ np.array([*p, 1.0]))[:2] for p in (calibration.reference_top, calibration.reference_bottom)]
@@ -196,32 +203,14 @@ def pivot(shots: Shots) -> dict[str, dict[str, float]]:
     return result
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return 10.0 * math.log10(255.0**2 / max(mse, 1e-10))
-
-
-def ssim(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean SSIM with an 11x11 Gaussian window (sigma 1.5), as Wang et al. define it."""
-    x, y = a.astype(np.float64), b.astype(np.float64)
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-
-    def blur(im: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(im, (11, 11), 1.5)
-
-    mx, my = blur(x), blur(y)
-    vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
-    s = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
-    return float(s.mean())
-
-
-def joint_calibration(frames: list[Frame]) -> Calibration:
+def joint_calibration(shots: Shots) -> Calibration:
     """One calibration for the rig's cameras and the in-between ones together. A rig has at most 48 cameras,
     so 95 are calibrated as two rigs (the rig's own, the in-between ones), the second brought into the first's
     rig space by the similarity between their reference axes."""
-    if len(frames) <= MAX_CAMERAS:
-        return calibrate_frames(frames, TargetSection(), "bench")[0]
-    own, _ = calibrate_frames(rig_only(frames), TargetSection(), "bench")
+    if len(shots.target) <= MAX_CAMERAS:
+        return calibrate_frames(shots.target, TargetSection(), "bench")[0]
+    own = shots.calibration
+    frames = shots.target
     between = [replace(f, camera_index=k, file_name=f"cam_{k:02d}.jpg") for k, f in enumerate(frames[1::2])]
     other, _ = calibrate_frames(between, TargetSection(), "bench")
     to_own = np.vstack(
@@ -240,7 +229,7 @@ def joint_calibration(frames: list[Frame]) -> Calibration:
 
 def views(shots: Shots) -> dict[str, dict[str, float]]:
     """Half-way views against the true in-between cameras (all aligned by their own calibration)."""
-    calibration = joint_calibration(shots.target)
+    calibration = joint_calibration(shots)
     geometry = plan_output(calibration, "vertical")
     seen = [bgr_to_i420(v) for v in aligned(shots.shot, calibration, geometry, True)]
     scores: dict[str, list[tuple[float, float]]] = {m: [] for m in METHODS}
@@ -270,10 +259,10 @@ def _gain(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
 def colour(shots: Shots, closed: bool) -> dict[str, dict[str, float]]:
     """The clip's camera views against the exact-colour shot: as the cameras made them, matched by the
     calibration (from the target shot's content: no grey patch), and matched again from the shot itself."""
-    calibration, _ = calibrate_frames(rig_only(shots.target), TargetSection(), "bench")
+    calibration = shots.calibration
     geometry = plan_output(calibration, "vertical")
     raw = aligned(rig_only(shots.shot), calibration, geometry, False)
-    calibrated = aligned(rig_only(shots.shot), calibration, geometry, True)
+    calibrated = [cv2.LUT(v, gain_lut(calibration.camera(k).gains_bgr)) for k, v in enumerate(raw)]
     exact = aligned(shots.exact, calibration, geometry, False)
     per_shot = match_views([pivot_sample(k, v) for k, v in enumerate(calibrated)], closed=closed)
     again = [cv2.LUT(v, gain_lut(per_shot.gains[k])) for k, v in enumerate(calibrated)]
@@ -295,9 +284,8 @@ def colour(shots: Shots, closed: bool) -> dict[str, dict[str, float]]:
 
 def bitrate(shots: Shots) -> dict[str, float]:
     """The clip the booth writes from the shot, with its default settings."""
-    calibration, _ = calibrate_frames(rig_only(shots.target), TargetSection(), "bench")
     settings = StitchSection()
-    stitcher = Stitcher(calibration, settings, minimum_cameras=2)
+    stitcher = Stitcher(shots.calibration, settings, minimum_cameras=2)
     for frame in rig_only(shots.shot):
         stitcher.add(frame)
     with tempfile.TemporaryDirectory() as tmp:
@@ -333,7 +321,7 @@ def main() -> None:
         for name in ("flow", "layers"):
             print(f"  views  {name} over cross-fade: {v[name]['psnr'] - v['crossfade']['psnr']:+.2f} dB")
         c = colour(shots, case.span_deg >= 360)
-        booth_uses = "per shot" if case.cameras <= PER_SHOT_CAMERAS else "calibration"
+        booth_uses = "per shot" if matches_per_shot(StitchSection(), case.cameras) else "calibration"
         for name, r in c.items():
             mark = "*" if name == booth_uses else " "
             print(

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from booth.stitch.frames import decode
+
 if TYPE_CHECKING:  # calibration makes its colour from aligned views, so it imports this module
     from booth.stitch.calibration import Calibration, CameraCalibration
 
@@ -105,6 +107,14 @@ def frame_warp(camera: CameraCalibration, geometry: OutputGeometry, reduction: i
     decoded_to_full = np.array([[r, 0.0, (r - 1) / 2.0], [0.0, r, (r - 1) / 2.0], [0.0, 0.0, 1.0]])
     full_to_rig = np.vstack([camera.transform, [0.0, 0.0, 1.0]])
     return (geometry.rig_to_output() @ full_to_rig @ decoded_to_full)[:2]
+
+
+def aligned_frame(data: bytes, camera: CameraCalibration, geometry: OutputGeometry) -> np.ndarray | None:
+    """A camera's JPEG decoded at the output's scale and warped onto it (BGR, colour as the camera made it);
+    None where the JPEG cannot be decoded."""
+    reduction = geometry.reduction()
+    image = decode(data, reduction)
+    return None if image is None else warp(image, frame_warp(camera, geometry, reduction), geometry)
 
 
 def warp(image: np.ndarray, matrix: np.ndarray, geometry: OutputGeometry) -> np.ndarray:

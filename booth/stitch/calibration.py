@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,14 +18,13 @@ from booth.config import TargetSection, first_problem
 from booth.errors import CalibrationError, InputError
 from booth.ids import new_id, utc_now_iso
 from booth.stitch.colour import is_neutral, neutral_gains
-from booth.stitch.colour_match import rig_gains
+from booth.stitch.colour_match import ContentGains, rig_gains
 from booth.stitch.frames import check_same_size, decode, frame_problem, jpeg_info
 from booth.stitch.target import TargetFound, find_target, patch_mean
 from rig.base import MAX_CAMERAS, MIN_CAMERAS, Frame
 
 Point = tuple[float, float]
 MAX_TILT_DEG = 15.0
-NO_PATCH = "no neutral grey patch found"
 MAX_SEPARATION_SPREAD = 0.3
 
 
@@ -246,8 +245,11 @@ def build_calibration(
     rig_id: str,
     image_size: tuple[int, int],
     source: Literal["target", "points"],
+    match_colour: Callable[[Calibration], ContentGains] | None = None,
 ) -> tuple[Calibration, list[str]]:
-    """Fit every camera onto the rig's reference axis: the median camera's height and scale, centred."""
+    """Fit every camera onto the rig's reference axis: the median camera's height and scale, centred. Colour
+    from the grey sleeve where every camera shows it neutral; else from match_colour (the calibrated rig's
+    cameras matched to each other from what they see), or left alone without one."""
     bad = _check_geometry(observations)
     if bad:
         raise CalibrationError(f"axis not usable in camera(s) {', '.join(bad)}: reshoot the target or fix points.json")
@@ -259,12 +261,7 @@ def build_calibration(
     ref_bottom = (ref_top[0], ref_top[1] + float(np.median(seps)))
     patches = np.array([o.patch_bgr for o in observations])
     neutral = [is_neutral(p) for p in patches]
-    if all(neutral):
-        gains = neutral_gains(patches)
-    else:
-        gains = np.ones((len(observations), 3))
-        names = ", ".join(str(o.index) for o, ok in zip(observations, neutral, strict=True) if not ok)
-        warnings.append(f"{NO_PATCH} in camera(s) {names}: colour is not matched across cameras")
+    gains = neutral_gains(patches) if all(neutral) else np.ones((len(observations), 3))
     cameras = tuple(
         CameraCalibration(
             o.index,
@@ -287,7 +284,25 @@ def build_calibration(
         reference_bottom=ref_bottom,
         cameras=cameras,
     )
-    return calibration, warnings
+    if all(neutral):
+        return calibration, warnings
+    where = "no neutral grey patch found in camera(s) " + ", ".join(
+        str(o.index) for o, ok in zip(observations, neutral, strict=True) if not ok
+    )
+    if match_colour is None:
+        return calibration, [*warnings, f"{where}: colour is not matched across cameras"]
+    content = match_colour(calibration)
+    warnings.append(
+        f"{where}: colour is matched camera to camera from what they see at the pivot; the rig's overall white "
+        "balance is the cameras' own"
+    )
+    if content.unmatched:
+        warnings.append(
+            f"camera(s) {', '.join(str(i) for i in content.unmatched)}: colour could not be matched to the "
+            "neighbours (too little in common at the pivot); left as the camera made it"
+        )
+    matched = tuple(replace(c, gains_bgr=content.gains[c.index]) for c in cameras)
+    return replace(calibration, cameras=matched), warnings
 
 
 def index_frames(frames: Sequence[Frame]) -> None:
@@ -353,30 +368,8 @@ def calibrate_frames(
             " points and pass them with --points points.json"
         )
     observations = sorted((r for r in results if isinstance(r, AxisObservation)), key=lambda o: o.index)
-    calibration, warnings = build_calibration(observations, rig_id, size, "points" if points is not None else "target")
-    if any(w.startswith(NO_PATCH) for w in warnings):
-        calibration, warnings = _matched_from_content(calibration, frames, warnings)
-    return calibration, warnings
-
-
-def _matched_from_content(
-    calibration: Calibration, frames: Sequence[Frame], warnings: list[str]
-) -> tuple[Calibration, list[str]]:
-    """Without a grey patch, every camera's colour matched to its neighbours' from what they see at the pivot."""
-    content = rig_gains(calibration, frames)
-    cameras = tuple(replace(c, gains_bgr=content.gains[c.index]) for c in calibration.cameras)
-    where = next(w for w in warnings if w.startswith(NO_PATCH)).split(":")[0]
-    kept = [w for w in warnings if not w.startswith(NO_PATCH)]
-    kept.append(
-        f"{where}: colour is matched camera to camera from what they see at the pivot; the rig's overall white "
-        "balance is the cameras' own"
-    )
-    if content.unmatched:
-        kept.append(
-            f"camera(s) {', '.join(str(i) for i in content.unmatched)}: colour could not be matched to the "
-            "neighbours (too little in common at the pivot); left as the camera made it"
-        )
-    return replace(calibration, cameras=cameras), kept
+    source: Literal["target", "points"] = "points" if points is not None else "target"
+    return build_calibration(observations, rig_id, size, source, lambda calibration: rig_gains(calibration, frames))
 
 
 def load_points(path: Path, frames: Sequence[Frame]) -> dict[int, tuple[Point, Point]]:

@@ -228,6 +228,14 @@ class Gap:
     A place neither view shows is filled from a and b with these left out (their plates)."""
     near_b: np.ndarray | None = None
 
+    @functools.cached_property
+    def plates(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """a and b without what may stand near the pivot (None outside layers): made once per gap, for all its
+        in-between views."""
+        if self.near_a is None or self.near_b is None:
+            return None
+        return _plate(self.a, self.near_a), _plate(self.b, self.near_b)
+
 
 def gap(a: np.ndarray, b: np.ndarray) -> Gap:
     """Flow both ways between two aligned I420 views, and where each view shows what the other cannot."""
@@ -310,10 +318,11 @@ def in_between(g: Gap, t: float) -> np.ndarray:
     hid_a = _lookup(g.hidden_a, grid, to_a)  # the a-sample is hidden in b: trust a, not b
     hid_b = _lookup(g.hidden_b, grid, to_b)
     in_a, in_b = _inside(grid, to_a), _inside(grid, to_b)
-    w_a = (1.0 - t) * (1.0 - hid_b) * in_a
-    w_b = t * (1.0 - hid_a) * in_b
     lacking: np.ndarray | None = None
-    if g.near_a is not None:
+    if g.near_a is None:
+        w_a = (1.0 - t) * (1.0 - hid_b) * in_a
+        w_b = t * (1.0 - hid_a) * in_b
+    else:
         # in layers, a sample outside its frame hides nothing from the other; and a sample is only good where
         # its own view moves as this pixel does: else it shows the other layer (the participant where the
         # room is wanted); where neither is good, the plates fill in
@@ -348,8 +357,9 @@ def in_between(g: Gap, t: float) -> np.ndarray:
         agree = np.clip(2.0 - in_place * (1.0 / AGREE_LEVELS), 0.0, 1.0)
         still = np.maximum(still, near * agree)
 
-    if lacking is not None and g.near_a is not None and g.near_b is not None:
-        moved = _filled(moved, plate(g.a, g.near_a), plate(g.b, g.near_b), grid, to_a, to_b, lacking, t)
+    plates = g.plates if lacking is not None and lacking.any() else None
+    if lacking is not None and plates is not None:
+        moved = _filled(moved, plates[0], plates[1], grid, to_a, to_b, lacking, t)
     out = np.empty_like(g.a)
     for src_a, src_b, flowed, dst in zip(planes(g.a), planes(g.b), moved, planes(out), strict=True):
         size = (dst.shape[1], dst.shape[0])
@@ -358,7 +368,7 @@ def in_between(g: Gap, t: float) -> np.ndarray:
     return out
 
 
-def plate(image: np.ndarray, near: np.ndarray) -> np.ndarray:
+def _plate(image: np.ndarray, near: np.ndarray) -> np.ndarray:
     """The view (I420) with what may stand near the pivot (near, flow scale) replaced by the room around it:
     inpainted at flow scale, enlarged into the masked places only."""
     out = image.copy()

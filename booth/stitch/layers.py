@@ -5,7 +5,7 @@ the axis, the participant a little, the backdrop and far floor by up to four fif
 stand 25 degrees apart. Free optical flow loses such motion in a plain backdrop and tears it into blocks; here
 (1) semi-global stereo matching along the rows (OpenCV's SGBM, rows being the epipolar lines of an arc turning
 about a vertical axis) finds each pixel's motion, and is trusted near the pivot, where matching is reliable;
-(2) the room behind is one sideways sweep per row, the median of the far matches in that row's band,
+(2) the room behind is one sideways sweep per row, the mode of the far matches in that row's band,
 interpolated down the frame; (3) each pixel takes the layer that explains it better, and only what connects to
 the pivot is foreground, so a stray match in the backdrop is not carried as the participant; (4) what neither
 view shows (the backdrop behind the participant in one view and outside the other's frame) is filled from that
@@ -42,10 +42,12 @@ near match counts as right where the room's sweep cannot be checked (it leads ou
 MARGIN = 2.0
 """How much better (levels) the near motion must match than the room's sweep for a pixel to be foreground."""
 COST_WINDOW = 9
+"""Side (flow-scale pixels) of the window over which the two layers' matches are compared."""
 PLATE_MARGIN = 15
 """Side (flow-scale pixels) of the margin round the foreground that the plates leave out where the stereo gave
 no answer."""
 CLOSE = 5
+"""Side (flow-scale pixels) of the gaps closed before asking what connects to the pivot."""
 CENTRE = (0.45, 0.55)
 """The columns (shares of the width) around the axis that foreground must connect to."""
 SPREAD_SIGMA = 6.0

@@ -22,7 +22,7 @@ from booth.config import BoothConfig, StitchSection
 from booth.errors import StitchError
 from booth.ids import new_id, utc_now_iso
 from booth.shot import Clip, MissingCamera
-from booth.stitch.align import OutputGeometry, frame_warp, plan_output, warp
+from booth.stitch.align import OutputGeometry, aligned_frame, frame_warp, plan_output, warp
 from booth.stitch.calibration import Calibration
 from booth.stitch.colour import gain_lut
 from booth.stitch.colour_match import (
@@ -60,9 +60,9 @@ log = logging.getLogger(__name__)
 
 PER_SHOT_CAMERAS = 16
 """With colour_per_shot "auto", rigs of up to this many cameras are matched again in every shot. On the
-development look, per shot measures better on 8 to 16 cameras (gain error 1.2 to 2 % RMS against 2.3 to 2.5 %
-from the calibration shot alone), and the calibration shot does as well on 24 (1.5 %), where measuring 45 pairs
-per shot would cost more than a second on two cores (bench/orbit_quality.py, bench/time_to_clip.py)."""
+development look (bench/orbit_quality.py --dev), per shot beats the calibration shot alone on 8 and 12 cameras
+(flicker 1.07 against 3.01 % at 8; gain 0.62 against 2.48 % at 12), and the calibration shot does as well on
+24 (1.5 % gain), where measuring 45 pairs per shot would cost more than a second on two cores."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,9 @@ class Aligned:
     provisional: np.ndarray | None
     """I420 with the calibration's colour only, for the flow that in-between views start from as soon as both
     neighbours are in (None without in-between views)."""
-    sample: PivotSample
+    sample: PivotSample | None
+    """What it shows around the pivot, for matching its colour to its neighbours' (None where the shot is not
+    matched: colour_per_shot)."""
     decode_ms: float
     align_ms: float
 
@@ -182,8 +184,7 @@ class Stitcher:
         # in-between views: each gap's are made as soon as both its cameras' views are ready
         self.factor = settings.interpolation_factor if settings.interpolation in ("layers", "flow") else 1
         self._find_gap = layered_gap if settings.interpolation == "layers" else gap
-        per_shot = settings.colour_per_shot
-        self.match_per_shot = per_shot == "on" or (per_shot == "auto" and calibration.camera_count <= PER_SHOT_CAMERAS)
+        self.match_per_shot = matches_per_shot(settings, calibration.camera_count)
         self._order = [c.index for c in calibration.cameras]
         self._planned = steps_needed(len(self._order), self.factor, settings)
         self._lock = threading.Lock()
@@ -250,7 +251,7 @@ class Stitcher:
         aligned = warp(image, self._warps[frame.camera_index], self.geometry)
         calibrated = cv2.LUT(aligned, self._luts[frame.camera_index])
         provisional = bgr_to_i420(calibrated) if self.factor > 1 else None
-        sample = pivot_sample(frame.camera_index, calibrated)
+        sample = pivot_sample(frame.camera_index, calibrated) if self.match_per_shot else None
         t2 = time.perf_counter()
         ready = Aligned(frame.camera_index, name, aligned, provisional, sample, (t1 - t0) * 1e3, (t2 - t1) * 1e3)
         self._arrived(ready)
@@ -273,7 +274,7 @@ class Stitcher:
                     if a in self._ready and b in self._ready and (a, b) not in self._measures:
                         weight = 1.0 if step == 1 else SECOND_NEIGHBOUR_WEIGHT
                         self._measures[(a, b)] = self._pool.submit(
-                            measure_link, self._ready[a].sample, self._ready[b].sample, weight
+                            self._measure, self._ready[a], self._ready[b], weight
                         )
             if self.factor == 1:
                 return
@@ -288,16 +289,21 @@ class Stitcher:
         assert a.provisional is not None and b.provisional is not None
         return self._find_gap(a.provisional, b.provisional)
 
+    @staticmethod
+    def _measure(a: Aligned, b: Aligned, weight: float) -> PairMeasure | None:
+        assert a.sample is not None and b.sample is not None
+        return measure_link(a.sample, b.sample, weight)
+
     def _content_gains(self, ready: list[Aligned]) -> ContentGains:
         """Every usable view matched to its neighbours: pairs measured while frames arrived are reused, pairs
         that a missing camera made neighbours are measured now. Without matching per shot, no change."""
         if not self.match_per_shot:
-            return ContentGains({r.index: np.ones(3) for r in ready}, [], 0)
+            return ContentGains({r.index: np.ones(3) for r in ready}, [])
         jobs = []
         for i, j, weight in links(len(ready)):
             a, b = ready[i], ready[j]
             job = self._measures.get((a.index, b.index))
-            jobs.append(job or self._pool.submit(measure_link, a.sample, b.sample, weight))
+            jobs.append(job or self._pool.submit(self._measure, a, b, weight))
         measures = [m for m in (job.result() for job in jobs) if m is not None]
         return solve_gains([r.index for r in ready], measures)
 
@@ -536,13 +542,16 @@ def aligned_view(frame: Frame, calibration: Calibration, geometry: OutputGeometr
     """One frame as a clip shows its camera, without an overlay: decoded at the output's scale, aligned onto it
     and colour-matched, I420. For measuring views against each other (the Stitcher does the same per frame,
     timing each step)."""
-    r = geometry.reduction()
-    image = decode(frame.data, r)
-    if image is None:
-        raise StitchError(f"{frame.file_name or frame.camera_index}: JPEG data is corrupt and cannot be decoded")
     camera = calibration.camera(frame.camera_index)
-    aligned = warp(image, frame_warp(camera, geometry, r), geometry)
+    aligned = aligned_frame(frame.data, camera, geometry)
+    if aligned is None:
+        raise StitchError(f"{frame.file_name or frame.camera_index}: JPEG data is corrupt and cannot be decoded")
     return bgr_to_i420(cv2.LUT(aligned, gain_lut(camera.gains_bgr)))
+
+
+def matches_per_shot(settings: StitchSection, cameras: int) -> bool:
+    """Whether each shot's colour is matched again from its own content (colour_per_shot)."""
+    return settings.colour_per_shot == "on" or (settings.colour_per_shot == "auto" and cameras <= PER_SHOT_CAMERAS)
 
 
 def orbit_timeline(cameras: int, factor: int, settings: StitchSection) -> Timeline:

@@ -127,7 +127,6 @@ def _background(camera: SimCamera, scene: Scene) -> np.ndarray:
     light = scene.light
     floor_light = 0.9 if light is None else float(light.shade(np.array([[0.0, 0.0, 1.0]]))[0])
     floor_shade = np.where(floor_sel > 0, floor_light * shadow * (0.8 + 0.2 * np.exp(-r2 / 16.0)), 0.0)
-    back_shade = np.full_like(bz, 0.85) if light is None else light.backdrop(np.arctan2(by, bx), bz / BACKDROP_HEIGHT_M)
 
     def up(field: np.ndarray) -> np.ndarray:
         big = cv2.resize(field.astype(np.float32), (cw * s, ch * s), interpolation=cv2.INTER_LINEAR)
@@ -137,7 +136,9 @@ def _background(camera: SimCamera, scene: Scene) -> np.ndarray:
     back = cv2.remap(scene.backdrop, up(back_u), up(back_v), cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
     floor = cv2.remap(scene.floor, up(floor_u), up(floor_v), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     albedo = np.where(sel[..., None], floor, back)
-    shade = np.where(sel, up(floor_shade), up(back_shade))
+    # the studio lights its backdrop evenly; a key light unevenly, a smooth field solved on the coarse grid
+    back_shade = 0.85 if light is None else up(light.backdrop(np.arctan2(by, bx), bz / BACKDROP_HEIGHT_M))
+    shade = np.where(sel, up(floor_shade), back_shade)
     img = cv2.LUT(albedo, SRGB8_TO_LINEAR)
     img *= shade[..., None]
     return img

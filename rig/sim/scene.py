@@ -447,8 +447,11 @@ def turned(scene: Scene, turn_deg: float) -> Scene:
 
 
 def _floor_texture(rng: np.random.Generator, px: int = 4096, photo: np.ndarray | None = None) -> np.ndarray:
-    tex = _textured((92, 96, 100), (px, px), rng, 10.0, 3.0)
-    if photo is not None:
+    """The floor's tiles and the mark at the pivot, over a photo's detail or procedural grain (drawn from rng
+    only then: a scene draws its room last, so nothing after it depends on what was drawn)."""
+    if photo is None:
+        tex = _textured((92, 96, 100), (px, px), rng, 10.0, 3.0)
+    else:
         tex = cv2.resize(photo, (px, px), interpolation=cv2.INTER_LINEAR) if photo.shape[0] != px else photo.copy()
     per_m = px / FLOOR_SIZE_M
     c = px // 2
@@ -467,9 +470,10 @@ def _floor_texture(rng: np.random.Generator, px: int = 4096, photo: np.ndarray |
 def _backdrop_texture(
     rng: np.random.Generator, w: int = 4096, h: int = 1024, photo: np.ndarray | None = None
 ) -> np.ndarray:
-    tex = _textured((70, 52, 40), (h, w), rng, 6.0, 6.0)
+    """A photo printed on the backdrop, or procedural panels drawn from rng."""
     if photo is not None:
         return photo
+    tex = _textured((70, 52, 40), (h, w), rng, 6.0, 6.0)
     ramp = (0.75 + 0.45 * np.sin(np.linspace(0, math.pi, h)))[:, None, None]
     tex = np.clip(tex * ramp, 0, 255).astype(np.uint8)
     panels = 36

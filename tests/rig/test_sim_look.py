@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rig.sim.camera import RigLayout, build_cameras
-from rig.sim.look import EVENT, HELDOUT_EVENT, STUDIO, iso_noise_sigma, photos_present
+from rig.sim.look import EVENT, HELDOUT_EVENT, STUDIO, Look, iso_noise_sigma, photos_present
 from rig.sim.render import TextureCache, camera_response, render_linear, sensor_noise, shifted
 from rig.sim.scene import HELD_OBJECT_BGR, PATCH_BGR, Rod, participant_scene, target_scene
 
@@ -67,8 +67,8 @@ def test_studio_look_has_no_props_and_the_event_participant_holds_a_stick() -> N
 
 
 def test_the_event_target_has_no_grey_sleeve() -> None:
-    def sleeves(scene_look: object) -> int:
-        scene = target_scene(5, look=scene_look)  # type: ignore[arg-type]
+    def sleeves(scene_look: Look) -> int:
+        scene = target_scene(5, look=scene_look)
         return sum(bool((p.texture == np.array(PATCH_BGR, np.uint8)).all()) for p in scene.primitives)
 
     assert sleeves(STUDIO) == 1

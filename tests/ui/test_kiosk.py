@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -57,8 +57,11 @@ class Clock:
 @pytest.fixture(scope="module")
 def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
     root = tmp_path_factory.mktemp("kiosk")
+    # the sponsor's wordmark on a white plate, as an event's logo file would carry it
     logo = Image.new("RGBA", (240, 80), (0, 0, 0, 0))
-    ImageDraw.Draw(logo).rectangle((10, 10, 230, 70), fill=(255, 255, 255, 255))
+    draw = ImageDraw.Draw(logo)
+    draw.rounded_rectangle((10, 10, 230, 70), radius=12, fill=(255, 255, 255, 255))
+    draw.text((120, 40), "LUMEN", fill=(17, 24, 39, 255), font=ImageFont.load_default(size=40), anchor="mm")
     logo.save(root / "logo.png")
     frames = [Image.new("RGB", (270, 480), (40 * k, 80, 160)) for k in range(4)]
     frames[0].save(root / "demo.webp", save_all=True, append_images=frames[1:], duration=200, loop=0)
