@@ -25,6 +25,8 @@ MAX_CHUNK = 1024 * 1024 - 4096
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """An event, booth, recipient or clip id, or a file name: no slash, no leading dot, so never a path."""
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+CONSENTED_FILE = "clip.mp4"
+"""The file a consent record names by its SHA-256: the clip the participant saw."""
 
 
 class ProtocolError(ValueError):
@@ -193,6 +195,32 @@ class Manifest:
             tags=tags,
             clip=raw["clip"],
         )
+
+
+def consent_gap(m: Manifest) -> str | None:
+    """Why the consent record a manifest carries does not cover this clip going to its recipient under the
+    purposes it claims; None when it does. The record must name the clip and the SHA-256 of its clip.mp4, and
+    grant every claimed purpose with this recipient among that purpose's recipients."""
+    record = m.consent
+    if not record:
+        return "the manifest carries no consent record"
+    if record.get("clip_id") != m.clip_id:
+        return f"the consent record is for clip {str(record.get('clip_id'))[:80]!r}, not {m.clip_id}"
+    video = next((f for f in m.files if f.name == CONSENTED_FILE), None)
+    if video is None:
+        return f"the manifest has no {CONSENTED_FILE}, the file a consent record covers"
+    if record.get("clip_sha256") != video.sha256:
+        return f"the consent record covers a {CONSENTED_FILE} with another SHA-256 than the one sent"
+    granted, recipients = record.get("purposes"), record.get("recipients")
+    if not isinstance(granted, dict) or not isinstance(recipients, dict):
+        return "the consent record names no purposes and recipients"
+    for purpose in m.purposes:
+        if granted.get(purpose) is not True:
+            return f"purpose {purpose[:64]} is not granted by the consent record"
+        named = recipients.get(purpose)
+        if not isinstance(named, list) or m.recipient not in named:
+            return f"the consent record does not name {m.recipient} as a recipient for purpose {purpose[:64]}"
+    return None
 
 
 @dataclass(frozen=True)

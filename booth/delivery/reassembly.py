@@ -21,11 +21,13 @@ from booth.atomic import file_sha256, staged_folder, write_atomic
 from booth.delivery.collector_index import RESERVED_NAMES, CollectorIndex, IndexedClip, brands_of
 from booth.delivery.protocol import (
     MAX_CHUNK,
+    NAME,
     Address,
     ErasureNotice,
     Manifest,
     ProtocolError,
     Reply,
+    consent_gap,
     is_reply_topic,
     parse_topic,
     reply_topic,
@@ -41,8 +43,8 @@ MAX_MANIFEST_BYTES = MAX_CHUNK
 MAX_MISSING_LISTED = 10_000
 """Chunk numbers in one `missing` reply, to keep it under a broker's 1 MB packet limit; a later check lists the rest."""
 LOCK_SHARDS = 64
-STALE_STAGE_S = 3600
-"""A clip folder staged this long ago belongs to a collector that was stopped while writing it."""
+SWEEP_EVERY_S = 3600
+"""How often a running collector looks for clips abandoned by their booths."""
 STALE_INCOMING_S = 7 * 86400
 """A clip nothing arrived for in this long was abandoned by its booth (a booth that comes back starts it again)."""
 HAVE = b"\x01"
@@ -97,15 +99,19 @@ class Reassembly:
         self.index.close()
 
     def _sweep(self) -> None:
-        """Remove what a collector killed while deleting or writing a clip folder left behind."""
-        for left in (self.incoming / ".trash").iterdir():
-            shutil.rmtree(left, ignore_errors=True)
+        """Remove what a collector killed while deleting or writing a clip folder left behind: its trash, and
+        every staged clip folder, each under its clip's lock (so never one another collector is assembling)."""
+        self._empty_trash()
         now = time.time()
         self._swept = now
         for stage in self.out.glob("*/*/.*.tmp"):
-            with contextlib.suppress(OSError):
-                if stage.is_dir() and now - stage.stat().st_mtime > STALE_STAGE_S:
-                    shutil.rmtree(stage, ignore_errors=True)
+            clip_id = _staged_clip(stage.name)
+            if clip_id is None or not stage.is_dir():
+                continue
+            event, booth = stage.parts[-3:-1]
+            with contextlib.suppress(OSError), self._locked(event, booth, clip_id):
+                self._discard(stage)
+                log.info("removed a half-assembled copy of clip %s from %s/%s", clip_id, event, booth)
         for manifest in self.incoming.glob("*/*/*/manifest.json"):
             folder = manifest.parent
             with contextlib.suppress(OSError), self._locked(*folder.parts[-3:]):
@@ -160,9 +166,10 @@ class Reassembly:
         except RecursionError:
             raise Refused("manifest is nested too deeply to be one") from None
         self._vet(a, m)
-        if time.time() - self._swept > STALE_STAGE_S:
+        if time.time() - self._swept > SWEEP_EVERY_S:
             self._sweep()
         with self._locked(a.event, a.booth, a.clip_id):
+            self._clear_stages(a)
             done = self._already(a, m)
             if done is not None:
                 return done
@@ -231,6 +238,7 @@ class Reassembly:
             log.warning("dropped a check of %s that names another clip", _where(a))
             return None
         with self._locked(a.event, a.booth, a.clip_id):
+            self._clear_stages(a)
             m = self._kept(a)
             done = self._already(a, m)
             if done is not None:
@@ -252,8 +260,10 @@ class Reassembly:
             raise Refused(f"erasure notice is for {notice.recipient}, this is {self.recipient}'s collector")
         with self._locked(a.event, a.booth, a.clip_id):
             had = self._final(a).exists()
+            self._clear_stages(a)
             self._discard(self._final(a))
             self._discard(self._incoming(a))
+            self._empty_trash()  # an earlier try killed while deleting left the clip's bytes there
             self._manifests.pop(self._incoming(a) / "manifest.json", None)
             self.index.record_erased(
                 a.event,
@@ -286,6 +296,9 @@ class Reassembly:
                 safe_name(p, "purpose")
             except ProtocolError as exc:
                 raise Refused(str(exc)) from None
+        gap = consent_gap(m)
+        if gap is not None:
+            raise Refused(f"{gap}; nothing is stored without a consent that covers it")
 
     def _already(self, a: Address, m: Manifest | None) -> Reply | None:
         """`stored` for a clip stored before (its incoming state, if any, dropped); Refused for one erased, or
@@ -422,14 +435,29 @@ class Reassembly:
     def _in_flight(self) -> int:
         return sum(1 for p in self.incoming.glob("*/*/*/manifest.json") if not p.parts[-4].startswith("."))
 
+    def _clear_stages(self, a: Address) -> None:
+        """Staged copies of the clip left by a collector killed while assembling it. Called under the clip's
+        lock, so no collector is assembling it now."""
+        parent = self._final(a).parent
+        with contextlib.suppress(FileNotFoundError):
+            for stage in parent.iterdir():
+                if _staged_clip(stage.name) == a.clip_id:
+                    self._discard(stage)
+                    log.info("%s: removed a half-assembled copy", _where(a))
+
+    def _empty_trash(self) -> None:
+        for left in (self.incoming / ".trash").iterdir():
+            shutil.rmtree(left, ignore_errors=True)
+
     def _discard(self, path: Path) -> None:
-        """Remove a folder at once (a rename), then its contents: another collector never sees it half-deleted."""
+        """Remove a folder at once (a rename), then its contents: another collector never sees it half-deleted.
+        The whole trash is emptied, so what a collector killed while deleting left there goes too."""
         dest = self.incoming / ".trash" / secrets.token_hex(8)
         try:
             os.rename(path, dest)
         except FileNotFoundError:
             return
-        shutil.rmtree(dest, ignore_errors=True)
+        self._empty_trash()
 
     @contextlib.contextmanager
     def _locked(self, event: str, booth: str, clip_id: str, *, shared: bool = False) -> Iterator[None]:
@@ -443,6 +471,14 @@ class Reassembly:
             yield
         finally:
             os.close(fd)
+
+
+def _staged_clip(name: str) -> str | None:
+    """The clip id of a folder name staged_folder gives (.<clip>.<8 random>.tmp); None for any other name."""
+    if not (name.startswith(".") and name.endswith(".tmp")):
+        return None
+    clip_id, dot, suffix = name[1:-4].rpartition(".")
+    return clip_id if dot and len(suffix) == 8 and NAME.match(clip_id) else None
 
 
 def _data_name(file_index: int) -> str:

@@ -153,7 +153,7 @@ def stored(out: Path, site: BoothSite) -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     if folder.is_dir():
         for clip in folder.iterdir():
-            if (clip / "clip.mp4").is_file():
+            if not clip.name.startswith(".") and (clip / "clip.mp4").is_file():
                 found.setdefault(clip.name, []).append(clip)
     return found
 
@@ -201,6 +201,8 @@ def test_twenty_clips_from_three_booths_through_outages_kills_and_a_withdrawal(t
                 broker.start()
 
             wait_for(lambda: delivered() == 40, 150, "every consented clip at both recipients")
+            strays = [p for out in (agency_out, brand_out) for p in out.glob("*/*/.*")]
+            assert strays == [], "a collector killed while assembling left a copy behind"
             for site in sites:
                 for out in (agency_out, brand_out):
                     found = stored(out, site)

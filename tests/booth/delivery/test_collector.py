@@ -72,12 +72,23 @@ class Clip:
             "recipient": RECIPIENT,
             "chunk_size": CHUNK,
             "files": entries,
-            "consent": {"record_id": f"rec-{self.clip_id}", "purposes": {p: True for p in self.purposes}},
+            "consent": self.record(),
             "purposes": self.purposes,
             "tags": self.tags,
             "clip": {"clip_id": self.clip_id, "duration_s": 3.5},
         }
         return Manifest(**{**fields, **changes})
+
+    def record(self, **changes: Any) -> dict[str, Any]:
+        """The consent record a booth sends with the clip: it grants the clip's purposes to this recipient."""
+        return {
+            "record_id": f"rec-{self.clip_id}",
+            "clip_id": self.clip_id,
+            "clip_sha256": hashlib.sha256(self.files["clip.mp4"]).hexdigest(),
+            "purposes": {p: True for p in self.purposes},
+            "recipients": {p: [RECIPIENT] for p in self.purposes},
+            **changes,
+        }
 
     def chunk(self, file_index: int, n: int) -> bytes:
         data = list(self.files.values())[file_index]
@@ -411,6 +422,14 @@ def test_hostile_input_is_refused_and_logged_and_a_good_clip_still_arrives(
         raw(clip_id="clip-other"): "came on the topic of clip",
         raw(files=[{"name": "consent.json", "size": 3, "sha256": "0" * 64}]): "collector's own record",
         raw(purposes=["social\nFAKE LOG LINE"]): "not a plain name",
+        # the consent it carries must cover what it claims
+        raw(consent={}): "carries no consent record",
+        raw(consent=base.record(purposes={"send_me": False, "social": False})): "send_me is not granted",
+        raw(consent=base.record(purposes={"send_me": True})): "social is not granted",
+        raw(consent=base.record(recipients={"send_me": ["brand"], "social": ["brand"]})): "does not name orbita",
+        raw(consent=base.record(clip_sha256="0" * 64)): "another SHA-256",
+        raw(consent=base.record(clip_id="clip-other")): "is for clip 'clip-other'",
+        raw(files=[f for f in json.loads(good.to_bytes())["files"] if f["name"] != "clip.mp4"]): "has no clip.mp4",
         b"[" * 100_000: "",
     }
     with collecting(config) as collector:
