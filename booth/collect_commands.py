@@ -104,6 +104,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_heads(args: argparse.Namespace) -> int:
+    config = load_collector_config(getattr(args, "config", None))
+    if not (config.out_dir / INDEX_NAME).exists():
+        print(f"{config.out_dir}: nothing collected here yet (is this collector.toml's out folder?)")
+        return 0
+    with CollectorIndex.in_folder(config.out_dir) as index:
+        heads = index.heads()
+    if not heads:
+        print("no booth has sent its audit head yet")
+        return 0
+    for event, booth, seq, digest, seen in heads:
+        print(f"{event}/{booth}  {seq}:{digest}  seen {seen}")
+    print("on a booth: booth consent verify --head SEQ:HASH (its log must still hold the entry)")
+    return 0
+
+
 def add_collect_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     collect = sub.add_parser(
         "collect",
@@ -127,3 +143,6 @@ def add_collect_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) 
     p.add_argument("--out", type=Path, help="write to this file instead of the terminal")
     filters(p)
     p.set_defaults(func=cmd_export)
+    p = actions.add_parser("heads", help="each booth's latest audit head, as its manifests carried it")
+    p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="collector.toml")
+    p.set_defaults(func=cmd_heads)

@@ -11,10 +11,11 @@ from typing import Any
 
 from booth.atomic import write_atomic
 from booth.config import load_config
+from booth.consent.chain import Head
 from booth.consent.decisions import withdraw
 from booth.consent.registry import open_outbox, open_store, page_url, texts_of
 from booth.consent.retention import purge
-from booth.consent.store import ClipEntry, ConsentStore
+from booth.consent.store import ClipEntry, ConsentStore, DamagedRow
 from booth.errors import InputError
 
 
@@ -49,9 +50,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         else:
             left = (clip.token_expires - time.time()) / 86400
             print(f"phone page open for {left:.1f} more days" if left > 0 else "phone page closed (expired)")
-        records = store.records_for(clip.clip_id)
-        if not records:
-            print("consent: none recorded; nothing leaves the booth, and the clip goes at the end of its day")
+        try:
+            records = store.records_for(clip.clip_id)
+        except DamagedRow as exc:
+            print(f"consent: {exc}; nothing leaves the booth under it")
+            records = []
+        else:
+            if not records:
+                print("consent: none recorded; nothing leaves the booth, and the clip goes at the end of its day")
         for r in records:
             state = "WITHDRAWN" if store.withdrawn(r.record_id) else "in force"
             print(f"consent {r.record_id} ({state}): given {r.created_at} on the {r.method}, text {r.text_id}")
@@ -68,7 +74,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_store(config) as store:
         clip = _clip_or_fail(store, args.clip_id)
-        records = store.records_for(clip.clip_id)
+        try:
+            records = store.records_for(clip.clip_id)
+            damaged = None
+        except DamagedRow as exc:
+            records, damaged = [], str(exc)
         texts = texts_of(config)
         out: dict[str, Any] = {
             "clip": {
@@ -88,6 +98,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             "audit": [e.to_json() for e in store.audit(clip_id=clip.clip_id)],
             "audit_intact": not store.verify(),
         }
+        if damaged:
+            out["damaged"] = damaged
     text = json.dumps(out, indent=2, ensure_ascii=False) + "\n"
     if args.out:
         write_atomic(args.out, text.encode())
@@ -98,16 +110,23 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    witnessed = None
+    if args.head is not None:
+        try:
+            witnessed = Head.parse(args.head)
+        except ValueError as exc:
+            raise InputError(f"--head: {exc}; give the head a collector lists for this booth") from None
     config = load_config(args.config)
     with open_store(config) as store:
-        problems = store.verify()
+        problems = store.verify(witnessed)
         entries = len(store.audit())
+        head = store.head()
     if problems:
         for p in problems:
             print(f"booth.db: {p}", file=sys.stderr)
         print(f"booth.db: the audit log was tampered with; first break: {problems[0]}", file=sys.stderr)
         return 1
-    print(f"booth.db: audit log intact, {entries} entries")
+    print(f"booth.db: audit log intact, {entries} entries" + (f", head {head}" if head else ""))
     return 0
 
 
@@ -167,7 +186,10 @@ def add_consent_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) 
     p.add_argument("--out", type=Path, help="write to this file instead of the terminal")
     config_arg(p)
     p.set_defaults(func=cmd_export)
-    p = actions.add_parser("verify", help="check the audit log's hash chain; names the first broken entry")
+    p = actions.add_parser(
+        "verify", help="check the audit log's keyed chain, its anchor and the tables; names the first break"
+    )
+    p.add_argument("--head", help="a head SEQ:HASH a collector witnessed; the log must still hold it")
     config_arg(p)
     p.set_defaults(func=cmd_verify)
     p = actions.add_parser("purge", help="delete what may no longer be kept, and log each deletion")

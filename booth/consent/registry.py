@@ -18,7 +18,10 @@ def database_path(config: BoothConfig) -> Path:
 
 
 def open_store(config: BoothConfig) -> ConsentStore:
-    return ConsentStore(database_path(config), load_secret(config.data_dir / "secret.key"))
+    """booth.db with its secret.key; SecretKeyError when the key is missing, damaged or another booth's while the
+    database holds clips that depend on it."""
+    database = database_path(config)
+    return ConsentStore(database, load_secret(config.data_dir / "secret.key", database))
 
 
 def texts_of(config: BoothConfig) -> ConsentTexts:

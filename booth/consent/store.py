@@ -1,15 +1,20 @@
-"""The consent store: clips, their phone-page tokens, consent records and a hash-chained audit log, in SQLite (WAL).
+"""The consent store: clips, their phone-page tokens, consent records and a keyed, anchored audit log, in SQLite.
 
 Records are inserted once and never updated (a trigger refuses it). Every event about a record or clip, from
-'granted' to 'erasure acknowledged', is appended to the audit log; each entry carries the hash of the one
-before, and 'granted' carries the hash of the record's body, so an edited or deleted row shows in verify()."""
+'clip registered' to 'erasure acknowledged', is appended to the audit log; each entry's hash is an HMAC, under a
+key derived from secret.key (not in booth.db), over its content and the hash before it; 'granted' carries the
+hash of the record's body and 'clip registered' the clip's row; the head is written to audit-head.json on every
+append. So verify() finds an edited, inserted, forged or deleted entry, record or clip row, and a cut tail."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
+import logging
+import os
 import secrets
 import sqlite3
 import time
@@ -20,11 +25,14 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from booth.atomic import write_atomic
+from booth.consent.chain import GENESIS, KEYED, UNKEYED, AnchorError, Head, anchor, chain_key, entry_hash, read_anchor
 from booth.consent.records import ConsentError, ConsentRecord
+from booth.errors import BoothError
 from booth.ids import new_id, utc_now_iso
 
-GENESIS = "0" * 64
+log = logging.getLogger(__name__)
+
+ANCHOR_NAME = "audit-head.json"
 TOKEN_BYTES = 16  # 128 bits
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
 CODE_LENGTH = 12  # 60 bits, typed in three groups of four
@@ -62,7 +70,16 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_by_record ON audit(record_id);
 CREATE INDEX IF NOT EXISTS audit_by_clip ON audit(clip_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+Entries = dict[int, tuple[str, str | None, str | None, dict[str, Any], str]]
+"""seq: (event, record_id, clip_id, detail, hash) of the audit entries that can be read."""
+DELETIONS = ("erased", "purged")
+"""The audit events that delete a clip from the booth (its row's deleted_at set with them)."""
+
+
+class DamagedRow(BoothError):
+    """A row of booth.db that cannot be read; the message names it and says to run verify."""
 
 
 class Event(Enum):
@@ -75,6 +92,7 @@ class Event(Enum):
     DELIVERY_REFUSED = "delivery refused"
     ERASURE_ACKNOWLEDGED = "erasure acknowledged"
     PURGED = "purged"
+    CHAIN_KEYED = "chain keyed"
 
 
 @dataclass(frozen=True)
@@ -102,13 +120,6 @@ class ClipEntry:
     created_ts: float
     token_expires: float
     deleted_at: str | None
-
-
-def entry_hash(
-    prev_hash: str, seq: int, at: str, event: str, record_id: str | None, clip_id: str | None, detail: str
-) -> str:
-    canonical = json.dumps([prev_hash, seq, at, event, record_id, clip_id, detail], separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def sha256_hex(text: str) -> str:
@@ -139,15 +150,55 @@ def withdrawal_code(secret: bytes, record_id: str) -> str:
     return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
-def load_secret(path: Path) -> bytes:
-    """The booth's secret (tokens' CSRF, withdrawal codes), made once with 256 random bits, readable by the
-    booth's user only."""
-    if path.exists():
+SECRET_BYTES = 32
+
+
+class SecretKeyError(BoothError):
+    """secret.key is missing, damaged or another booth's while booth.db holds clips that depend on it."""
+
+
+def _clips_in(database: Path) -> int:
+    if not database.exists():
+        return 0
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10.0)
+    try:
+        return int(db.execute("SELECT count(*) FROM clips").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return 0  # no clips table yet
+    finally:
+        db.close()
+
+
+def load_secret(path: Path, database: Path) -> bytes:
+    """The booth's secret (page tokens, withdrawal codes, the audit key): 256 random bits, readable by the
+    booth's user only, made only while `database` holds no clip. Missing or damaged once clips depend on it,
+    it is never replaced: every QR code and withdrawal code the booth gave would stop working."""
+    try:
         secret = path.read_bytes()
-        if len(secret) >= 32:
-            return secret
-    write_atomic(path, secrets.token_bytes(32))  # mkstemp makes it readable by its owner only
+    except FileNotFoundError:
+        secret = None
+    if secret is not None and len(secret) == SECRET_BYTES:
+        return secret
+    clips = _clips_in(database)
+    if clips:
+        state = "is missing" if secret is None else f"is damaged ({len(secret)} bytes, not {SECRET_BYTES})"
+        raise SecretKeyError(
+            f"{path} {state}, and {database.name} holds {clips} clips whose phone links, withdrawal codes and audit"
+            f" log depend on it; restore it from the backup taken with {database.name} (docs/consent.md, 'Back up')"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, secrets.token_bytes(SECRET_BYTES))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     return path.read_bytes()
+
+
+def key_check(secret: bytes) -> str:
+    """What booth.db keeps to tell its own secret.key from another booth's."""
+    return hmac.new(secret, b"booth.db key check", hashlib.sha256).hexdigest()[:16]
 
 
 def normal_code(code: str) -> str:
@@ -162,12 +213,60 @@ class ConsentStore:
     def __init__(self, path: Path, secret: bytes) -> None:
         self.path = path
         self.secret = secret
+        self.anchor_path = path.with_name(ANCHOR_NAME)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        self.db.text_factory = lambda raw: raw.decode("utf-8", "replace")  # a damaged row reads as changed
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")  # a granted consent survives a power cut once recorded
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o600)  # consent, e-mail addresses and guardians' names: the booth's user only
+        self._appended: Head | None = None
+        self._key: bytes | None = chain_key(secret)
+        self._open_chain()
+
+    def _open_chain(self) -> None:
+        """Check that secret.key is this database's; key an earlier version's unkeyed log (only if it is
+        intact: a broken one stays as it is, as evidence); anchor the head."""
+        with self.transaction():
+            meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+            check = key_check(self.secret)
+            if meta.get("key_check", check) != check:
+                raise SecretKeyError(
+                    f"{self.path.with_name('secret.key')} is not the key {self.path.name} was made with; restore"
+                    f" the one backed up with {self.path.name} (docs/consent.md, 'Back up')"
+                )
+            if "chain" not in meta:
+                scheme = KEYED
+                if self.db.execute("SELECT 1 FROM audit LIMIT 1").fetchone():
+                    scheme = self._key_earlier_log()
+                self.db.execute("INSERT INTO meta VALUES ('chain', ?), ('key_check', ?)", (scheme, check))
+                meta["chain"] = scheme
+            if meta["chain"] != KEYED:
+                self._key = None
+            if "anchored" not in meta:  # from now on, a missing anchor file is a break
+                self.db.execute("INSERT INTO meta VALUES ('anchored', '1')")
+                self._appended = self.head()
+
+    def _key_earlier_log(self) -> str:
+        old = self._chain_problems(None)
+        if old:
+            log.warning("the audit log of %s is broken (%s); it is kept unkeyed, as it is", self.path, old[0])
+            return UNKEYED
+        rows = self.db.execute("SELECT seq, at, event, record_id, clip_id, detail, hash FROM audit ORDER BY seq")
+        prev, rekeyed = GENESIS, []
+        for seq, at, event, record_id, clip_id, detail, _ in rows.fetchall():
+            prev = entry_hash(self._key, prev, seq, at, event, record_id, clip_id, detail)
+            rekeyed.append((prev, seq))
+        self.db.execute("UPDATE audit SET prev_hash = '', hash = ''")  # rewritten in order below
+        prev = GENESIS
+        for digest, seq in rekeyed:
+            self.db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq))
+            prev = digest
+        self.append(Event.CHAIN_KEYED, detail={"entries": len(rekeyed), "from": UNKEYED})
+        return KEYED
 
     def close(self) -> None:
         self.db.close()
@@ -186,8 +285,12 @@ class ConsentStore:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._appended = None
             raise
         self.db.execute("COMMIT")
+        head, self._appended = self._appended, None
+        if head is not None:
+            anchor(self.anchor_path, head)
 
     # the audit log
 
@@ -204,11 +307,12 @@ class ConsentStore:
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         at = utc_now_iso()
         text = canonical(detail or {})
-        digest = entry_hash(prev, seq, at, event.value, record_id, clip_id, text)
+        digest = entry_hash(self._key, prev, seq, at, event.value, record_id, clip_id, text)
         self.db.execute(
             "INSERT INTO audit (seq, at, event, record_id, clip_id, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
             (seq, at, event.value, record_id, clip_id, text, prev, digest),
         )
+        self._appended = Head(seq, digest)  # anchored once the transaction commits
         return AuditEntry(seq, at, event.value, record_id, clip_id, detail or {}, prev, digest)
 
     def audit(self, *, record_id: str | None = None, clip_id: str | None = None) -> list[AuditEntry]:
@@ -221,13 +325,38 @@ class ConsentStore:
         ).fetchall()
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows]
 
-    def verify(self) -> list[str]:
-        """Every break in the chain, first one first: an entry whose hash does not match its content, one that
-        does not follow the entry before it, a gap in the sequence, a record whose body is not the one its
-        'granted' entry hashed, a record with no 'granted' entry."""
+    def head(self) -> Head | None:
+        """The log's last entry; None for an empty log."""
+        row = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        return Head(int(row[0]), str(row[1])) if row else None
+
+    def verify(self, witnessed: Head | None = None) -> list[str]:
+        """Every break, first one first: in the chain (an entry changed, inserted, forged or missing, or one
+        that cannot be read); against the anchor file and a head a collector `witnessed` (a cut tail); between
+        the tables and the log (a record or clip row changed, added or deleted, a deletion undone)."""
+        problems = self._chain_problems(self._key)
+        entries = self._entries()
+        if self._key is None and entries:
+            problems.append("the audit log is unkeyed: an earlier version's, found broken before it could be keyed")
+        problems += self._anchor_problems(entries, witnessed)
+        problems += self._record_problems(entries)
+        problems += self._clip_problems(entries)
+        return problems
+
+    def _entries(self) -> Entries:
+        out: Entries = {}
+        for seq, event, record_id, clip_id, detail, digest in self.db.execute(
+            "SELECT seq, event, record_id, clip_id, detail, hash FROM audit ORDER BY seq"
+        ):
+            with contextlib.suppress(ValueError, TypeError, RecursionError):
+                parsed = json.loads(detail)
+                if isinstance(parsed, dict):
+                    out[seq] = (event, record_id, clip_id, parsed, digest)
+        return out
+
+    def _chain_problems(self, key: bytes | None) -> list[str]:
         problems: list[str] = []
         prev, expected_seq = GENESIS, 1
-        granted_hashes: dict[str, str] = {}
         for seq, at, event, record_id, clip_id, detail, prev_hash, digest in self.db.execute(
             "SELECT seq, at, event, record_id, clip_id, detail, prev_hash, hash FROM audit ORDER BY seq"
         ):
@@ -235,20 +364,88 @@ class ConsentStore:
                 problems.append(f"audit entry {expected_seq}: missing (the next entry is {seq})")
             if prev_hash != prev:
                 problems.append(f"audit entry {seq}: does not follow entry {seq - 1} (its previous hash differs)")
-            if entry_hash(prev_hash, seq, at, event, record_id, clip_id, detail) != digest:
-                problems.append(f"audit entry {seq} ({event}): its content was changed after it was written")
-            if event == Event.GRANTED.value and record_id is not None:
-                try:
-                    granted_hashes[record_id] = json.loads(detail)["record_sha256"]
-                except (ValueError, KeyError, TypeError):
-                    problems.append(f"audit entry {seq}: a 'granted' entry without the record's hash")
+            try:
+                json.loads(detail)
+                intact = entry_hash(key, prev_hash, seq, at, event, record_id, clip_id, detail) == digest
+            except (ValueError, TypeError, RecursionError):
+                intact = False
+            if not intact:
+                problems.append(f"audit entry {seq} ({str(event)[:40]}): its content was changed after it was written")
             prev, expected_seq = digest, seq + 1
+        return problems
+
+    def _anchor_problems(self, entries: Entries, witnessed: Head | None) -> list[str]:
+        problems: list[str] = []
+        last = max(entries, default=0)
+        try:
+            anchored = read_anchor(self.anchor_path)
+        except AnchorError as exc:
+            return [f"the anchor file {exc}"]
+        if anchored is None and entries:
+            problems.append(f"the anchor file {self.anchor_path.name} is missing; it holds the log's last entry")
+        for name, head in (("the anchor file", anchored), ("the witnessed head", witnessed)):
+            if head is None:
+                continue
+            if head.seq > last:
+                problems.append(f"{name} says the log reached entry {head.seq}; it now ends at {last}: entries cut")
+            elif entries.get(head.seq, ("",) * 5)[4] != head.hash:
+                problems.append(f"audit entry {head.seq}: is not the entry {name} holds")
+        return problems
+
+    def _record_problems(self, entries: Entries) -> list[str]:
+        problems: list[str] = []
+        granted: dict[str, tuple[int, Any]] = {}
+        for seq, (event, record_id, _, detail, _) in entries.items():
+            if event == Event.GRANTED.value and record_id is not None:
+                granted[record_id] = (seq, detail.get("record_sha256"))
+        kept = set()
         for record_id, body in self.db.execute("SELECT record_id, body FROM records ORDER BY created_at"):
-            want = granted_hashes.get(record_id)
-            if want is None:
+            kept.add(record_id)
+            entry = granted.get(record_id)
+            if entry is None:
                 problems.append(f"record {record_id}: has no 'granted' entry in the audit log")
-            elif sha256_hex(body) != want:
+            elif sha256_hex(str(body)) != entry[1]:
                 problems.append(f"record {record_id}: its content was changed after it was recorded")
+        for record_id, (seq, _) in granted.items():
+            if record_id not in kept:
+                problems.append(f"record {record_id}: granted at audit entry {seq}, but the record was deleted")
+        return problems
+
+    def _clip_problems(self, entries: Entries) -> list[str]:
+        problems: list[str] = []
+        registered: dict[str, tuple[int, dict[str, Any]]] = {}
+        deleted: dict[str, int] = {}
+        for seq, (event, _, clip_id, detail, _) in entries.items():
+            if clip_id is None:
+                continue
+            if event == Event.CLIP_REGISTERED.value:
+                registered[clip_id] = (seq, detail)
+            elif event in DELETIONS:
+                deleted.setdefault(clip_id, seq)
+        rows = self.db.execute(
+            "SELECT clip_id, sha256, directory, frames_dir, token_hash, token_expires, deleted_at FROM clips"
+        ).fetchall()
+        for clip_id, sha256, directory, frames_dir, token_hash, token_expires, deleted_at in rows:
+            entry = registered.pop(clip_id, None)
+            if entry is None:
+                problems.append(f"clip {clip_id}: has no 'clip registered' entry in the audit log")
+                continue
+            row = {
+                "clip_sha256": sha256,
+                "directory": directory,
+                "frames_dir": frames_dir,
+                "token_hash": token_hash,
+                "token_expires": token_expires,
+            }
+            changed = sorted(k for k, v in row.items() if k in entry[1] and entry[1][k] != v)
+            if changed:
+                problems.append(f"clip {clip_id}: {', '.join(changed)} changed since it was registered")
+            if deleted_at is None and clip_id in deleted:
+                problems.append(f"clip {clip_id}: deleted at audit entry {deleted[clip_id]}, but its row is back")
+            elif deleted_at is not None and clip_id not in deleted:
+                problems.append(f"clip {clip_id}: marked deleted with no deletion in the audit log")
+        for clip_id, (seq, _) in registered.items():
+            problems.append(f"clip {clip_id}: registered at audit entry {seq}, but its row was deleted")
         return problems
 
     # clips and their phone-page tokens
@@ -275,7 +472,11 @@ class ConsentStore:
                     now + token_days * 86400,
                 ),
             )
-            self.append(Event.CLIP_REGISTERED, clip_id=clip_id, detail={"clip_sha256": sha256})
+            row = self.db.execute(
+                "SELECT directory, frames_dir, token_hash, token_expires FROM clips WHERE clip_id = ?", (clip_id,)
+            ).fetchone()
+            detail = dict(zip(("directory", "frames_dir", "token_hash", "token_expires"), row, strict=True))
+            self.append(Event.CLIP_REGISTERED, clip_id=clip_id, detail={"clip_sha256": sha256, **detail})
         return token
 
     def _clip(self, row: Any) -> ClipEntry:
@@ -344,12 +545,13 @@ class ConsentStore:
 
     def get_record(self, record_id: str) -> ConsentRecord | None:
         row = self.db.execute("SELECT body FROM records WHERE record_id = ?", (record_id,)).fetchone()
-        return ConsentRecord.from_json(json.loads(row[0])) if row else None
+        return _parse_record(row[0], f"record {record_id}") if row else None
 
     def record_for(self, clip_id: str) -> ConsentRecord | None:
-        """The clip's consent record, withdrawn or not (a clip has one at most)."""
+        """The clip's consent record, withdrawn or not (a clip has one at most); DamagedRow when it cannot be
+        read."""
         row = self.db.execute("SELECT body FROM records WHERE clip_id = ?", (clip_id,)).fetchone()
-        return ConsentRecord.from_json(json.loads(row[0])) if row else None
+        return _parse_record(row[0], f"the consent record of {clip_id}") if row else None
 
     def records_for(self, clip_id: str) -> list[ConsentRecord]:
         record = self.record_for(clip_id)
@@ -359,7 +561,7 @@ class ConsentStore:
         row = self.db.execute(
             "SELECT body FROM records WHERE code_hash = ?", (secret_hash(normal_code(code)),)
         ).fetchone()
-        return ConsentRecord.from_json(json.loads(row[0])) if row else None
+        return _parse_record(row[0], "the record of that withdrawal code") if row else None
 
     def withdrawn(self, record_id: str) -> bool:
         row = self.db.execute(
@@ -370,9 +572,21 @@ class ConsentStore:
     def current(self, clip_id: str) -> ConsentRecord | None:
         """The clip's consent in force: its latest record, unless that was withdrawn (a withdrawal ends the
         clip's consent: the clip is deleted with it)."""
-        record = self.record_for(clip_id)
+        try:
+            record = self.record_for(clip_id)
+        except DamagedRow as exc:  # not in force: nothing leaves, and the clip goes when unconsented ones go
+            log.warning("%s", exc)
+            return None
         return None if record is None or self.withdrawn(record.record_id) else record
 
     @staticmethod
     def new_record_id() -> str:
         return new_id("consent")
+
+
+def _parse_record(body: str, what: str) -> ConsentRecord:
+    try:
+        data = json.loads(body)
+        return ConsentRecord.from_json(data)
+    except (ValueError, TypeError, KeyError, RecursionError):
+        raise DamagedRow(f"{what} in booth.db cannot be read; run 'booth consent verify'") from None

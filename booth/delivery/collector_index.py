@@ -32,6 +32,14 @@ CREATE TABLE IF NOT EXISTS clips (
     PRIMARY KEY (event, booth, clip_id)
 );
 CREATE INDEX IF NOT EXISTS clips_by_id ON clips(clip_id);
+CREATE TABLE IF NOT EXISTS heads (
+    event TEXT NOT NULL,
+    booth TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (event, booth)
+);
 """
 
 EXPORT_FIELDS = (
@@ -173,6 +181,19 @@ class CollectorIndex:
                  folder = NULL""",
             (event, booth, clip_id, recipient, at, reason, requested_at),
         )
+
+    def witness(self, event: str, booth: str, head: dict[str, Any], at: str) -> None:
+        """Keep a booth's audit head from a manifest, the latest one only."""
+        self.db.execute(
+            """INSERT INTO heads (event, booth, seq, hash, seen_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (event, booth) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+                 seen_at = excluded.seen_at WHERE excluded.seq > heads.seq""",
+            (event, booth, head["seq"], head["hash"], at),
+        )
+
+    def heads(self) -> list[tuple[str, str, int, str, str]]:
+        """(event, booth, seq, hash, seen_at) of every booth's latest witnessed audit head."""
+        return self.db.execute("SELECT event, booth, seq, hash, seen_at FROM heads ORDER BY event, booth").fetchall()
 
     def clips(self, *, event: str | None = None, purpose: str | None = None) -> list[IndexedClip]:
         """Every clip in the order it arrived; `purpose` keeps the clips, not erased, whose consent grants it."""

@@ -140,6 +140,9 @@ class Manifest:
     tags: dict[str, Any] | None = None
     clip: dict[str, Any] = field(default_factory=dict)
     """clip.json's content."""
+    audit_head: dict[str, Any] | None = None
+    """The booth's audit log head when the manifest was made ({"seq", "hash"}): collectors keep the latest, so
+    that the booth's log can later be shown to still hold it (`booth consent verify --head`)."""
     v: int = VERSION
 
     def to_bytes(self) -> bytes:
@@ -183,6 +186,15 @@ class Manifest:
         tags = raw.get("tags")
         if tags is not None and not isinstance(tags, dict):
             raise ProtocolError("manifest tags is not an object")
+        head = raw.get("audit_head")
+        if head is not None and not (
+            isinstance(head, dict)
+            and type(head.get("seq")) is int
+            and head["seq"] >= 1
+            and isinstance(head.get("hash"), str)
+            and SHA256.match(head["hash"])
+        ):
+            raise ProtocolError("manifest audit_head is not {seq: a positive integer, hash: 64 hex digits}")
         return cls(
             clip_id=safe_name(raw.get("clip_id"), "clip id"),
             booth_id=safe_name(raw.get("booth_id"), "booth id"),
@@ -194,6 +206,7 @@ class Manifest:
             purposes=purposes,
             tags=tags,
             clip=raw["clip"],
+            audit_head={"seq": head["seq"], "hash": head["hash"]} if head else None,
         )
 
 

@@ -168,6 +168,8 @@ class Reassembly:
         self._vet(a, m)
         if time.time() - self._swept > SWEEP_EVERY_S:
             self._sweep()
+        if m.audit_head is not None:
+            self.index.witness(a.event, a.booth, m.audit_head, utc_now_iso())
         with self._locked(a.event, a.booth, a.clip_id):
             self._clear_stages(a)
             done = self._already(a, m)

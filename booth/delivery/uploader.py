@@ -84,7 +84,12 @@ def file_entries(folder: Path) -> list[FileEntry]:
 
 
 def build_manifest(
-    config: BoothConfig, job: Job, record: ConsentRecord, folder: Path, files: list[FileEntry] | None = None
+    config: BoothConfig,
+    job: Job,
+    record: ConsentRecord,
+    folder: Path,
+    files: list[FileEntry] | None = None,
+    audit_head: dict[str, Any] | None = None,
 ) -> Parcel:
     """The manifest of the clip for the job's recipient (`files` when the clip's files were hashed already, for
     another recipient). The e-mail address goes only to a recipient of the granted 'send me my clip' purpose:
@@ -106,6 +111,7 @@ def build_manifest(
         purposes=purposes,
         tags=read_json(folder / "tags.json"),
         clip=read_json(folder / "clip.json") or {},
+        audit_head=audit_head,
     )
     return Parcel(manifest, paths)
 
@@ -369,7 +375,8 @@ class Uploader:
             files = self._hashed.get(job.clip_id)
             if files is None:
                 files = self._hashed[job.clip_id] = file_entries(clip.directory)
-            parcel = build_manifest(self.config, job, record, clip.directory, files)
+            head = self.store.head()
+            parcel = build_manifest(self.config, job, record, clip.directory, files, head.to_json() if head else None)
             if parcel.manifest.files[0].sha256 != record.clip_sha256:
                 raise ValueError("clip.mp4 is not the clip the participant consented to (its SHA-256 changed)")
             self._parcels[job.job_id] = parcel

@@ -268,6 +268,27 @@ def test_twenty_clips_from_three_booths_through_outages_kills_and_a_withdrawal(t
             )
             assert listed.returncode == 0, listed.stderr
             assert sum(c in listed.stdout for c in consented) == 19 and withdrawn not in listed.stdout
+
+            # the collectors witnessed each booth's audit head; the booth's log still holds it
+            heads = subprocess.run(
+                [sys.executable, "-m", "booth.cli", "collect", "heads", "--config", collectors[0][2]],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert heads.returncode == 0, heads.stderr
+            seen = {line.split()[0]: line.split()[1] for line in heads.stdout.splitlines() if line.startswith(EVENT)}
+            assert sorted(seen) == [f"{EVENT}/{s.name}" for s in sites]
+            verified = subprocess.run(
+                [sys.executable, "-m", "booth.cli", "consent", "verify", "--head", seen[f"{EVENT}/{site.name}"]]
+                + ["--config", str(site.config_path)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert verified.returncode == 0 and "audit log intact" in verified.stdout, verified.stderr
     finally:
         spy.stop()
         broker.stop()

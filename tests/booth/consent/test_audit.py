@@ -4,7 +4,9 @@ SIGKILL while consent is being recorded leaves the whole record or none."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -35,19 +37,24 @@ def test_an_untouched_log_verifies(tmp_path: Path) -> None:
     assert events.count(Event.GRANTED.value) == 3 and Event.WITHDRAWN.value in events and Event.ERASED.value in events
 
 
+def copy_of(booth: Booth, root: Path) -> Booth:
+    """Another copy of the booth's data folder (booth.db, secret.key, the anchor file), opened as the booth would."""
+    data = root / "data"
+    data.mkdir(parents=True)
+    for name in ("secret.key", "audit-head.json"):
+        shutil.copy(booth.config.data_dir / name, data / name)
+    target = sqlite3.connect(data / "booth.db")
+    booth.store.db.backup(target)
+    target.close()
+    return make_booth(root)
+
+
 @pytest.mark.parametrize("column", ["at", "event", "record_id", "clip_id", "detail", "prev_hash", "hash"])
 def test_editing_any_column_of_any_row_is_found(tmp_path: Path, column: str) -> None:
     booth = busy_booth(tmp_path)
     total = len(booth.store.audit())
     for seq in (1, total // 2, total):
-        db = tmp_path / f"copy-{seq}"
-        db.mkdir()
-        copy = make_booth(db)
-        copy.store.db.executescript(
-            f"ATTACH '{booth.store.path}' AS src; INSERT INTO audit SELECT * FROM src.audit;"
-            " INSERT INTO clips SELECT * FROM src.clips; INSERT INTO records SELECT * FROM"
-            " src.records; DETACH src;"
-        )
+        copy = copy_of(booth, tmp_path / f"copy-{seq}")
         value = "'2020-01-01T00:00:00.000Z'" if column == "at" else "'x'"
         copy.store.db.execute(f"UPDATE audit SET {column} = {value} WHERE seq = ?", (seq,))
         problems = copy.store.verify()
