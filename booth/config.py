@@ -305,6 +305,18 @@ class WebSection(Section):
     attempts_per_minute: int = Field(
         30, ge=1, le=1000, description="Page requests one address may make a minute before it is made to wait."
     )
+    header_timeout_s: float = Field(
+        10.0, gt=0.0, le=120.0, description="Seconds a connection may take to send a request's headers."
+    )
+    idle_timeout_s: float = Field(
+        5.0, gt=0.0, le=120.0, description="Seconds a connection is kept open, idle, after a response."
+    )
+    max_connections: int = Field(
+        512, ge=8, le=10000, description="Connections open at once, all phones together; more are closed at once."
+    )
+    max_connections_per_address: int = Field(
+        32, ge=2, le=1000, description="Connections open at once from one address; more are closed at once."
+    )
 
 
 class BrokerSection(Section):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import uvicorn
 
 from booth.config import BoothConfig
+from booth.consent.page_server import server_config
 from booth.consent.registry import open_outbox, open_store, texts_of
 from booth.consent.retention import Purged, purge
 from booth.consent.web import create_app
@@ -44,17 +45,7 @@ class PhonePageServer:
         store = open_store(self.config)
         app = create_app(self.config, store, texts_of(self.config), open_outbox(store))
         web = self.config.web
-        settings = uvicorn.Config(
-            app,
-            host=web.host,
-            port=web.port,
-            access_log=False,
-            log_config=None,
-            lifespan="off",
-            proxy_headers=False,
-            server_header=False,
-        )
-        server = self._server = uvicorn.Server(settings)
+        server = self._server = uvicorn.Server(server_config(app, web, lifespan="off"))
 
         def run() -> None:
             try:

@@ -33,6 +33,7 @@ from starlette.types import ASGIApp
 from booth.config import BoothConfig
 from booth.consent.decisions import SEND_ME, Choice, give, withdraw
 from booth.consent.page_guard import AttemptWindow, Guard
+from booth.consent.page_server import server_config
 from booth.consent.page_words import LANGUAGE_NAMES, french_spacing, say, words
 from booth.consent.qr import qr_png
 from booth.consent.records import MAX_EMAIL, MAX_NAME, AgeBand, ConsentError, ConsentRecord, Method
@@ -484,12 +485,4 @@ def serve(config: BoothConfig) -> None:
     with open_store(config) as store:
         app = create_app(config, store, texts, open_outbox(store))
         log.setLevel(logging.INFO)  # one line per request, secrets left out, whatever the CLI's level
-        uvicorn.run(
-            app,
-            host=config.web.host,
-            port=config.web.port,
-            access_log=False,
-            log_config=None,
-            proxy_headers=False,  # the attempt window counts the phone's own address, not a header it sends
-            server_header=False,
-        )
+        uvicorn.Server(server_config(app, config.web)).run()
