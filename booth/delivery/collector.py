@@ -49,6 +49,9 @@ class Collector:
             recipient=config.recipient,
             max_file_bytes=config.max_file_mb * MIB,
             max_clips_in_flight=config.max_clips_in_flight,
+            booth_clips_in_flight=config.booth_clips_in_flight,
+            booth_bytes_in_flight=config.booth_mb_in_flight * MIB,
+            stall_s=config.stall_hours * 3600,
         )
         self.ready = threading.Event()
         """Set once the broker has confirmed the subscription: from then on nothing sent is missed."""

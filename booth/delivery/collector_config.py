@@ -25,7 +25,20 @@ class CollectorConfig(Section):
     out: Path = Field(Path("received"), description="Where clips are written, <out>/<event>/<booth>/<clip-id>/.")
     max_file_mb: int = Field(200, ge=1, le=4096, description="Largest file a booth may send, MB; bigger is refused.")
     max_clips_in_flight: int = Field(
-        200, ge=1, le=100_000, description="Clips being reassembled at once; a manifest past this is refused."
+        200, ge=1, le=100_000, description="Clips being reassembled at once; a new clip past this waits."
+    )
+    booth_clips_in_flight: int = Field(
+        8, ge=1, le=10_000, description="Clips one booth may have under way at once; its next clip waits."
+    )
+    booth_mb_in_flight: int = Field(
+        2048, ge=1, le=1_000_000, description="MB one booth's clips under way may come to; its next clip waits."
+    )
+    stall_hours: float = Field(
+        6.0,
+        gt=0.0,
+        le=720.0,
+        description="Hours a clip may go without a chunk before it is dropped (and started"
+        " again if its booth comes back).",
     )
 
     _base_dir: Path = PrivateAttr(default=Path("."))

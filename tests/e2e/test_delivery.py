@@ -280,9 +280,9 @@ def test_twenty_clips_from_three_booths_through_outages_kills_and_a_withdrawal(t
             assert heads.returncode == 0, heads.stderr
             seen = {line.split()[0]: line.split()[1] for line in heads.stdout.splitlines() if line.startswith(EVENT)}
             assert sorted(seen) == [f"{EVENT}/{s.name}" for s in sites]
+            witnessed, cfg = seen[f"{EVENT}/{site.name}"], site.config_path
             verified = subprocess.run(
-                [sys.executable, "-m", "booth.cli", "consent", "verify", "--head", seen[f"{EVENT}/{site.name}"]]
-                + ["--config", str(site.config_path)],
+                [sys.executable, "-m", "booth.cli", "consent", "verify", "--head", witnessed, "--config", str(cfg)],
                 capture_output=True,
                 text=True,
                 timeout=60,

@@ -21,8 +21,11 @@ FILES = 256
 """The page's process runs with this few open files, below the connections thrown at it."""
 
 
-def limited() -> None:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (FILES, FILES))
+LIMITED = (
+    f"import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_NOFILE, ({FILES}, {FILES}));"
+    " sys.argv[0] = 'booth'; runpy.run_module('booth.cli', run_name='__main__')"
+)
+"""`booth ...` in a process that can open no more than FILES files, soft and hard limit alike."""
 
 
 def get(port: int, path: str, source: str) -> tuple[int, float]:
@@ -63,12 +66,7 @@ def test_idle_and_slow_connections_from_one_address_do_not_take_the_page_from_ot
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4096)), hard))  # this test's own sockets
     log = tmp_path / "serve.log"
     with log.open("wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "booth.cli", "serve", "--config", str(cfg)],
-            stdout=fh,
-            stderr=fh,
-            preexec_fn=limited,
-        )
+        proc = subprocess.Popen([sys.executable, "-c", LIMITED, "serve", "--config", str(cfg)], stdout=fh, stderr=fh)
     attackers: list[socket.socket] = []
     try:
         until = time.monotonic() + 60

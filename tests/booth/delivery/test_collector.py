@@ -42,7 +42,7 @@ from booth.delivery.protocol import (
     manifest_topic,
     reply_topic,
 )
-from booth.delivery.reassembly import STALE_INCOMING_S, Reassembly
+from booth.delivery.reassembly import STALL_S, Reassembly
 from tests.booth.delivery.broker import Mosquitto
 
 RECIPIENT = "orbita-agency"
@@ -607,11 +607,12 @@ def reassembly(out: Path) -> Reassembly:
 
 def feed(r: Reassembly, clip: Clip) -> Reply | None:
     """The whole clip straight into the reassembly, as a collector would take it off the broker."""
-    answer = r.handle(manifest_topic(EVENT, BOOTH, RECIPIENT, clip.clip_id), clip.manifest().to_bytes())
+    where = (clip.event, clip.booth, RECIPIENT, clip.clip_id)
+    answer = r.handle(manifest_topic(*where), clip.manifest().to_bytes())
     for f, ns in clip.all_chunks().items():
         for n in ns:
-            r.handle(chunk_topic(EVENT, BOOTH, RECIPIENT, clip.clip_id, int(f), n), clip.chunk(int(f), n))
-    answer = r.handle(check_topic(EVENT, BOOTH, RECIPIENT, clip.clip_id), b"{}")
+            r.handle(chunk_topic(*where, int(f), n), clip.chunk(int(f), n))
+    answer = r.handle(check_topic(*where), b"{}")
     return answer.reply if answer else None
 
 
@@ -632,7 +633,7 @@ def test_a_clip_in_place_but_not_yet_indexed_when_the_collector_stopped_is_index
     r.close()
 
 
-def test_a_clip_abandoned_for_a_week_is_dropped_when_a_collector_starts(tmp_path: Path) -> None:
+def test_a_clip_that_makes_no_progress_for_hours_is_dropped_and_frees_its_booths_quota(tmp_path: Path) -> None:
     out = tmp_path / "received"
     clip = make_clip("clip-20261121-143700-aaaaaa", seed=14)
     r = reassembly(out)
@@ -640,11 +641,52 @@ def test_a_clip_abandoned_for_a_week_is_dropped_when_a_collector_starts(tmp_path
     r.handle(chunk_topic(EVENT, BOOTH, RECIPIENT, clip.clip_id, 0, 0), clip.chunk(0, 0))
     r.close()
     folder = out / ".incoming" / EVENT / BOOTH / clip.clip_id
-    week_ago = time.time() - STALE_INCOMING_S - 60
+    stalled = time.time() - STALL_S - 60
     for path in (folder / "manifest.json", folder / "chunks", *(folder / "chunks").iterdir()):
-        os.utime(path, (week_ago, week_ago))
+        os.utime(path, (stalled, stalled))
     reassembly(out).close()
     assert not folder.exists()
+
+
+def test_one_booth_that_never_finishes_its_clips_blocks_only_itself(tmp_path: Path) -> None:
+    r = Reassembly(
+        tmp_path / "received",
+        recipient=RECIPIENT,
+        max_file_bytes=1 << 20,
+        max_clips_in_flight=100,
+        booth_clips_in_flight=3,
+        booth_bytes_in_flight=1 << 20,
+    )
+
+    def start(clip: Clip) -> str:
+        answer = r.handle(manifest_topic(clip.event, clip.booth, RECIPIENT, clip.clip_id), clip.manifest().to_bytes())
+        return answer.reply.kind if answer else "no answer"
+
+    hog = [make_clip(f"clip-20261121-1438{k:02d}-hhhhhh", seed=30 + k, booth="booth-hog") for k in range(5)]
+    assert [start(c) for c in hog] == ["missing"] * 3 + ["no answer"] * 2, "its fourth clip waits"
+    other = make_clip("clip-20261121-143900-oooooo", seed=40)
+    assert feed(r, other) == Reply(other.clip_id, "stored"), "another booth's clips still go through"
+    big = make_clip("clip-20261121-143901-bbbbbb", seed=41, booth="booth-big")
+    big.files["clip.mp4"] = random.Random(5).randbytes(700 * 1024)
+    second = make_clip("clip-20261121-143902-bbbbbb", seed=42, booth="booth-big")
+    second.files["clip.mp4"] = random.Random(6).randbytes(400 * 1024)
+    assert start(big) == "missing" and start(second) == "no answer", "over its quota of bytes under way"
+    assert feed(r, big) == Reply(big.clip_id, "stored") and start(second) == "missing", "a freed quota is used"
+    r.close()
+
+
+def test_a_check_of_a_200_mb_clip_in_small_chunks_is_answered_from_a_byte_per_chunk(tmp_path: Path) -> None:
+    r = Reassembly(tmp_path / "received", recipient=RECIPIENT, max_file_bytes=256 << 20, max_clips_in_flight=10)
+    clip = make_clip("clip-20261121-144000-cccccc", seed=50)
+    entries = [FileEntry("clip.mp4", 200 << 20, "a" * 64), FileEntry("poster.jpg", 3000, "b" * 64)]
+    m = clip.manifest(files=entries, consent=clip.record(clip_sha256="a" * 64))
+    answer = r.handle(manifest_topic(EVENT, BOOTH, RECIPIENT, clip.clip_id), m.to_bytes())
+    assert answer is not None and answer.reply.kind == "missing"
+    assert answer.reply.missing["0"][:3] == [0, 1, 2] and sum(map(len, answer.reply.missing.values())) == 10_000
+    r.handle(chunk_topic(EVENT, BOOTH, RECIPIENT, clip.clip_id, 0, 1), b"x" * CHUNK)
+    again = r.handle(check_topic(EVENT, BOOTH, RECIPIENT, clip.clip_id), b"")
+    assert again is not None and again.reply.missing["0"][:3] == [0, 2, 3]
+    r.close()
 
 
 def test_brands_are_read_leniently_from_tags() -> None:

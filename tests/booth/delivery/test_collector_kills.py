@@ -4,6 +4,7 @@ erased clip is left on disk, and every clip that was not erased is stored exactl
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import signal
@@ -100,15 +101,17 @@ def test_forty_collectors_killed_at_random_points_leave_no_stray_copy_and_no_era
     erase_calls = int(tally.read_text())
     assert receive_calls > 20 and erase_calls > 5
 
-    kills, clips, erased = 0, [], []
+    kills = 0
+    clips: list[Clip] = []
+    erased: list[Clip] = []
     while kills < KILLS:  # a kill past a run's last counted call does not happen: go on until there were 40
         clip = make_clip(f"clip-20261121-15{len(clips):04d}-kkkkkk", seed=100 + len(clips))
         clip.files["clip.mp4"] += clip.clip_id.encode()  # bytes found nowhere else, to look for on disk
         clips.append(clip)
-        kills += killed_at(out, rng.randint(1, receive_calls), lambda r, c=clip: receive(r, c))
+        kills += killed_at(out, rng.randint(1, receive_calls), functools.partial(receive, clip=clip))
         deliver(survivor, clip)
         if len(clips) % 2 == 0 and kills < KILLS:  # the participant withdraws; a collector dies while erasing
-            kills += killed_at(out, rng.randint(1, erase_calls), lambda r, c=clip: erase(r, c))
+            kills += killed_at(out, rng.randint(1, erase_calls), functools.partial(erase, clip=clip))
             assert erase(survivor, clip) == "erased"  # the booth sends the notice again until it is answered
             erased.append(clip)
     assert len(clips) < 2 * KILLS and len(erased) >= 10
