@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 import traceback
@@ -16,12 +17,12 @@ import cv2
 from booth import __version__
 from booth.atomic import refuse_folder, staged_folder
 from booth.collect_commands import add_collect_commands
-from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, read_toml
+from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, missing_files, read_toml
 from booth.config_doc import example_toml
 from booth.consent.registry import open_store, register
 from booth.consent_commands import add_consent_commands
 from booth.delivery_commands import add_delivery_commands
-from booth.errors import BoothError, InputError
+from booth.errors import BoothError, ConfigError, InputError
 from booth.rig_commands import add_rig_commands
 from booth.rigs import open_camera_rig, require_serials, sim_rig
 from booth.shoot import Rig, calibrate_rig, shoot
@@ -84,6 +85,8 @@ def _fresh_output(path: Path) -> None:
 
 def cmd_config_check(args: argparse.Namespace) -> int:
     problems = config_problems(read_toml(args.file))
+    if not problems:
+        problems = missing_files(load_config(args.file))
     for problem in problems:
         print(f"{args.file}: {problem}", file=sys.stderr)
     if problems:
@@ -302,6 +305,9 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     from ui.app import run  # the one place the booth reaches into ui: Qt is loaded only for the kiosk
 
     config = load_config(args.config)
+    missing = missing_files(config, ("kiosk.logo", "kiosk.demo_clip"))
+    if missing:
+        raise ConfigError(f"{args.config}: {missing[0]}")
     kind: RigKind = args.rig or ("hardware" if config.rig.kind == "gphoto2" else "sim")
 
     return run(config, kind, windowed=args.windowed)
@@ -408,6 +414,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RigError as exc:
         print(f"booth: rig fault: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (`| head -1`): nothing is wrong, and nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:  # disk full, permissions, a file where a folder should be
         where = exc.filename or "a file"
         print(f"booth: error: {where}: {exc.strerror or exc}; check the path and free space", file=sys.stderr)

@@ -468,6 +468,26 @@ def config_problems(data: dict[str, Any]) -> list[str]:
     return []
 
 
+def missing_files(config: BoothConfig, keys: tuple[str, ...] | None = None) -> list[str]:
+    """The files and folders booth.toml names that are not there, one line each naming its key (all of them, or
+    those of `keys`)."""
+    named = {
+        "kiosk.logo": (config.kiosk.logo, False),
+        "kiosk.demo_clip": (config.kiosk.demo_clip, False),
+        "tagging.kit": (config.tagging.kit, True),
+        "consent.texts_dir": (config.consent.texts_dir, True),
+    }
+    problems = []
+    for key, (path, folder) in named.items():
+        if path is None or (keys is not None and key not in keys):
+            continue
+        where = config.resolve(path)
+        if not (where.is_dir() if folder else where.is_file()):
+            kind = "folder" if folder else "file"
+            problems.append(f"{key}: {where}: no such {kind}; fix the path (relative to booth.toml) or remove the key")
+    return problems
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:

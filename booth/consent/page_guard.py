@@ -22,8 +22,10 @@ SECRET_IN_PATH = re.compile(r"^/([cw])/[^/]+")
 
 
 def redacted(path: str) -> str:
-    """The path as the log shows it: the token or code after /c/ or /w/ is a secret."""
-    return SECRET_IN_PATH.sub(lambda m: f"/{m.group(1)}/…", path)
+    """The path as the log shows it: the token or code after /c/ or /w/ is a secret, and what cannot be
+    printed (an encoded newline that would forge a log line) is escaped."""
+    path = SECRET_IN_PATH.sub(lambda m: f"/{m.group(1)}/…", path[:300])
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in path)
 
 
 class AttemptWindow:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -33,6 +34,8 @@ EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 MAX_NAME = 120
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Characters that reorder the text around them: in a name, they make it read as something else."""
 MAX_EMAIL = 254
 
 
@@ -86,8 +89,8 @@ def clean_name(value: str) -> str:
     name = " ".join(value.split())
     if not 2 <= len(name) <= MAX_NAME:
         raise ConsentError(f"guardian's name: give a name of 2 to {MAX_NAME} characters")
-    if any(ord(c) < 32 for c in name):
-        raise ConsentError("guardian's name: control characters are not allowed")
+    if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in name):
+        raise ConsentError("guardian's name: control and text-direction characters are not allowed")
     return name
 
 

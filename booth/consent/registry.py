@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,9 @@ def open_store(config: BoothConfig) -> ConsentStore:
     """booth.db with its secret.key; SecretKeyError when the key is missing, damaged or another booth's while the
     database holds clips that depend on it."""
     database = database_path(config)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        database.parent.chmod(0o700)  # frames and clips of people, their consent: the booth's user only
     return ConsentStore(database, load_secret(config.data_dir / "secret.key", database))
 
 

@@ -24,7 +24,7 @@ import jinja2
 import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -206,10 +206,13 @@ class PhonePage:
         if content_type != "application/x-www-form-urlencoded":
             raise Refusal(403, "forbidden", back=back)  # this page's forms never send anything else
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                raise Refusal(413, "too_big")
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise Refusal(413, "too_big")
+        except ClientDisconnect:
+            raise Refusal(400, "unreadable") from None  # the phone went away mid-post: nothing to answer
         try:
             pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=64)
         except (UnicodeDecodeError, ValueError):
@@ -474,6 +477,7 @@ def create_app(
         ],
         exception_handlers=handlers,
     )
+    app.router.redirect_slashes = False  # its redirect is built from the Host header a client sends
     return Guard(app)
 
 

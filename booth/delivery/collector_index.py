@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -124,6 +125,8 @@ class CollectorIndex:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        with contextlib.suppress(OSError):
+            path.chmod(0o600)  # who received which clip for what: the collector's user only
 
     @classmethod
     def in_folder(cls, out: Path) -> CollectorIndex:

@@ -22,7 +22,7 @@ VERSION = 1
 PREFIX = "booth/v1"
 MAX_CHUNK = 1024 * 1024 - 4096
 """Under 1 MB with room for the topic and properties: EMQX's default packet limit is 1 MB."""
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """An event, booth, recipient or clip id, or a file name: no slash, no leading dot, so never a path."""
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 CONSENTED_FILE = "clip.mp4"
@@ -34,7 +34,7 @@ class ProtocolError(ValueError):
 
 
 def safe_name(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not NAME.match(value) or ".." in value:
+    if not isinstance(value, str) or not NAME.fullmatch(value) or ".." in value:
         raise ProtocolError(f"{what}: {str(value)[:80]!r} is not a plain name (letters, digits, . _ -)")
     return value
 
@@ -158,7 +158,7 @@ class Manifest:
         if not isinstance(raw, dict) or raw.get("v") != VERSION:
             raise ProtocolError(f"manifest is not version {VERSION} of the protocol")
         chunk_size = raw.get("chunk_size")
-        if not isinstance(chunk_size, int) or not 1024 <= chunk_size <= MAX_CHUNK:
+        if type(chunk_size) is not int or not 1024 <= chunk_size <= MAX_CHUNK:
             raise ProtocolError(f"manifest chunk_size {chunk_size!r} is outside 1 KiB to {MAX_CHUNK} bytes")
         files = raw.get("files")
         if not isinstance(files, list) or not 1 <= len(files) <= max_files:
@@ -169,7 +169,7 @@ class Manifest:
                 raise ProtocolError("manifest file entry is not an object")
             name = safe_name(f.get("name"), "file name")
             size = f.get("size")
-            if not isinstance(size, int) or not 0 <= size <= max_file_bytes:
+            if type(size) is not int or not 0 <= size <= max_file_bytes:
                 raise ProtocolError(f"file {name}: size {size!r} is over the limit of {max_file_bytes} bytes")
             digest = f.get("sha256")
             if not isinstance(digest, str) or not SHA256.match(digest):

@@ -521,7 +521,7 @@ def _staged_clip(name: str) -> str | None:
     if not (name.startswith(".") and name.endswith(".tmp")):
         return None
     clip_id, dot, suffix = name[1:-4].rpartition(".")
-    return clip_id if dot and len(suffix) == 8 and NAME.match(clip_id) else None
+    return clip_id if dot and len(suffix) == 8 and NAME.fullmatch(clip_id) else None
 
 
 def _data_name(file_index: int) -> str:

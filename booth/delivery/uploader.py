@@ -72,8 +72,8 @@ def read_json(path: Path) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(path.read_text())
-    except (ValueError, UnicodeDecodeError):
-        log.warning("%s: not JSON; sent as a file only", path)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        log.warning("%s: not JSON, or nested too deeply; sent as a file only", path)
         return None
     return data if isinstance(data, dict) else None
 

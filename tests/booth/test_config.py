@@ -94,3 +94,22 @@ def test_config_check_command(tmp_path: Path) -> None:
     assert any("stitch.profile" in line for line in lines)
     missing = run_booth("config", "check", str(tmp_path / "none.toml"))
     assert missing.returncode != 0 and "no such file" in missing.stderr
+
+
+def test_a_missing_logo_or_demo_clip_is_found_by_check_and_stops_the_kiosk(tmp_path: Path) -> None:
+    cfg = tmp_path / "booth.toml"
+    cfg.write_text('[kiosk]\nlogo = "brand/logo.png"\ndemo_clip = "demo.webp"\n')
+    checked = run_booth("config", "check", str(cfg))
+    assert checked.returncode == 2
+    assert checked.stderr.splitlines() == [
+        f"{cfg}: kiosk.logo: {tmp_path / 'brand/logo.png'}: no such file; fix the path (relative to booth.toml) or"
+        " remove the key",
+        f"{cfg}: kiosk.demo_clip: {tmp_path / 'demo.webp'}: no such file; fix the path (relative to booth.toml) or"
+        " remove the key",
+    ]
+    kiosk = run_booth("kiosk", "--config", str(cfg))
+    assert kiosk.returncode == 2 and len(kiosk.stderr.splitlines()) == 1 and "kiosk.logo" in kiosk.stderr
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / "logo.png").write_bytes(b"\x89PNG")
+    (tmp_path / "demo.webp").write_bytes(b"RIFF")
+    assert run_booth("config", "check", str(cfg)).returncode == 0

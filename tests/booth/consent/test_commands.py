@@ -92,6 +92,29 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
         assert len(done.stderr.splitlines()) == 1 and expected in done.stderr, done.stderr
 
 
+def test_output_piped_into_head_and_an_unwritable_out_folder(tmp_path: Path) -> None:
+    cfg, clip_id, _ = setup(tmp_path)
+    piped = subprocess.run(
+        f"{sys.executable} -m booth.cli consent show {clip_id} --config {cfg} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert piped.stdout.startswith(clip_id) and piped.stderr == "", "a reader that stops early is not an error"
+    blocked = Path("/sys/booth-export.json")  # a folder nobody may write into, root included
+    done = run_booth("consent", "export", clip_id, "--out", str(blocked), "--config", str(cfg))
+    assert done.returncode == 1 and f"{blocked}: Permission denied" in done.stderr, done.stderr
+    assert ".tmp" not in done.stderr, "the message names the file asked for, not a temporary one"
+
+
+def test_the_data_folder_and_booth_db_are_the_booths_user_only(tmp_path: Path) -> None:
+    setup(tmp_path)
+    data = tmp_path / "data"
+    assert data.stat().st_mode & 0o077 == 0 and (data / "booth.db").stat().st_mode & 0o077 == 0
+
+
 def test_serve_answers_phones_until_stopped(tmp_path: Path) -> None:
     cfg, clip_id, _ = setup(tmp_path)
     booth = make_booth(tmp_path)

@@ -109,3 +109,41 @@ def test_idle_and_slow_connections_from_one_address_do_not_take_the_page_from_ot
     text = log.read_text()
     assert "Traceback" not in text and len(text.splitlines()) < 40, text[-3000:]
     assert "connections from 127.0.0.1 closed" in text
+
+
+def test_a_post_the_phone_abandons_half_way_is_one_quiet_line(tmp_path: Path) -> None:
+    booth = make_booth(tmp_path)
+    token = booth.store.token_for(booth.clip("a"))
+    booth.store.close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cfg = tmp_path / "booth.toml"
+    cfg.write_text(f'[booth]\ndata_dir = "{tmp_path / "data"}"\n[web]\nhost = "127.0.0.1"\nport = {port}\n')
+    log = tmp_path / "serve.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "booth.cli", "serve", "--config", str(cfg)], stdout=fh, stderr=fh
+        )
+    try:
+        until = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(OSError):
+                if get(port, f"/c/{token}", "127.0.0.1")[0] == 200:
+                    break
+            assert time.monotonic() < until and proc.poll() is None, log.read_text()
+            time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(
+                f"POST /c/{token} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                "Content-Length: 1000\r\n\r\npurpose=soc".encode()
+            )
+        until = time.monotonic() + 30
+        while "POST /c/" not in log.read_text():
+            assert time.monotonic() < until, log.read_text()
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+    text = log.read_text()
+    assert "Traceback" not in text and "ClientDisconnect" not in text, text

@@ -55,6 +55,9 @@ def test_below_the_age_limit_a_guardian_consents(booth: Booth) -> None:
         booth.consent(clip_id, "social", age="under_threshold")
     with pytest.raises(ConsentError, match="guardian's name"):
         booth.consent(clip_id, "social", age="under_threshold", guardian_name="X", guardian_declared=True)
+    for disguised in ("Marie \u202eDupont", "Marie\u2066 Dupont", "Marie\x07Dupont", "Marie\u200fDupont"):
+        with pytest.raises(ConsentError, match="control and text-direction characters"):
+            booth.consent(clip_id, "social", age="under_threshold", guardian_name=disguised, guardian_declared=True)
     record, _ = booth.consent(
         clip_id, "social", age="under_threshold", guardian_name="  Marie   Dupont ", guardian_declared=True
     )

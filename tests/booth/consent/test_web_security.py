@@ -416,3 +416,14 @@ def test_qr_png_holds_the_url() -> None:
     png = qr_png("http://10.0.0.2:8080/w/ABCD-EFGH-JKMN")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert decode_qr(png) == "http://10.0.0.2:8080/w/ABCD-EFGH-JKMN"
+
+
+def test_log_lines_cannot_be_forged_and_redirects_ignore_the_host_header(
+    page: Page, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="booth.consent.web")
+    page.client.get("/static/x%0AGET%20/c/forged%20200%201%20ms")
+    lines = [r.getMessage() for r in caplog.records if r.name == "booth.consent.web"]
+    assert lines and all("\n" not in line for line in lines), lines
+    moved = page.client.get("/c/some-token-of-a-clip/", headers={"Host": "evil.example"})
+    assert moved.status_code == 404 and "evil.example" not in moved.headers.get("location", "")

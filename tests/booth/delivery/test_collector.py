@@ -422,6 +422,8 @@ def test_hostile_input_is_refused_and_logged_and_a_good_clip_still_arrives(
         raw(clip_id="clip-other"): "came on the topic of clip",
         raw(files=[{"name": "consent.json", "size": 3, "sha256": "0" * 64}]): "collector's own record",
         raw(purposes=["social\nFAKE LOG LINE"]): "not a plain name",
+        raw(files=[{"name": "clip.mp4\n", "size": 3, "sha256": "0" * 64}]): "not a plain name",
+        raw(files=[{"name": "clip.mp4", "size": True, "sha256": "0" * 64}]): "size True",
         # the consent it carries must cover what it claims
         raw(consent={}): "carries no consent record",
         raw(consent=base.record(purposes={"send_me": False, "social": False})): "send_me is not granted",

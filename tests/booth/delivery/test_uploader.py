@@ -34,7 +34,7 @@ from booth.delivery.protocol import (
     reply_topic,
     status_topic,
 )
-from booth.delivery.uploader import DeliveryReport, Uploader
+from booth.delivery.uploader import DeliveryReport, Uploader, read_json
 from booth.delivery_commands import DeliveryRefused, add_delivery_commands
 from tests.booth.consent.helpers import Booth, make_booth
 from tests.booth.delivery.broker import Certificates, Mosquitto, make_certificates
@@ -596,3 +596,9 @@ def test_several_clips_travel_at_once_each_following_its_own_replies(booth: Boot
     assert len(manifests) >= 2, "the next clip's manifest went out before the first clip was stored"
     assert all(j.state is JobState.DONE for clip_id in clips for j in booth.outbox.jobs(clip_id))
     spy.close()
+
+
+def test_a_clip_json_nested_beyond_reason_travels_as_a_file_only(tmp_path: Path) -> None:
+    nested = tmp_path / "clip.json"
+    nested.write_text("[" * 100_000 + "]" * 100_000)
+    assert read_json(nested) is None
