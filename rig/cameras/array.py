@@ -30,6 +30,8 @@ def position(k: int) -> str:
 
 
 RESTORE_WAIT_S = 25.0
+READ_WAIT_S = 10.0
+"""How long one camera may take to report its settings."""
 """How long restore waits for every camera: each camera's call is bounded at 10 s, and a busy machine starts
 the calls late."""
 
@@ -207,14 +209,23 @@ class GPhotoArray:
             )
 
     def settings_report(self) -> dict[int, dict[str, str]]:
-        """Every connected camera's settings, by profile name."""
-        report = {}
-        for k, w in self._live_workers().items():
+        """Every connected camera's settings, by profile name, read from all cameras at once. Each read may take
+        as long as a restore's: a camera that answers slowly on a busy host is slow, not gone (a read that times
+        out closes its camera's worker)."""
+        report: dict[int, dict[str, str]] = {}
+        lock = threading.Lock()
+
+        def read(k: int, w: CameraWorker) -> None:
             try:
-                report[k] = w.call("read_settings", list(self._profile))
+                settings = w.call("read_settings", list(self._profile), timeout_s=READ_WAIT_S)
             except CameraFault as exc:
                 self._note(k, exc)
-        return report
+                return
+            with lock:
+                report[k] = settings
+
+        self._each(read, timeout_s=READ_WAIT_S + 5.0)
+        return dict(sorted(report.items()))
 
     def odd_ones(self, report: dict[int, dict[str, str]] | None = None) -> list[str]:
         """Cameras whose settings differ from the profile, or from what most cameras have where the profile
