@@ -1,4 +1,5 @@
-"""The `booth collect ...` commands: the agency's collector, and what it received as a table, CSV or JSON."""
+"""The `booth collect ...` commands: the agency's collector, what it received as a table, CSV or JSON, the
+booths' witnessed audit heads, and the broker's access rules for an event."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from booth.atomic import write_atomic
+from booth.delivery.broker_roles import Recipient, dynsec_script
 from booth.delivery.collector_config import CollectorConfig, load_collector_config
 from booth.delivery.collector_index import INDEX_NAME, CollectorIndex, IndexedClip, export_csv, export_json
 from booth.delivery.link import BrokerRefused
-from booth.errors import BoothError
+from booth.delivery.protocol import ProtocolError
+from booth.errors import BoothError, InputError
 
 
 class CollectorRefused(BoothError):
@@ -120,6 +123,21 @@ def cmd_heads(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_broker_roles(args: argparse.Namespace) -> int:
+    recipients = []
+    for spec in args.recipient:
+        name, _, group = spec.partition(":")
+        recipients.append(Recipient(name, group or "collectors"))
+    booths = [b for b in args.booths.split(",") if b]
+    if not booths or not recipients:
+        raise InputError("give --booths booth-01,booth-02,... and at least one --recipient NAME:GROUP")
+    try:
+        sys.stdout.write(dynsec_script(args.event, booths, recipients))
+    except ProtocolError as exc:
+        raise InputError(f"{exc}; use the names booth.toml and collector.toml give") from None
+    return 0
+
+
 def add_collect_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     collect = sub.add_parser(
         "collect",
@@ -143,6 +161,15 @@ def add_collect_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) 
     p.add_argument("--out", type=Path, help="write to this file instead of the terminal")
     filters(p)
     p.set_defaults(func=cmd_export)
+    p = actions.add_parser(
+        "broker-roles", help="the event's access rules for Mosquitto's dynamic security plugin, as a shell script"
+    )
+    p.add_argument("--event", required=True, help="the event's name, booth.event")
+    p.add_argument("--booths", required=True, help="the booths' ids, comma-separated: booth-01,booth-02")
+    p.add_argument(
+        "--recipient", action="append", default=[], help="NAME:GROUP of a recipient's collectors; repeat for each"
+    )
+    p.set_defaults(func=cmd_broker_roles)
     p = actions.add_parser("heads", help="each booth's latest audit head, as its manifests carried it")
     p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="collector.toml")
     p.set_defaults(func=cmd_heads)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+DYNSEC_PLUGIN = next(iter(Path("/usr/lib").glob("*/mosquitto_dynamic_security.so")), None)
 
 
 def free_port() -> int:
@@ -97,6 +98,7 @@ class Mosquitto:
         tls: Certificates | None = None,
         users: dict[str, str] | None = None,
         max_packet: int | None = None,
+        dynsec: Path | None = None,
     ) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -109,8 +111,10 @@ class Mosquitto:
             "per_listener_settings false",
             f"persistence true\npersistence_location {folder}/",
             f"listener {self.port} 127.0.0.1",
-            "allow_anonymous " + ("false" if users else "true"),
+            "allow_anonymous " + ("false" if users or dynsec else "true"),
         ]
+        if dynsec:  # Mosquitto's dynamic security plugin, its users and rules in this JSON file
+            lines += [f"plugin {DYNSEC_PLUGIN}", f"plugin_opt_config_file {dynsec}"]
         if max_packet:
             lines.append(f"max_packet_size {max_packet}")
         if users:
