@@ -317,6 +317,23 @@ class WebSection(Section):
     max_connections_per_address: int = Field(
         32, ge=2, le=1000, description="Connections open at once from one address; more are closed at once."
     )
+    tls_cert: Path | None = Field(
+        None,
+        description="Certificate (PEM, with its chain) to serve the page over HTTPS; relative to booth.toml. See"
+        " docs/consent.md for making one for an event network.",
+    )
+    tls_key: Path | None = Field(None, description="The certificate's private key (PEM); relative to booth.toml.")
+    screen_code: bool = Field(
+        True,
+        description="Ask for the 6-digit code shown on the booth's screen beside the QR code before a choice made"
+        " on the phone is recorded: seeing a link is not enough to decide for someone.",
+    )
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> WebSection:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key: give both, or neither")
+        return self
 
 
 class BrokerSection(Section):

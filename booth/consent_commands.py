@@ -162,8 +162,10 @@ def cmd_qr(args: argparse.Namespace) -> int:
     with open_store(config) as store:
         _clip_or_fail(store, args.clip_id)
         url = page_url(config, store.token_for(args.clip_id))
+        code = store.screen_code_for(args.clip_id) if config.web.screen_code else None
     write_atomic(args.out, qr_png(url))
-    print(f"{args.out}: QR code of the clip's consent page")
+    asks = f"; the page asks for the code {code[:3]} {code[3:]}" if code else ""
+    print(f"{args.out}: QR code of the clip's consent page{asks}")
     return 0
 
 

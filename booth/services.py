@@ -45,7 +45,7 @@ class PhonePageServer:
         store = open_store(self.config)
         app = create_app(self.config, store, texts_of(self.config), open_outbox(store))
         web = self.config.web
-        server = self._server = uvicorn.Server(server_config(app, web, lifespan="off"))
+        server = self._server = uvicorn.Server(server_config(app, self.config, lifespan="off"))
 
         def run() -> None:
             try:

@@ -78,6 +78,8 @@ class KioskModel(QObject):
         self.page: str | None = None
         """The phone page's URL on the share screen."""
         self.qr: bytes = b""
+        self.screen_code = ""
+        """The digits the phone page asks for before it records a choice, shown beside the QR code."""
         self.decided_granted = False
         self.log_lines: deque[LogLine] = deque(maxlen=500)
         self.staff_open = False
@@ -218,6 +220,8 @@ class KioskModel(QObject):
     def _show_page(self, clip_id: str) -> None:
         self.page = page_url(self.config, self.station.store.token_for(clip_id))
         self.qr = qr_png(self.page, box_size=10, border=2)
+        code = self.station.store.screen_code_for(clip_id) if self.config.web.screen_code else ""
+        self.screen_code = f"{code[:3]} {code[3:]}" if code else ""
 
     @Slot(object)
     def _on_report(self, event: Event) -> None:
@@ -241,7 +245,7 @@ class KioskModel(QObject):
             elif screen is not Screen.CAPTURE:  # the shot's worker waits for it to let go of the camera
                 live.pause(0.0)
         if screen is Screen.ATTRACT:
-            self.page, self.qr, self.decided_granted = None, b"", False
+            self.page, self.qr, self.decided_granted, self.screen_code = None, b"", False, ""
         self.changed.emit()
 
     # staff

@@ -571,12 +571,15 @@ class SharePage(TapPage):
         self.qr.setObjectName("qr")
         self.qr.setProperty("role", "")
         self.text = label("", "hint")
+        self.code = label("", "code")
+        self.code.setObjectName("screen_code")
         self.done = button("", "done")
         self.done.clicked.connect(model.touch)
         side = QWidget()
         col = QVBoxLayout(side)
         col.addWidget(self.title)
         col.addWidget(self.text)
+        col.addWidget(self.code)
         col.addStretch(1)
         col.addWidget(self.done)
         self.split = Split(self.qr, side)
@@ -589,6 +592,9 @@ class SharePage(TapPage):
         granted = self.model.decided_granted
         self.title.setText(self.w("share_title"))
         self.text.setText(self.w("share_text") if granted else self.w("share_decide"))
+        code = self.model.screen_code if not granted else ""
+        self.code.setText(self.w("share_code", code=code) if code else "")
+        self.code.setVisible(bool(code))
         self.done.setText(self.w("done"))
         if self.model.qr:
             self.qr.show_image(QImage.fromData(self.model.qr))

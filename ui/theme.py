@@ -52,6 +52,7 @@ QLabel {{ color: {fg}; font-size: {u}px; }}
 QLabel[role="title"] {{ font-size: {round(u * 1.8)}px; font-weight: 700; }}
 QLabel[role="huge"] {{ font-size: {u * 7}px; font-weight: 800; color: {ac}; }}
 QLabel[role="hint"] {{ font-size: {round(u * 0.75)}px; }}
+QLabel[role="code"] {{ font-size: {round(u * 1.1)}px; font-weight: 700; color: {ac}; }}
 QLabel[role="small"] {{ font-size: {round(u * 0.6)}px; }}
 QLabel[role="problem"] {{ font-size: {round(u * 0.8)}px; color: {on}; background: #c62828; padding: {u // 4}px; }}
 QLabel[role="media"] {{ background: #000000; }}

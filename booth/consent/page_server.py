@@ -13,7 +13,8 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from booth.config import WebSection
+from booth.config import BoothConfig, WebSection
+from booth.errors import ConfigError
 
 log = logging.getLogger("booth.consent.web")
 
@@ -113,8 +114,17 @@ def _more_files() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
 
 
-def server_config(app: Any, web: WebSection, *, lifespan: str = "auto") -> uvicorn.Config:
-    """The one way the page is served, by `booth serve` and by the kiosk alike."""
+def server_config(app: Any, config: BoothConfig, *, lifespan: str = "auto") -> uvicorn.Config:
+    """The one way the page is served, by `booth serve` and by the kiosk alike: over HTTPS when booth.toml gives
+    a certificate and key."""
+    web = config.web
+    tls: dict[str, str] = {}
+    if web.tls_cert is not None and web.tls_key is not None:
+        cert, key = config.resolve(web.tls_cert), config.resolve(web.tls_key)
+        for what, path in (("web.tls_cert", cert), ("web.tls_key", key)):
+            if not path.is_file():
+                raise ConfigError(f"{what}: {path}: no such file; give the PEM file, relative to booth.toml")
+        tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
     _more_files()
     logging.getLogger("asyncio").addFilter(_AcceptErrors())
     protocol = type("PageProtocol", (GuardedH11,), {"limits": _Limits(web)})
@@ -131,4 +141,5 @@ def server_config(app: Any, web: WebSection, *, lifespan: str = "auto") -> uvico
         lifespan=lifespan,  # type: ignore[arg-type]
         proxy_headers=False,  # the attempt window counts the phone's own address, not a header it sends
         server_header=False,
+        **tls,  # type: ignore[arg-type]
     )

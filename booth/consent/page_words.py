@@ -76,6 +76,10 @@ WORDS: dict[str, dict[str, str]] = {
         "bad_age": "age: choose one of the age answers",
         "long_name": f"guardian's name: give a name of 2 to {MAX_NAME} characters",
         "long_email": f"e-mail: at most {MAX_EMAIL} characters",
+        "screen_code": "Code on the booth's screen",
+        "screen_code_hint": "The 6 digits shown beside the QR code you scanned. Left the booth? The staff can show"
+        " them again.",
+        "bad_code": "code: type the 6 digits shown on the booth's screen beside the QR code",
     },
     "fr": {
         "video_fallback": "Votre clip ne peut pas être lu dans ce navigateur ; vous pouvez quand même faire vos choix"
@@ -151,6 +155,10 @@ WORDS: dict[str, dict[str, str]] = {
         "bad_age": "âge : choisissez une des réponses sur l'âge",
         "long_name": f"nom du représentant légal : donnez un nom de 2 à {MAX_NAME} caractères",
         "long_email": f"e-mail : {MAX_EMAIL} caractères au plus",
+        "screen_code": "Code affiché sur l'écran du stand",
+        "screen_code_hint": "Les 6 chiffres affichés à côté du code QR que vous avez scanné. Plus au stand ?"
+        " L'équipe peut vous les montrer à nouveau.",
+        "bad_code": "code : saisissez les 6 chiffres affichés sur l'écran du stand, à côté du code QR",
     },
 }
 
@@ -163,8 +171,8 @@ ERRORS_FR = {
     " qu'à vous envoyer votre clip ; activez cet usage, ou laissez l'adresse vide",
     "e-mail: not an e-mail address like name@example.com": "e-mail : ce n'est pas une adresse comme nom@exemple.fr",
     f"guardian's name: give a name of 2 to {MAX_NAME} characters": WORDS["fr"]["long_name"],
-    "guardian's name: control characters are not allowed": "nom du représentant légal : les caractères de contrôle"
-    " ne sont pas acceptés",
+    "guardian's name: control and text-direction characters are not allowed": "nom du représentant légal : les"
+    " caractères de contrôle et de sens d'écriture ne sont pas acceptés",
     "this clip is no longer on the booth": "ce clip n'est plus sur le stand",
 }
 

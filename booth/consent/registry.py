@@ -38,7 +38,8 @@ def public_url(config: BoothConfig) -> str:
     if web.public_url:
         return web.public_url.rstrip("/")
     host = "127.0.0.1" if web.host in ("0.0.0.0", "::") else web.host
-    return f"http://{host}:{web.port}"
+    scheme = "https" if web.tls_cert is not None else "http"
+    return f"{scheme}://{host}:{web.port}"
 
 
 def page_url(config: BoothConfig, token: str) -> str:

@@ -142,6 +142,13 @@ def page_token(secret: bytes, clip_id: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+def screen_code(secret: bytes, clip_id: str) -> str:
+    """The 6 digits the kiosk shows beside the clip's QR code, which the phone page asks for before it records a
+    choice: whoever saw only the link cannot decide for the participant."""
+    digest = int.from_bytes(hmac.new(secret, f"screen:{clip_id}".encode(), hashlib.sha256).digest()[:8], "big")
+    return f"{digest % 1_000_000:06d}"
+
+
 def withdrawal_code(secret: bytes, record_id: str) -> str:
     """The record's withdrawal code: derived from the booth's secret, so the participant's page can show it
     again, while booth.db holds only its hash."""
@@ -539,6 +546,9 @@ class ConsentStore:
 
     def token_for(self, clip_id: str) -> str:
         return page_token(self.secret, clip_id)
+
+    def screen_code_for(self, clip_id: str) -> str:
+        return screen_code(self.secret, clip_id)
 
     def code_for(self, record_id: str) -> str:
         return withdrawal_code(self.secret, record_id)

@@ -73,6 +73,7 @@ class Filled:
     guardian_name: str = ""
     guardian_declared: bool = False
     email: str = ""
+    screen_code: str = ""
 
     @classmethod
     def read(cls, form: dict[str, list[str]]) -> Filled:
@@ -85,6 +86,7 @@ class Filled:
             one("guardian_name"),
             one("guardian_declared") == "yes",
             one("email"),
+            "".join(one("screen_code").split())[:12],
         )
 
     def choice(self, *, refuse: bool = False) -> Choice:
@@ -283,6 +285,7 @@ class PhonePage:
             languages=self.other_languages(language),
             wifi_name=self.config.web.wifi_name,
             wifi_password=self.config.web.wifi_password,
+            screen_code=self.config.web.screen_code,
             max_name=MAX_NAME,
             max_email=MAX_EMAIL,
         )
@@ -318,6 +321,8 @@ class PhonePage:
             # with an age, the refusal is recorded as proof that nothing may leave; without one (or below the age
             # limit without a guardian's word) nothing is recorded, and the unconsented clip goes at the end of the day
             if filled.age in AGE_ANSWERS:
+                if not self.code_typed(request, clip, filled):
+                    return self.choices(request, token, text, filled, words(text.content.language)["bad_code"])
                 try:
                     await self.db(self.record_choice, text, clip, filled.choice(refuse=True))
                     return here
@@ -325,6 +330,8 @@ class PhonePage:
                     pass
             return self.refused(token, text.content.language)
         problem = self.problem(text, filled)
+        if problem is None and not self.code_typed(request, clip, filled):
+            problem = words(text.content.language)["bad_code"]
         if problem is not None:
             return self.choices(request, token, text, filled, problem)
         try:
@@ -334,6 +341,17 @@ class PhonePage:
                 return here  # recorded meanwhile, from another tab
             return self.choices(request, token, text, filled, say(text.content.language, exc))
         return here
+
+    def code_typed(self, request: Request, clip: ClipEntry, filled: Filled) -> bool:
+        """Whether the code on the booth's screen was typed (always, where the event turned the code off); a wrong
+        one costs an attempt, so guessing is as slow as guessing a link."""
+        if not self.config.web.screen_code:
+            return True
+        if hmac.compare_digest(filled.screen_code.encode(), self.store.screen_code_for(clip.clip_id).encode()):
+            return True
+        self.attempts.count(self.address(request))
+        filled.screen_code = ""
+        return False
 
     def record_choice(self, text: ConsentText, clip: ClipEntry, choice: Choice) -> ConsentRecord:
         """Record the choice, then queue the clip for every recipient it names (none for a refusal)."""
@@ -489,4 +507,4 @@ def serve(config: BoothConfig) -> None:
     with open_store(config) as store:
         app = create_app(config, store, texts, open_outbox(store))
         log.setLevel(logging.INFO)  # one line per request, secrets left out, whatever the CLI's level
-        uvicorn.Server(server_config(app, config.web)).run()
+        uvicorn.Server(server_config(app, config)).run()

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from booth.atomic import file_sha256
@@ -110,13 +110,15 @@ def events_of(store: ConsentStore, clip_id: str, event: Event) -> list[str]:
     return [str(e.detail.get("recipient")) for e in store.audit(clip_id=clip_id) if e.event == event.value]
 
 
-def consent_on_the_phone(page: Page, url: str) -> str:
-    """Open the QR code's page, allow the brand's social media as an adult, save; the withdrawal code shown."""
+def consent_on_the_phone(page: Page, url: str, screen_code: str) -> str:
+    """Open the QR code's page, allow the brand's social media as an adult, type the code the kiosk shows, save;
+    the withdrawal code shown."""
     opened = page.goto(url)
     assert opened is not None and opened.status == 200, "the QR code's page opens on the phone"
     assert page.locator("input.switch:checked").count() == 0, "nothing is allowed before the participant says so"
     page.locator("input.switch[value=social]").check()
     page.get_by_label("18 or over").check()
+    page.locator("input[name=screen_code]").fill(screen_code)
     page.get_by_role("button", name="Save my choices").click()
     page.get_by_role("heading", name="Your choices are saved").wait_for()
     assert page.url == url, "the page confirms on the QR code's address"
@@ -171,6 +173,10 @@ def event(qtbot: QtBot, config: BoothConfig, root: Path) -> None:
             qtbot.waitUntil(lambda: model.screen is Screen.SHARE, timeout=60_000)
             url = model.page
             assert url is not None and url.startswith(f"http://127.0.0.1:{config.web.port}/c/"), url
+            shown = window.findChild(QLabel, "screen_code")
+            assert shown is not None and shown.isVisible(), "the kiosk shows the code beside the QR code"
+            screen_code = "".join(re.findall(r"[0-9]", shown.text()))
+            assert len(screen_code) == 6, shown.text()
             assert station.store.current(clip_id) is None, "nothing is decided until the phone says so"
 
             with sync_playwright() as p:
@@ -179,7 +185,7 @@ def event(qtbot: QtBot, config: BoothConfig, root: Path) -> None:
                     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US")
                     context.set_default_timeout(15_000)
                     phone = context.new_page()
-                    code = consent_on_the_phone(phone, url)
+                    code = consent_on_the_phone(phone, url, screen_code)
 
                     # the participant is done at the kiosk: it thanks them
                     tap(window, "done")

@@ -77,6 +77,11 @@ class Served:
         return clip_id, f"{self.base}/c/{token}", folder
 
 
+def spaced(code: str) -> str:
+    """The code as the kiosk shows it, and a participant types it: 482 913."""
+    return f"{code[:3]} {code[3:]}"
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("phone-page")
@@ -176,6 +181,8 @@ def test_a_participant_consents_downloads_and_withdraws(served: Served, phone_en
     page.locator("input.switch[value=send_me]").check()
     page.locator("input.switch[value=social]").check()
     page.get_by_label("18 or over").check()
+    clip_id = served.clip_dir.name
+    page.locator("input[name=screen_code]").fill(spaced(served.store.screen_code_for(clip_id)))  # from the kiosk
     shot(page, "02-choices-made.png")
     page.get_by_role("button", name="Save my choices").click()
     page.wait_for_url(served.url)
@@ -286,6 +293,7 @@ def test_a_script_typed_as_a_name_is_shown_as_text(served: Served, phone_en: Bro
     typed = "<script>alert(1)</script>"
     page.get_by_label("Under 15").check()
     page.get_by_label("Name of the parent or guardian").fill(typed)
+    page.locator("input[name=screen_code]").fill(served.store.screen_code_for(clip_id))
     page.get_by_role("button", name="Save my choices").click()
     error = page.get_by_role("alert")
     assert "a parent or guardian must give consent" in error.inner_text()

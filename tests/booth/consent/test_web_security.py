@@ -61,10 +61,13 @@ class Page:
         return TestClient(app, base_url=PUBLIC, client=(address, 50000), follow_redirects=False)
 
     def form(self, token: str, client: TestClient | None = None) -> dict[str, str]:
-        """Open the page as a phone does and return its hidden fields."""
+        """Open the page as a phone does and return its hidden fields, and the code the participant types from
+        the booth's screen."""
         page = (client or self.client).get(f"/c/{token}")
         assert page.status_code == 200, page.text
-        return hidden_fields(page.text)
+        clip = self.store.clip_by_token(token, now=self.clock())
+        assert clip is not None
+        return {**hidden_fields(page.text), "screen_code": self.store.screen_code_for(clip.clip_id)}
 
     def post(self, token: str, **fields: str | list[str]) -> tuple[int, str]:
         """Open the page, then send it with these fields as the participant filled them."""
@@ -375,7 +378,7 @@ def test_attempts_are_limited_per_address(tmp_path: Path) -> None:
 
 
 def test_french_phones_get_the_french_page_and_french_errors(page: Page) -> None:
-    _, token, _ = page.clip()
+    clip_id, token, _ = page.clip()
     fr = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
     html = page.client.get(f"/c/{token}", headers=fr).text
     assert '<html lang="fr">' in html
@@ -384,7 +387,7 @@ def test_french_phones_get_the_french_page_and_french_errors(page: Page) -> None
     assert "Tout refuser" in html and "?lang=en" in html
     english = page.client.get(f"/c/{token}?lang=en", headers=fr).text
     assert "Your bullet-time clip" in english
-    fields = hidden_fields(html)
+    fields = {**hidden_fields(html), "screen_code": page.store.screen_code_for(clip_id)}
     error = page.client.post(f"/c/{token}", data={**fields, "purpose": "social"}, headers=fr)
     assert error.status_code == 400 and "choisissez une des réponses sur l'âge" in unescape(error.text)
     assert unescape(page.client.get("/c/AAAAAAAAAAAAAAAAAAAAAA", headers=fr).text).count("n'est pas ouverte") == 2
@@ -427,3 +430,28 @@ def test_log_lines_cannot_be_forged_and_redirects_ignore_the_host_header(
     assert lines and all("\n" not in line for line in lines), lines
     moved = page.client.get("/c/some-token-of-a-clip/", headers={"Host": "evil.example"})
     assert moved.status_code == 404 and "evil.example" not in moved.headers.get("location", "")
+
+
+def test_a_choice_is_recorded_only_with_the_code_on_the_booths_screen(page: Page) -> None:
+    """Whoever saw only the link, on the Wi-Fi or over a shoulder, cannot decide for the participant."""
+    clip_id, token, _ = page.clip()
+    code = page.store.screen_code_for(clip_id)
+    assert re.fullmatch(r"[0-9]{6}", code)
+    html = page.client.get(f"/c/{token}").text
+    assert 'name="screen_code"' in html and "Code on the booth&#39;s screen" in html
+    for typed in ("", "000000" if code != "000000" else "111111", code[:5]):
+        for action in ("consent", "refuse"):
+            status, html = page.post(token, purpose="social", age="adult", action=action, screen_code=typed)
+            assert status == 400 and "type the 6 digits shown on the booth" in unescape(html), (typed, action)
+    assert page.store.record_for(clip_id) is None and page.outbox.pending() == []
+    spaced = f"{code[:3]} {code[3:]}"  # as the kiosk shows it
+    assert page.post(token, purpose="social", age="adult", screen_code=spaced)[0] == 303
+    assert page.store.current(clip_id) is not None
+
+
+def test_an_event_may_turn_the_code_off(tmp_path: Path) -> None:
+    p = make_page(tmp_path, screen_code=False)
+    _, token, _ = p.clip()
+    assert 'name="screen_code"' not in p.client.get(f"/c/{token}").text
+    assert p.post(token, purpose="social", age="adult", screen_code="")[0] == 303
+    p.store.close()
