@@ -493,6 +493,8 @@ def missing_files(config: BoothConfig, keys: tuple[str, ...] | None = None) -> l
         "kiosk.demo_clip": (config.kiosk.demo_clip, False),
         "tagging.kit": (config.tagging.kit, True),
         "consent.texts_dir": (config.consent.texts_dir, True),
+        "web.tls_cert": (config.web.tls_cert, False),
+        "web.tls_key": (config.web.tls_key, False),
     }
     problems = []
     for key, (path, folder) in named.items():

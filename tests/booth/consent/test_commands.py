@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.booth.consent.helpers import make_booth
+from tests.booth.delivery.broker import make_certificates
 from tests.conftest import run_booth
 
 
@@ -149,3 +152,45 @@ def test_serve_answers_phones_until_stopped(tmp_path: Path) -> None:
     assert proc.returncode in (0, 130)
     assert f"participants' page on 127.0.0.1:{port}" in out
     assert "GET /c/… 200" in errors and token not in errors, "the log shows no token"
+
+
+def test_serve_over_https_with_the_events_certificate(tmp_path: Path) -> None:
+    cfg, clip_id, _ = setup(tmp_path)
+    certs = make_certificates(tmp_path / "certs")
+    booth = make_booth(tmp_path)
+    token = booth.store.token_for(clip_id)
+    booth.store.close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cfg.write_text(
+        cfg.read_text() + f'[web]\nhost = "127.0.0.1"\nport = {port}\n'
+        f'tls_cert = "{certs.server_cert}"\ntls_key = "{certs.server_key}"\n'
+    )
+    qr = run_booth("consent", "qr", clip_id, "--out", str(tmp_path / "qr.png"), "--config", str(cfg))
+    assert qr.returncode == 0 and "the page asks for the code" in qr.stdout
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "booth.cli", "serve", "--config", str(cfg)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    trusted = ssl.create_default_context(cafile=str(certs.ca))
+    try:
+        until = time.monotonic() + 30
+        while True:
+            try:
+                page = urllib.request.urlopen(f"https://localhost:{port}/c/{token}", timeout=30, context=trusted)
+                break
+            except OSError:
+                assert time.monotonic() < until and proc.poll() is None, "the page did not come up over HTTPS"
+                time.sleep(0.2)
+        assert page.status == 200 and b"Brand social posts" in page.read()
+        with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+            urllib.request.urlopen(f"http://localhost:{port}/c/{token}", timeout=10)  # no plain HTTP beside it
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    missing = cfg.read_text().replace(str(certs.server_key), str(tmp_path / "no-such.key"))
+    cfg.write_text(missing)
+    refused = run_booth("serve", "--config", str(cfg))
+    assert refused.returncode == 2 and "web.tls_key" in refused.stderr and len(refused.stderr.splitlines()) == 1
