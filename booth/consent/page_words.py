@@ -38,7 +38,10 @@ WORDS: dict[str, dict[str, str]] = {
         "email_kept": "The address you gave is kept with your consent, only to send you your clip.",
         "download": "Download my clip",
         "code": "Your withdrawal code",
-        "code_hint": "Keep it (take a screenshot): with it you can withdraw your consent at any time.",
+        "code_hint": "Keep it (take a screenshot): with it you can withdraw your consent at any time. It is shown"
+        " only this once.",
+        "code_once": "Your withdrawal code was shown once, on the phone that saved these choices, right after saving"
+        " them: whoever has this link cannot withdraw with it.",
         "qr_alt": "QR code of your withdrawal link",
         "withdraw_link": "Withdraw my consent",
         "refused_title": "Nothing will leave the booth",
@@ -116,7 +119,9 @@ WORDS: dict[str, dict[str, str]] = {
         "download": "Télécharger mon clip",
         "code": "Votre code de retrait",
         "code_hint": "Gardez-le (faites une capture d'écran) : il vous permet de retirer votre consentement à tout"
-        " moment.",
+        " moment. Il n'est affiché que cette fois.",
+        "code_once": "Votre code de retrait a été affiché une seule fois, sur le téléphone qui a enregistré ces"
+        " choix, juste après l'enregistrement : qui a ce lien ne peut pas retirer votre consentement avec.",
         "qr_alt": "QR code de votre lien de retrait",
         "withdraw_link": "Retirer mon consentement",
         "refused_title": "Rien ne quittera le stand",

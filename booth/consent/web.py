@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_BODY = 16 * 1024
 CSRF_COOKIE = "booth_form"
+SHOW_COOKIE = "booth_code"
+SHOW_S = 900
+"""How long after saving the choice the page may still show the withdrawal code, once."""
 AGE_ANSWERS = frozenset(band.value for band in AgeBand)
 
 P = ParamSpec("P")
@@ -325,7 +328,7 @@ class PhonePage:
                     return self.choices(request, token, text, filled, words(text.content.language)["bad_code"])
                 try:
                     await self.db(self.record_choice, text, clip, filled.choice(refuse=True))
-                    return here
+                    return self.show_code_once(here, token)
                 except ConsentError:
                     pass
             return self.refused(token, text.content.language)
@@ -340,7 +343,19 @@ class PhonePage:
             if await self.db(self.store.record_for, clip.clip_id) is not None:
                 return here  # recorded meanwhile, from another tab
             return self.choices(request, token, text, filled, say(text.content.language, exc))
-        return here
+        return self.show_code_once(here, token)
+
+    def show_code_once(self, response: Response, token: str) -> Response:
+        """Mark the browser that just recorded the choice: its next view of the page, and no other, shows the
+        withdrawal code (whoever gets the link later cannot withdraw with it)."""
+        response.set_cookie(
+            SHOW_COOKIE, self.show_mark(token), max_age=SHOW_S, httponly=True, samesite="strict",
+            secure=self.secure_cookie, path=f"/c/{token}",
+        )  # fmt: skip
+        return response
+
+    def show_mark(self, token: str) -> str:
+        return hmac.new(self.store.secret, f"show:{token}".encode(), hashlib.sha256).hexdigest()
 
     def code_typed(self, request: Request, clip: ClipEntry, filled: Filled) -> bool:
         """Whether the code on the booth's screen was typed (always, where the event turned the code off); a wrong
@@ -367,13 +382,14 @@ class PhonePage:
 
     def confirmation(self, request: Request, token: str, record: ConsentRecord) -> Response:
         language = self.language(request, default=record.language)
+        show = hmac.compare_digest(request.cookies.get(SHOW_COOKIE, "").encode(), self.show_mark(token).encode())
         text = self.texts.get(language)
         titles = {p.id: p.title for p in text.content.purposes}
         order = [p for p in titles if p in record.purposes] + [p for p in record.purposes if p not in titles]
         purposes = [
             (titles.get(p, p), record.purposes[p], text.recipient_names(record.recipients.get(p, []))) for p in order
         ]
-        return self.render(
+        response = self.render(
             "confirmation.html",
             language,
             token=token,
@@ -381,10 +397,13 @@ class PhonePage:
             granted=bool(record.granted()),
             can_download=bool(record.purposes.get(SEND_ME)),
             email_kept=record.email is not None,
-            code=self.store.code_for(record.record_id),
+            code=self.store.code_for(record.record_id) if show else None,
             withdrawal=text.content.withdrawal,
             languages=self.other_languages(language),
         )
+        if show:
+            response.delete_cookie(SHOW_COOKIE, path=f"/c/{token}")
+        return response
 
     # the clip's files
 

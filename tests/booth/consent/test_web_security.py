@@ -455,3 +455,15 @@ def test_an_event_may_turn_the_code_off(tmp_path: Path) -> None:
     assert 'name="screen_code"' not in p.client.get(f"/c/{token}").text
     assert p.post(token, purpose="social", age="adult", screen_code="")[0] == 303
     p.store.close()
+
+
+def test_the_withdrawal_code_is_shown_once_to_the_phone_that_decided(page: Page) -> None:
+    clip_id, token, _ = page.clip()
+    assert page.post(token, purpose="social", age="adult")[0] == 303
+    code = page.store.code_for(page.store.records_for(clip_id)[0].record_id)
+    first = page.client.get(f"/c/{token}").text
+    assert code in first and "It is shown only this once" in first
+    again = page.client.get(f"/c/{token}").text
+    assert code not in again and f"/w/{code}" not in again and "was shown once" in again
+    someone_else = page.new_client("10.0.0.77").get(f"/c/{token}").text
+    assert "Your choices are saved" in someone_else and code not in someone_else
