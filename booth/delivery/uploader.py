@@ -286,10 +286,16 @@ class Uploader:
     def _pipeline(self, session: Session, until: Until, jobs: list[Job]) -> int:
         """One pass at the clips, up to IN_FLIGHT at once, each following its own replies; how many settled."""
         waiting, active, settled = list(reversed(jobs)), list[Transfer](), 0
+        silent: set[str] = set()
+        """Recipients whose collector let a clip go unanswered in this pass: their other clips wait for the next
+        pass, so that a recipient that is down does not hold the slots of those that answer."""
         while waiting or active:
             until.check()
             while waiting and len(active) < IN_FLIGHT:
                 job = waiting.pop()
+                if job.recipient in silent:
+                    self._notes[job.job_id] = f"{job.recipient}'s collector did not answer this pass"
+                    continue
                 if not self._pending(job):
                     started: Transfer | bool = True
                 else:
@@ -302,6 +308,8 @@ class Uploader:
             for transfer in list(active):
                 reply = session.take(transfer.job.recipient, transfer.job.clip_id)
                 done = self._on_reply(session, transfer, reply) if reply else self._on_silence(session, transfer)
+                if done is not None and reply is None:
+                    silent.add(transfer.job.recipient)
                 if done is not None:
                     active.remove(transfer)
                     session.forget(transfer.job.recipient, transfer.job.clip_id)

@@ -602,3 +602,31 @@ def test_a_clip_json_nested_beyond_reason_travels_as_a_file_only(tmp_path: Path)
     nested = tmp_path / "clip.json"
     nested.write_text("[" * 100_000 + "]" * 100_000)
     assert read_json(nested) is None
+
+
+def test_a_recipient_whose_collector_is_down_does_not_hold_back_the_others(booth: Booth, broker: Mosquitto) -> None:
+    """On event day the brand's collector may not be running yet: its clips wait for the next pass after the
+    first goes unanswered, and the slots go to the agency, whose collector answers."""
+    clips = []
+    for name in "abcdefgh":
+        clip_id, _ = full_clip(booth, name, size=4 * CHUNK)
+        booth.consent(clip_id, "social")
+        booth.outbox.add_clip(clip_id, BRAND)  # queued first: the brand's jobs come first in every pass
+        booth.outbox.add_clip(clip_id, AGENCY)
+        clips.append(clip_id)
+    spy = Watcher(plain(broker), "#")
+    with Responder(plain(broker)) as agency:  # nobody answers for the brand
+        report = uploader(booth, configured(booth, broker.url, reply_timeout_s=2.0)).run_once(20)
+    spy.close()
+    assert sorted(j.clip_id for j in report.delivered) == sorted(clips), report.lines()
+    assert sorted(agency.stored) == sorted(clips)
+    left = [why for job, why in report.left if job.recipient == BRAND]
+    assert len(left) == len(clips) and all("collector" in why for why in left), left
+    stored_at = [k for k, (topic, payload) in enumerate(spy.messages) if b'"stored"' in payload]
+    assert len(stored_at) >= len(clips)
+    tried = {
+        topic.rsplit("/", 1)[1]
+        for topic, _ in spy.messages[: stored_at[len(clips) - 1]]
+        if f"/{BRAND}/manifest/" in topic
+    }
+    assert len(tried) <= 3, f"{len(tried)} brand clips were tried while the agency's waited for slots"
