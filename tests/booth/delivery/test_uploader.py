@@ -630,3 +630,40 @@ def test_a_recipient_whose_collector_is_down_does_not_hold_back_the_others(booth
         if f"/{BRAND}/manifest/" in topic
     }
     assert len(tried) <= 3, f"{len(tried)} brand clips were tried while the agency's waited for slots"
+
+
+def test_a_broker_that_restarts_again_and_again_leaves_no_file_open(booth: Booth, broker: Mosquitto) -> None:
+    """A venue's uplink flaps all day: each lost connection must give back every file it held."""
+    clip_id, _ = full_clip(booth, "a")
+    booth.consent(clip_id, "social")
+    booth.outbox.add_clip(clip_id, AGENCY)  # no collector answers: the uploader stays connected, waiting
+    config = configured(booth, broker.url, retry_max_s=1.0, reply_timeout_s=30.0)
+    up = uploader(booth, config)
+    stop = threading.Event()
+    worker = threading.Thread(target=up.run, args=(stop,))
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    def connected() -> None:
+        until = time.monotonic() + 60
+        while not up.online:
+            assert time.monotonic() < until, "the uploader did not connect"
+            time.sleep(0.05)
+
+    worker.start()
+    try:
+        connected()
+        before = open_files()
+        for _ in range(6):
+            broker.stop()
+            until = time.monotonic() + 60
+            while up.online:
+                assert time.monotonic() < until, "the uploader did not notice the broker going"
+                time.sleep(0.05)
+            broker.start()
+            connected()
+        assert open_files() <= before, f"{open_files() - before} more files open after six lost connections"
+    finally:
+        stop.set()
+        worker.join(30)
