@@ -468,7 +468,9 @@ def test_a_wrong_password_is_refused_once_in_one_line(
         time.sleep(0.2)
     assert "\n" not in str(refused.value) and "password" in str(refused.value)
     attempts = broker.log.read_text().count("New connection from")
-    assert attempts == 2, f"one connection attempt each, not a retry storm ({attempts})"
+    # one each; on a loaded host a connection closed before its refusal was read is tried once more, as any
+    # lost connection is; a retry storm would be one every 0.2 to 1 s for the 30 s given
+    assert 2 <= attempts <= 4, f"one connection attempt each, not a retry storm ({attempts})"
     job = booth.outbox.jobs(clip_id)[0]
     assert job.state is JobState.PENDING, "still waiting for the right password"
 
