@@ -42,17 +42,14 @@ from booth.session import ClipReady, Event, Fire, StageFailed
 from booth.shot_runner import ShotRunner
 from booth.station import open_station
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from delivery import NODELAY, free_port
+
 RECIPIENT = "orbita-agency"
 BRAND = "brand"
 """The recipients the booth's consent texts name for the brand's social posts: each runs its own collector."""
 EVENT = "event-day"
 BOOTH = "booth-01"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Broker:
@@ -62,7 +59,7 @@ class Broker:
         self.port = free_port()
         self.conf = folder / "mosquitto.conf"
         self.conf.write_text(
-            f"user {getpass.getuser()}\nlistener {self.port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"
+            f"user {getpass.getuser()}\nlistener {self.port} 127.0.0.1\nallow_anonymous true\n{NODELAY}"
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -332,7 +329,8 @@ def verdict(day: Day, *outs: Path) -> int:
     )
     for f in day.failed[:5]:
         print(f"  failed: {f}")
-    print(json.dumps({"samples": day.samples}, separators=(",", ":")) if os.environ.get("EVENT_DAY_JSON") else "")
+    if os.environ.get("EVENT_DAY_JSON"):
+        print(json.dumps({"samples": day.samples}, separators=(",", ":")))
     if problems:
         for p in problems:
             print(f"FAIL {p}")

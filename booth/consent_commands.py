@@ -15,7 +15,7 @@ from booth.consent.chain import Head
 from booth.consent.decisions import withdraw
 from booth.consent.registry import open_outbox, open_store, page_url, texts_of
 from booth.consent.retention import purge
-from booth.consent.store import ClipEntry, ConsentStore, DamagedRow
+from booth.consent.store import ClipEntry, ConsentStore, DamagedRow, shown_code
 from booth.errors import InputError
 
 
@@ -164,7 +164,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
         url = page_url(config, store.token_for(args.clip_id))
         code = store.screen_code_for(args.clip_id) if config.web.screen_code else None
     write_atomic(args.out, qr_png(url))
-    asks = f"; the page asks for the code {code[:3]} {code[3:]}" if code else ""
+    asks = f"; the page asks for the code {shown_code(code)}" if code else ""
     print(f"{args.out}: QR code of the clip's consent page{asks}")
     return 0
 

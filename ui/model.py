@@ -15,6 +15,7 @@ from booth.consent.page_words import say
 from booth.consent.qr import qr_png
 from booth.consent.records import ConsentError, Method
 from booth.consent.registry import page_url
+from booth.consent.store import shown_code
 from booth.consent.texts import LANGUAGES, ConsentText
 from booth.delivery.outbox import ConsentGateError
 from booth.session import (
@@ -220,8 +221,8 @@ class KioskModel(QObject):
     def _show_page(self, clip_id: str) -> None:
         self.page = page_url(self.config, self.station.store.token_for(clip_id))
         self.qr = qr_png(self.page, box_size=10, border=2)
-        code = self.station.store.screen_code_for(clip_id) if self.config.web.screen_code else ""
-        self.screen_code = f"{code[:3]} {code[3:]}" if code else ""
+        web = self.config.web
+        self.screen_code = shown_code(self.station.store.screen_code_for(clip_id)) if web.screen_code else ""
 
     @Slot(object)
     def _on_report(self, event: Event) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from booth.config import BoothConfig, WebSection
+from booth.config import BoothConfig, WebSection, missing_files
 from booth.errors import ConfigError
 
 log = logging.getLogger("booth.consent.web")
@@ -106,6 +106,9 @@ class _AcceptErrors(logging.Filter):
         return True
 
 
+ACCEPT_ERRORS = _AcceptErrors()
+
+
 def _more_files() -> None:
     """The soft limit on open files raised to the hard one: connections, not the limit, are what is capped."""
     with contextlib.suppress(ValueError, OSError):
@@ -120,13 +123,12 @@ def server_config(app: Any, config: BoothConfig, *, lifespan: str = "auto") -> u
     web = config.web
     tls: dict[str, str] = {}
     if web.tls_cert is not None and web.tls_key is not None:
-        cert, key = config.resolve(web.tls_cert), config.resolve(web.tls_key)
-        for what, path in (("web.tls_cert", cert), ("web.tls_key", key)):
-            if not path.is_file():
-                raise ConfigError(f"{what}: {path}: no such file; give the PEM file, relative to booth.toml")
-        tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+        missing = missing_files(config, ("web.tls_cert", "web.tls_key"))
+        if missing:
+            raise ConfigError(missing[0])
+        tls = {"ssl_certfile": str(config.resolve(web.tls_cert)), "ssl_keyfile": str(config.resolve(web.tls_key))}
     _more_files()
-    logging.getLogger("asyncio").addFilter(_AcceptErrors())
+    logging.getLogger("asyncio").addFilter(ACCEPT_ERRORS)  # the same filter object: added once however often
     protocol = type("PageProtocol", (GuardedH11,), {"limits": _Limits(web)})
     return uvicorn.Config(
         app,

@@ -25,6 +25,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from booth.atomic import write_atomic
 from booth.consent.chain import GENESIS, KEYED, UNKEYED, AnchorError, Head, anchor, chain_key, entry_hash, read_anchor
 from booth.consent.records import ConsentError, ConsentRecord
 from booth.errors import BoothError
@@ -74,8 +75,6 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 Entries = dict[int, tuple[str, str | None, str | None, dict[str, Any], str]]
 """seq: (event, record_id, clip_id, detail, hash) of the audit entries that can be read."""
-DELETIONS = ("erased", "purged")
-"""The audit events that delete a clip from the booth (its row's deleted_at set with them)."""
 
 
 class DamagedRow(BoothError):
@@ -93,6 +92,10 @@ class Event(Enum):
     ERASURE_ACKNOWLEDGED = "erasure acknowledged"
     PURGED = "purged"
     CHAIN_KEYED = "chain keyed"
+
+
+DELETIONS = (Event.ERASED.value, Event.PURGED.value)
+"""The audit events that delete a clip from the booth (its row's deleted_at set with them)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,11 @@ def screen_code(secret: bytes, clip_id: str) -> str:
     return f"{digest % 1_000_000:06d}"
 
 
+def shown_code(code: str) -> str:
+    """A screen code as the kiosk shows it and people type it: 482 913."""
+    return f"{code[:3]} {code[3:]}"
+
+
 def withdrawal_code(secret: bytes, record_id: str) -> str:
     """The record's withdrawal code: derived from the booth's secret, so the participant's page can show it
     again, while booth.db holds only its hash."""
@@ -193,14 +201,9 @@ def load_secret(path: Path, database: Path) -> bytes:
             f"{path} {state}, and {database.name} holds {clips} clips whose phone links, withdrawal codes and audit"
             f" log depend on it; restore it from the backup taken with {database.name} (docs/consent.md, 'Back up')"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, secrets.token_bytes(SECRET_BYTES))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return path.read_bytes()
+    secret = secrets.token_bytes(SECRET_BYTES)
+    write_atomic(path, secret)  # mkstemp makes it readable by its owner only
+    return secret
 
 
 def key_check(secret: bytes) -> str:
@@ -237,14 +240,16 @@ class ConsentStore:
     def _open_chain(self) -> None:
         """Check that secret.key is this database's; key an earlier version's unkeyed log (only if it is
         intact: a broken one stays as it is, as evidence); anchor the head."""
+        check = key_check(self.secret)
+        meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        if {"chain", "anchored"} <= meta.keys():  # a booth.db opened before: read, no write lock taken
+            self._check_key(meta, check)
+            if meta["chain"] != KEYED:
+                self._key = None
+            return
         with self.transaction():
             meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-            check = key_check(self.secret)
-            if meta.get("key_check", check) != check:
-                raise SecretKeyError(
-                    f"{self.path.with_name('secret.key')} is not the key {self.path.name} was made with; restore"
-                    f" the one backed up with {self.path.name} (docs/consent.md, 'Back up')"
-                )
+            self._check_key(meta, check)
             if "chain" not in meta:
                 scheme = KEYED
                 if self.db.execute("SELECT 1 FROM audit LIMIT 1").fetchone():
@@ -257,8 +262,15 @@ class ConsentStore:
                 self.db.execute("INSERT INTO meta VALUES ('anchored', '1')")
                 self._appended = self.head()
 
+    def _check_key(self, meta: dict[str, str], check: str) -> None:
+        if meta.get("key_check", check) != check:
+            raise SecretKeyError(
+                f"{self.path.with_name('secret.key')} is not the key {self.path.name} was made with; restore"
+                f" the one backed up with {self.path.name} (docs/consent.md, 'Back up')"
+            )
+
     def _key_earlier_log(self) -> str:
-        old = self._chain_problems(None)
+        old, _ = self._chain(None)
         if old:
             log.warning("the audit log of %s is broken (%s); it is kept unkeyed, as it is", self.path, old[0])
             return UNKEYED
@@ -341,8 +353,7 @@ class ConsentStore:
         """Every break, first one first: in the chain (an entry changed, inserted, forged or missing, or one
         that cannot be read); against the anchor file and a head a collector `witnessed` (a cut tail); between
         the tables and the log (a record or clip row changed, added or deleted, a deletion undone)."""
-        problems = self._chain_problems(self._key)
-        entries = self._entries()
+        problems, entries = self._chain(self._key)
         if self._key is None and entries:
             problems.append("the audit log is unkeyed: an earlier version's, found broken before it could be keyed")
         problems += self._anchor_problems(entries, witnessed)
@@ -350,19 +361,11 @@ class ConsentStore:
         problems += self._clip_problems(entries)
         return problems
 
-    def _entries(self) -> Entries:
-        out: Entries = {}
-        for seq, event, record_id, clip_id, detail, digest in self.db.execute(
-            "SELECT seq, event, record_id, clip_id, detail, hash FROM audit ORDER BY seq"
-        ):
-            with contextlib.suppress(ValueError, TypeError, RecursionError):
-                parsed = json.loads(detail)
-                if isinstance(parsed, dict):
-                    out[seq] = (event, record_id, clip_id, parsed, digest)
-        return out
-
-    def _chain_problems(self, key: bytes | None) -> list[str]:
+    def _chain(self, key: bytes | None) -> tuple[list[str], Entries]:
+        """One pass over the log under `key`: every break in the chain, and the entries whose detail can be read
+        (for the checks against the anchor and the tables)."""
         problems: list[str] = []
+        entries: Entries = {}
         prev, expected_seq = GENESIS, 1
         for seq, at, event, record_id, clip_id, detail, prev_hash, digest in self.db.execute(
             "SELECT seq, at, event, record_id, clip_id, detail, prev_hash, hash FROM audit ORDER BY seq"
@@ -372,14 +375,17 @@ class ConsentStore:
             if prev_hash != prev:
                 problems.append(f"audit entry {seq}: does not follow entry {seq - 1} (its previous hash differs)")
             try:
-                json.loads(detail)
                 intact = entry_hash(key, prev_hash, seq, at, event, record_id, clip_id, detail) == digest
-            except (ValueError, TypeError, RecursionError):
+            except TypeError:  # a value of a type no entry is written with
                 intact = False
             if not intact:
                 problems.append(f"audit entry {seq} ({str(event)[:40]}): its content was changed after it was written")
+            with contextlib.suppress(ValueError, TypeError, RecursionError):
+                parsed = json.loads(detail)
+                if isinstance(parsed, dict):
+                    entries[seq] = (event, record_id, clip_id, parsed, digest)
             prev, expected_seq = digest, seq + 1
-        return problems
+        return problems, entries
 
     def _anchor_problems(self, entries: Entries, witnessed: Head | None) -> list[str]:
         problems: list[str] = []
@@ -464,26 +470,21 @@ class ConsentStore:
         is stored)."""
         token = page_token(self.secret, clip_id)
         now = time.time()
+        # what verify() holds the row to: its 'clip registered' entry carries these
+        kept = {
+            "directory": str(directory),
+            "frames_dir": str(frames_dir) if frames_dir else None,
+            "token_hash": secret_hash(token),
+            "token_expires": now + token_days * 86400,
+        }
         with self.transaction():
             self.db.execute(
                 "INSERT INTO clips (clip_id, sha256, directory, frames_dir, created_at, created_ts, token_hash,"
                 " token_expires) VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    clip_id,
-                    sha256,
-                    str(directory),
-                    str(frames_dir) if frames_dir else None,
-                    utc_now_iso(),
-                    now,
-                    secret_hash(token),
-                    now + token_days * 86400,
-                ),
-            )
-            row = self.db.execute(
-                "SELECT directory, frames_dir, token_hash, token_expires FROM clips WHERE clip_id = ?", (clip_id,)
-            ).fetchone()
-            detail = dict(zip(("directory", "frames_dir", "token_hash", "token_expires"), row, strict=True))
-            self.append(Event.CLIP_REGISTERED, clip_id=clip_id, detail={"clip_sha256": sha256, **detail})
+                (clip_id, sha256, kept["directory"], kept["frames_dir"], utc_now_iso(), now, kept["token_hash"],
+                 kept["token_expires"]),
+            )  # fmt: skip
+            self.append(Event.CLIP_REGISTERED, clip_id=clip_id, detail={"clip_sha256": sha256, **kept})
         return token
 
     def _clip(self, row: Any) -> ClipEntry:

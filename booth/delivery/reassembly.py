@@ -103,6 +103,8 @@ class Reassembly:
         self.booth_bytes_in_flight = booth_bytes_in_flight
         self.stall_s = stall_s
         self._noted: dict[tuple[str, str], float] = {}
+        self._witnessed: dict[tuple[str, str], int] = {}
+        """The latest audit head seq this collector wrote to the index, per booth."""
         self.incoming = out / ".incoming"
         for folder in (self.incoming / ".locks", self.incoming / ".trash"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -185,8 +187,11 @@ class Reassembly:
         self._vet(a, m)
         if time.time() - self._swept > SWEEP_EVERY_S:
             self._sweep()
-        if m.audit_head is not None:
-            self.index.witness(a.event, a.booth, m.audit_head, utc_now_iso())
+        head = m.audit_head
+        if head is not None and head["seq"] > self._witnessed.get((a.event, a.booth), 0):
+            # a write only when the booth's log grew since this collector last saw it, not on every manifest
+            self.index.witness(a.event, a.booth, head, utc_now_iso())
+            self._witnessed[(a.event, a.booth)] = head["seq"]
         with self._locked(a.event, a.booth, a.clip_id):
             self._clear_stages(a)
             done = self._already(a, m)

@@ -266,11 +266,5 @@ class Session:
         """Drop the socket without a word: the broker publishes the last will. paho also holds a socket pair to
         wake its loop, which only its own reset closes: without it, every lost connection kept two files open,
         and a booth on a flapping uplink ran out of them."""
-        sock = self.client.socket()
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.close()
-        reset = getattr(self.client, "_reset_sockets", None)  # paho 2: the socket and the pair
-        if callable(reset):
-            with contextlib.suppress(OSError):
-                reset()
+        with contextlib.suppress(OSError):
+            self.client._reset_sockets()  # the socket and the pair

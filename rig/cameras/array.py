@@ -30,10 +30,10 @@ def position(k: int) -> str:
 
 
 RESTORE_WAIT_S = 25.0
-READ_WAIT_S = 10.0
-"""How long one camera may take to report its settings."""
 """How long restore waits for every camera: each camera's call is bounded at 10 s, and a busy machine starts
 the calls late."""
+READ_WAIT_S = 10.0
+"""How long one camera may take to report its settings."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -13,11 +12,12 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.booth.consent.helpers import make_booth
-from tests.booth.delivery.broker import make_certificates
+from tests.booth.delivery.broker import free_port, make_certificates
 from tests.conftest import run_booth
 
 
@@ -118,14 +118,23 @@ def test_the_data_folder_and_booth_db_are_the_booths_user_only(tmp_path: Path) -
     assert data.stat().st_mode & 0o077 == 0 and (data / "booth.db").stat().st_mode & 0o077 == 0
 
 
+def opened(url: str, server: subprocess.Popen[Any], context: ssl.SSLContext | None = None) -> Any:
+    """The page at `url` once the server started for it answers; fails if the server stops first."""
+    until = time.monotonic() + 60
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=30, context=context)
+        except OSError:
+            assert time.monotonic() < until and server.poll() is None, f"{url} did not come up"
+            time.sleep(0.2)
+
+
 def test_serve_answers_phones_until_stopped(tmp_path: Path) -> None:
     cfg, clip_id, _ = setup(tmp_path)
     booth = make_booth(tmp_path)
     token = booth.store.token_for(clip_id)
     booth.store.close()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     cfg.write_text(cfg.read_text() + f'[web]\nhost = "127.0.0.1"\nport = {port}\n')
     proc = subprocess.Popen(
         [sys.executable, "-m", "booth.cli", "serve", "--config", str(cfg)],
@@ -134,14 +143,7 @@ def test_serve_answers_phones_until_stopped(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        until = time.monotonic() + 20
-        while True:
-            try:
-                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/c/{token}", timeout=30)
-                break
-            except OSError:
-                assert time.monotonic() < until and proc.poll() is None, "the page did not come up"
-                time.sleep(0.2)
+        page = opened(f"http://127.0.0.1:{port}/c/{token}", proc)
         assert page.status == 200 and b"Brand social posts" in page.read()
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/c/not-a-token-at-all-xxxxx", timeout=30)
@@ -160,9 +162,7 @@ def test_serve_over_https_with_the_events_certificate(tmp_path: Path) -> None:
     booth = make_booth(tmp_path)
     token = booth.store.token_for(clip_id)
     booth.store.close()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     cfg.write_text(
         cfg.read_text() + f'[web]\nhost = "127.0.0.1"\nport = {port}\n'
         f'tls_cert = "{certs.server_cert}"\ntls_key = "{certs.server_key}"\n'
@@ -176,14 +176,7 @@ def test_serve_over_https_with_the_events_certificate(tmp_path: Path) -> None:
     )
     trusted = ssl.create_default_context(cafile=str(certs.ca))
     try:
-        until = time.monotonic() + 30
-        while True:
-            try:
-                page = urllib.request.urlopen(f"https://localhost:{port}/c/{token}", timeout=30, context=trusted)
-                break
-            except OSError:
-                assert time.monotonic() < until and proc.poll() is None, "the page did not come up over HTTPS"
-                time.sleep(0.2)
+        page = opened(f"https://localhost:{port}/c/{token}", proc, trusted)
         assert page.status == 200 and b"Brand social posts" in page.read()
         with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
             urllib.request.urlopen(f"http://localhost:{port}/c/{token}", timeout=10)  # no plain HTTP beside it

@@ -13,9 +13,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.booth.consent.helpers import make_booth
+from tests.booth.delivery.broker import free_port
 
 FILES = 256
 """The page's process runs with this few open files, below the connections thrown at it."""
@@ -40,6 +42,33 @@ def get(port: int, path: str, source: str) -> tuple[int, float]:
     return status, time.monotonic() - started
 
 
+@contextlib.contextmanager
+def serving(root: Path, web: str, argv: list[str]) -> Iterator[tuple[int, str, Path]]:
+    """`booth serve` (run as `argv` gives) for a booth with one clip, until its page answers; its port, the
+    clip's token and its log. Stopped with Ctrl-C on the way out."""
+    booth = make_booth(root)
+    token = booth.store.token_for(booth.clip("a"))
+    booth.store.close()
+    port = free_port()
+    cfg = root / "booth.toml"
+    cfg.write_text(f'[booth]\ndata_dir = "{root / "data"}"\n[web]\nport = {port}\n{web}')
+    log = root / "serve.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen([sys.executable, *argv, "serve", "--config", str(cfg)], stdout=fh, stderr=fh)
+    try:
+        until = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(OSError):
+                if get(port, f"/c/{token}", "127.0.0.2")[0] == 200:
+                    break
+            assert time.monotonic() < until and proc.poll() is None, log.read_text()
+            time.sleep(0.2)
+        yield port, token, log
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+
+
 def closed_by_server(s: socket.socket) -> bool:
     try:
         return s.recv(1, socket.MSG_DONTWAIT) == b""
@@ -50,89 +79,46 @@ def closed_by_server(s: socket.socket) -> bool:
 
 
 def test_idle_and_slow_connections_from_one_address_do_not_take_the_page_from_others(tmp_path: Path) -> None:
-    booth = make_booth(tmp_path)
-    clip_id = booth.clip("a")
-    token = booth.store.token_for(clip_id)
-    booth.store.close()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    cfg = tmp_path / "booth.toml"
-    cfg.write_text(
-        f'[booth]\ndata_dir = "{tmp_path / "data"}"\n[web]\nhost = "0.0.0.0"\nport = {port}\n'
-        "header_timeout_s = 3.0\nattempts_per_minute = 1000\n"
-    )
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4096)), hard))  # this test's own sockets
-    log = tmp_path / "serve.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-c", LIMITED, "serve", "--config", str(cfg)], stdout=fh, stderr=fh)
     attackers: list[socket.socket] = []
-    try:
-        until = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError):
-                if get(port, f"/c/{token}", "127.0.0.2")[0] == 200:
-                    break
-            assert time.monotonic() < until and proc.poll() is None, log.read_text()
-            time.sleep(0.2)
-
-        for k in range(520):
-            s = socket.socket()
-            s.settimeout(5)
-            with contextlib.suppress(OSError):
-                s.connect(("127.0.0.1", port))
-                if k >= 500:  # slow ones: a request line, then a header a byte at a time
-                    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-            attackers.append(s)
-        for round_ in range(6):
-            for s in attackers[500:]:
+    web = 'host = "0.0.0.0"\nheader_timeout_s = 3.0\nattempts_per_minute = 1000\n'
+    with serving(tmp_path, web, ["-c", LIMITED]) as (port, token, log):
+        try:
+            for k in range(520):
+                s = socket.socket()
+                s.settimeout(5)
                 with contextlib.suppress(OSError):
-                    s.send(b"a")
-            status, took = get(port, f"/c/{token}", f"127.0.0.{3 + round_}")
-            assert status == 200 and took < 1.0, f"a phone waited {took:.2f} s for its page"
-            time.sleep(0.3)
+                    s.connect(("127.0.0.1", port))
+                    if k >= 500:  # slow ones: a request line, then a header a byte at a time
+                        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                attackers.append(s)
+            for round_ in range(6):
+                for s in attackers[500:]:
+                    with contextlib.suppress(OSError):
+                        s.send(b"a")
+                status, took = get(port, f"/c/{token}", f"127.0.0.{3 + round_}")
+                assert status == 200 and took < 1.0, f"a phone waited {took:.2f} s for its page"
+                time.sleep(0.3)
 
-        until = time.monotonic() + 60  # the header time-out is 3 s; a busy machine may take longer
-        while not all(closed_by_server(s) for s in attackers):
-            for s in attackers[500:]:
-                with contextlib.suppress(OSError):
-                    s.send(b"a")
-            assert time.monotonic() < until, "idle or slow connections were kept open past the header time-out"
-            time.sleep(0.5)
-        assert get(port, f"/c/{token}", "127.0.0.1")[0] == 200, "the address is served again once it lets go"
-    finally:
-        for s in attackers:
-            s.close()
-        proc.send_signal(signal.SIGINT)
-        proc.wait(60)
+            until = time.monotonic() + 60  # the header time-out is 3 s; a busy machine may take longer
+            while not all(closed_by_server(s) for s in attackers):
+                for s in attackers[500:]:
+                    with contextlib.suppress(OSError):
+                        s.send(b"a")
+                assert time.monotonic() < until, "idle or slow connections were kept open past the header time-out"
+                time.sleep(0.5)
+            assert get(port, f"/c/{token}", "127.0.0.1")[0] == 200, "the address is served again once it lets go"
+        finally:
+            for s in attackers:
+                s.close()
     text = log.read_text()
     assert "Traceback" not in text and len(text.splitlines()) < 40, text[-3000:]
     assert "connections from 127.0.0.1 closed" in text
 
 
 def test_a_post_the_phone_abandons_half_way_is_one_quiet_line(tmp_path: Path) -> None:
-    booth = make_booth(tmp_path)
-    token = booth.store.token_for(booth.clip("a"))
-    booth.store.close()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    cfg = tmp_path / "booth.toml"
-    cfg.write_text(f'[booth]\ndata_dir = "{tmp_path / "data"}"\n[web]\nhost = "127.0.0.1"\nport = {port}\n')
-    log = tmp_path / "serve.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "booth.cli", "serve", "--config", str(cfg)], stdout=fh, stderr=fh
-        )
-    try:
-        until = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError):
-                if get(port, f"/c/{token}", "127.0.0.1")[0] == 200:
-                    break
-            assert time.monotonic() < until and proc.poll() is None, log.read_text()
-            time.sleep(0.2)
+    with serving(tmp_path, 'host = "127.0.0.1"\n', ["-m", "booth.cli"]) as (port, token, log):
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
             s.sendall(
                 f"POST /c/{token} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
@@ -142,8 +128,5 @@ def test_a_post_the_phone_abandons_half_way_is_one_quiet_line(tmp_path: Path) ->
         while "POST /c/" not in log.read_text():
             assert time.monotonic() < until, log.read_text()
             time.sleep(0.2)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(60)
     text = log.read_text()
     assert "Traceback" not in text and "ClientDisconnect" not in text, text

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Viewp
 from booth.atomic import file_sha256
 from booth.config import BoothConfig, load_config
 from booth.consent.registry import open_store
-from booth.consent.store import ConsentStore
+from booth.consent.store import ConsentStore, shown_code
 from tests.conftest import run_booth
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -75,11 +75,6 @@ class Served:
         token = self.store.register_clip(clip_id, file_sha256(folder / "clip.mp4"), folder, None, 7)
         self.secrets.append(token)
         return clip_id, f"{self.base}/c/{token}", folder
-
-
-def spaced(code: str) -> str:
-    """The code as the kiosk shows it, and a participant types it: 482 913."""
-    return f"{code[:3]} {code[3:]}"
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +177,7 @@ def test_a_participant_consents_downloads_and_withdraws(served: Served, phone_en
     page.locator("input.switch[value=social]").check()
     page.get_by_label("18 or over").check()
     clip_id = served.clip_dir.name
-    page.locator("input[name=screen_code]").fill(spaced(served.store.screen_code_for(clip_id)))  # from the kiosk
+    page.locator("input[name=screen_code]").fill(shown_code(served.store.screen_code_for(clip_id)))  # from the kiosk
     shot(page, "02-choices-made.png")
     page.get_by_role("button", name="Save my choices").click()
     page.wait_for_url(served.url)

@@ -20,7 +20,7 @@ from booth.config import BoothConfig
 from booth.consent.page_guard import CSP
 from booth.consent.qr import qr_png
 from booth.consent.registry import open_store, texts_of
-from booth.consent.store import ConsentStore
+from booth.consent.store import ConsentStore, shown_code
 from booth.consent.web import create_app
 from booth.delivery.outbox import JobKind, Outbox
 
@@ -444,7 +444,7 @@ def test_a_choice_is_recorded_only_with_the_code_on_the_booths_screen(page: Page
             status, html = page.post(token, purpose="social", age="adult", action=action, screen_code=typed)
             assert status == 400 and "type the 6 digits shown on the booth" in unescape(html), (typed, action)
     assert page.store.record_for(clip_id) is None and page.outbox.pending() == []
-    spaced = f"{code[:3]} {code[3:]}"  # as the kiosk shows it
+    spaced = shown_code(code)  # as the kiosk shows it
     assert page.post(token, purpose="social", age="adult", screen_code=spaced)[0] == 303
     assert page.store.current(clip_id) is not None
 
