@@ -227,6 +227,9 @@ class Gap:
     """Where the motion came in layers (booth.stitch.layers): what of a (flow scale) may stand near the pivot.
     A place neither view shows is filled from a and b with these left out (their plates)."""
     near_b: np.ndarray | None = None
+    soft: bool = False
+    """The views are too far apart for any motion to be trusted (booth.stitch.layers.CROSSFADE_FROM): every view
+    between them is a cross-fade, a soft transition rather than a torn one."""
 
     @functools.cached_property
     def plates(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -312,6 +315,8 @@ def in_between(g: Gap, t: float) -> np.ndarray:
     Each output pixel takes its offsets into a and b from the flow carried to time t (see _to_time) and blends
     the two samples by nearness in time, except where one of them shows something the other view hides, or
     falls outside its frame: there the view that sees it wins, so edges do not ghost."""
+    if g.soft:
+        return crossfade(g.a, g.b, t)
     fh, fw = g.forward.shape[:2]
     grid = _grid(fh, fw)
     to_a, to_b = _to_time(g, t)

@@ -23,6 +23,13 @@ LAYERS_FROM = 0.35
 """The room's sweep (share of the width) from which the layers are used; below it, the free optical flow of
 booth.stitch.interpolate, which holds there (chosen on the development look: the sweep is about 0.23 of the
 width between 24 cameras over 180 degrees, where flow scores 2 dB more, and 0.45 or more between 8 to 16)."""
+CROSSFADE_FROM = 0.5
+"""The room's sweep (share of the width) from which a gap is cross-faded. The participant stands in the middle of
+the frame, so from half the width on, the room behind them has left the other view's frame in both directions:
+nothing can check the stereo's choice of what is participant and what is room there, and on the rigs that sweep
+so far (8 cameras over 180 degrees, 16 over 270 at 3.5 m) the layers tore the participant's outline, dropped the
+held stick and printed ghosts of the participant on the backdrop. A cross-fade shows a soft double image
+instead, and keeps the pivot still (0.3 px)."""
 MAX_SWEEP = 0.8
 """Largest sideways motion of the room between neighbouring views, as a share of the frame's width."""
 MAX_COUNTER = 0.12
@@ -189,10 +196,15 @@ def layered_gap(a: np.ndarray, b: np.ndarray) -> Gap:
     """Both ways' motion between two aligned I420 views as two layers (see the module), where each view shows
     what the other cannot, and what of each may stand near the pivot."""
     small_a, small_b = _shrink(planes(a)[0], FLOW_SCALE), _shrink(planes(b)[0], FLOW_SCALE)
-    if _sweep_share(small_a, small_b) < LAYERS_FROM:
+    sweep = _sweep_share(small_a, small_b)
+    if sweep < LAYERS_FROM:
         # neighbours close enough for free optical flow to follow the room: it follows its detail in two
         # dimensions, where one sweep per row cannot
         return gap(a, b)
+    if sweep >= CROSSFADE_FROM:
+        still = np.zeros((*small_a.shape, 2), np.float32)
+        hidden = np.zeros(small_a.shape, np.float32)
+        return Gap(a, b, still, still, hidden, hidden, soft=True)
     colour_a = [small_a, *(_shrink(p, FLOW_SCALE // 2) for p in planes(a)[1:])]
     colour_b = [small_b, *(_shrink(p, FLOW_SCALE // 2) for p in planes(b)[1:])]
     forward, near_a = _one_way(colour_a, colour_b)

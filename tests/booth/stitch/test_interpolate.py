@@ -128,12 +128,13 @@ def test_the_clip_shows_synthesised_views(tmp_path: Path) -> None:
     assert flow["frame_count"] == hold["frame_count"]
 
 
-def wide_scene_at(t: float) -> np.ndarray:
-    """A gap as wide as 8 cameras over 180 degrees make it: the backdrop sweeps 800 px (three quarters of the
-    frame) while the participant at the pivot (a box) moves 16 px and a stick held out beside it 24 px."""
-    background = cv2.applyColorMap(texture(3, (W + 800, H), 6.0), cv2.COLORMAP_OCEAN)
-    shift = round(800 * t)
-    frame = background[:, 800 - shift : 800 - shift + W].copy()
+def wide_scene_at(t: float, sweep: int = 480) -> np.ndarray:
+    """A gap as wide as 12 cameras over 180 degrees make it: the backdrop sweeps 480 px (over two fifths of the
+    frame; 800 px between 8 cameras) while the participant at the pivot (a box) moves 16 px and a stick held out
+    beside it 24 px."""
+    background = cv2.applyColorMap(texture(3, (W + sweep, H), 6.0), cv2.COLORMAP_OCEAN)
+    shift = round(sweep * t)
+    frame = background[:, sweep - shift : sweep - shift + W].copy()
     box = cv2.applyColorMap(texture(4, (300, 700), 5.0), cv2.COLORMAP_AUTUMN)
     x = 390 - round(16 * t)
     frame[600:1300, x : x + 300] = box
@@ -154,3 +155,13 @@ def test_layers_hold_a_wide_gap_where_free_flow_tears_it() -> None:
     # the participant at the pivot is whole and in place: the box half-way spans x = 382..682
     made = planes(layered)[0]
     assert np.abs(made[650:1250, 400:660].astype(int) - y[650:1250, 400:660]).mean() < 2.0
+
+
+def test_a_gap_too_wide_to_check_is_cross_faded_not_torn() -> None:
+    """Between 8 cameras over 180 degrees the backdrop sweeps three quarters of the frame: behind the
+    participant it has left the other view in both directions, and the view in between is a cross-fade."""
+    a, b = wide_scene_at(0.0, sweep=800), wide_scene_at(1.0, sweep=800)
+    for t in (0.25, 0.5, 0.75):
+        assert np.array_equal(in_between(layered_gap(a, b), t), crossfade(a, b, t))
+    near_a, near_b = wide_scene_at(0.0), wide_scene_at(1.0)
+    assert not np.array_equal(in_between(layered_gap(near_a, near_b), 0.5), crossfade(near_a, near_b, 0.5))
