@@ -53,6 +53,8 @@ SPLAT_DEPTH = 0.1
 """Where two land together, each flow-scale pixel of speed divides a pixel's say by exp(SPLAT_DEPTH): in an
 orbit aligned on the pivot, what moves less stands nearer the pivot, in front of the background behind it."""
 
+PLATE_GROW = 7
+"""Side (flow-scale pixels) of the margin a plate inpaints round what may stand near the pivot."""
 LAYER_SPEED_CAP = 100.0
 """In layers, speeds (flow-scale pixels) beyond this count as this in the splat's depth order."""
 
@@ -227,6 +229,10 @@ class Gap:
     """Where the motion came in layers (booth.stitch.layers): what of a (flow scale) may stand near the pivot.
     A place neither view shows is filled from a and b with these left out (their plates)."""
     near_b: np.ndarray | None = None
+    still_a: np.ndarray | None = None
+    """Per pixel of a (flow scale), 0..1: how surely it stands still at the pivot (pinned). Such a pixel is shown
+    in its own place only, never drawn elsewhere as another pixel's sample."""
+    still_b: np.ndarray | None = None
     soft: bool = False
     """The views are too far apart for any motion to be trusted (booth.stitch.layers.CROSSFADE_FROM): every view
     between them is a cross-fade, a soft transition rather than a torn one."""
@@ -264,7 +270,7 @@ def gap(a: np.ndarray, b: np.ndarray) -> Gap:
     # a pinned pixel keeps its zero flow: the fill would hand it the background's motion
     forward = _fill(forward, hidden_a * (1.0 - still_a))
     backward = _fill(backward, hidden_b * (1.0 - still_b))
-    return Gap(a, b, forward, backward, hidden_a, hidden_b)
+    return Gap(a, b, forward, backward, hidden_a, hidden_b, still_a=still_a, still_b=still_b)
 
 
 def _to_time(g: Gap, t: float) -> tuple[np.ndarray, np.ndarray]:
@@ -334,6 +340,11 @@ def in_between(g: Gap, t: float) -> np.ndarray:
         w_a = (1.0 - t) * (1.0 - hid_b * in_b) * in_a * _same_motion(_lookup(g.forward, grid, to_a), to_b - to_a)
         w_b = t * (1.0 - hid_a * in_a) * in_b * _same_motion(_lookup(g.backward, grid, to_b), to_a - to_b)
         lacking = np.clip(1.0 - (w_a + w_b) * 10.0, 0.0, 1.0).astype(np.float32)
+    if g.still_a is not None and g.still_b is not None:
+        # what stands still at the pivot belongs to its own place: drawn anywhere else, a sample of it is a
+        # fragment of the marker or the pole smeared into the background beside it
+        w_a = w_a * (1.0 - _lookup(g.still_a, grid, to_a) * _away(to_a))
+        w_b = w_b * (1.0 - _lookup(g.still_b, grid, to_b) * _away(to_b))
     w_a, w_b = w_a + 1e-3, w_b + 1e-3
     weight_a = (w_a / (w_a + w_b)).astype(np.float32)
 
@@ -363,7 +374,11 @@ def in_between(g: Gap, t: float) -> np.ndarray:
         still = np.maximum(still, near * agree)
 
     plates = g.plates if lacking is not None and lacking.any() else None
-    if lacking is not None and plates is not None:
+    if lacking is not None and plates is not None and g.near_a is not None and g.near_b is not None:
+        # a plate is only worth its own backdrop: where both samples would come from what it inpainted (a
+        # floor the stereo took for the participant is inpainted from the backdrop's colours), the samples
+        # the motion gave stay
+        lacking *= np.clip(_real(g.near_a, grid, to_a) * in_a + _real(g.near_b, grid, to_b) * in_b, 0.0, 1.0)
         moved = _filled(moved, plates[0], plates[1], grid, to_a, to_b, lacking, t)
     out = np.empty_like(g.a)
     for src_a, src_b, flowed, dst in zip(planes(g.a), planes(g.b), moved, planes(out), strict=True):
@@ -373,11 +388,26 @@ def in_between(g: Gap, t: float) -> np.ndarray:
     return out
 
 
+def _away(offset: np.ndarray) -> np.ndarray:
+    """0..1: whether a sample is taken from somewhere other than the output pixel's own place (flow scale)."""
+    return np.clip(cv2.magnitude(offset[..., 0], offset[..., 1]) - 0.5, 0.0, 1.0)
+
+
+def _plate_mask(near: np.ndarray) -> np.ndarray:
+    """What a view's plate inpaints: what may stand near the pivot, and a little round it."""
+    return cv2.dilate(near.astype(np.uint8), np.ones((PLATE_GROW, PLATE_GROW), np.uint8))
+
+
+def _real(near: np.ndarray, grid: tuple[np.ndarray, np.ndarray], offset: np.ndarray) -> np.ndarray:
+    """0..1: whether the plate's sample at offset is the view's own backdrop, not inpainted."""
+    return 1.0 - _lookup(_plate_mask(near).astype(np.float32), grid, offset)
+
+
 def _plate(image: np.ndarray, near: np.ndarray) -> np.ndarray:
     """The view (I420) with what may stand near the pivot (near, flow scale) replaced by the room around it:
     inpainted at flow scale, enlarged into the masked places only."""
     out = image.copy()
-    mask = cv2.dilate(near.astype(np.uint8), np.ones((7, 7), np.uint8))
+    mask = _plate_mask(near)
     for src, dst in zip(planes(image), planes(out), strict=True):
         scale = max(1, round(src.shape[1] / mask.shape[1]))
         small = _shrink(src, scale) if scale > 1 else src

@@ -182,10 +182,13 @@ def _sweep_share(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.percentile(found, 75)) / w if found.size else 0.0
 
 
-def _pinned(flow: np.ndarray, near: np.ndarray, colour_a: list[np.ndarray], colour_b: list[np.ndarray]) -> np.ndarray:
+def _pinned(
+    flow: np.ndarray, near: np.ndarray, colour_a: list[np.ndarray], colour_b: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The flow with what stands still near the pivot pinned, and how surely (0..1) each pixel was."""
     pinned, still = _pin_still(flow, colour_a, colour_b)
     keep = near.astype(np.float32) * still
-    return (flow * (1.0 - keep[..., None]) + pinned * keep[..., None]).astype(np.float32)
+    return (flow * (1.0 - keep[..., None]) + pinned * keep[..., None]).astype(np.float32), keep
 
 
 def _mirror(planes_: list[np.ndarray]) -> list[np.ndarray]:
@@ -216,8 +219,8 @@ def layered_gap(a: np.ndarray, b: np.ndarray) -> Gap:
     # what stands on the axis does not move between aligned views: near the pivot, where the views agree in
     # place (colour included) better than along the stereo's motion, nothing moves; the stereo's smoothing
     # would drag a small thing there (a marker ball) with the backdrop around it
-    forward = _pinned(forward, near_a, colour_a, colour_b)
-    backward = _pinned(backward, near_b, colour_b, colour_a)
+    forward, still_a = _pinned(forward, near_a, colour_a, colour_b)
+    backward, still_b = _pinned(backward, near_b, colour_b, colour_a)
     grid = _grid(*small_a.shape)
     hidden_a, hidden_b = _hidden(forward, backward, grid), _hidden(backward, forward, grid)
-    return Gap(a, b, forward, backward, hidden_a, hidden_b, near_a, near_b)
+    return Gap(a, b, forward, backward, hidden_a, hidden_b, near_a, near_b, still_a, still_b)
