@@ -6,7 +6,8 @@ for the development look), each with the true in-between cameras (SimRig between
   pivot    the calibration target's two markers found in every output frame, in-between views included, against
            where the calibration puts the axis: worst frame and RMS, px;
   views    PSNR and SSIM (luma, whole frame) of the synthesised half-way views against the true in-between
-           cameras, for a cross-fade, the flow method and the booth's method;
+           cameras, for a cross-fade, the flow method and the booth's method, and in how many of them the held
+           stick shows in as many pieces as in the true view (not doubled, torn or erased);
   colour   the clip's camera views against the same shot rendered without colour or exposure errors: per-camera
            gain error (RMS and worst, %, after the clip's common gain) and frame-to-frame flicker of brightness
            (RMS and worst, %), unmatched, matched by the calibration (from the target shot's content) and
@@ -227,23 +228,47 @@ def joint_calibration(shots: Shots) -> Calibration:
     return replace(own, cameras=tuple(cameras))
 
 
+def magenta_blobs(image_bgr: np.ndarray) -> np.ndarray:
+    """The areas (pixels) of the marker-magenta blobs in a view: on the participant, the held stick's pieces."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(marker_mask(image_bgr, TargetSection()), connectivity=8)
+    return np.asarray(stats[1:, cv2.CC_STAT_AREA])
+
+
+def stick_as_seen(made_bgr: np.ndarray, truth_bgr: np.ndarray) -> bool | None:
+    """Whether a synthesised view shows the held stick in as many pieces as the true camera does (the hand
+    splits it in two): a doubled stick (a ghost) or a torn one shows more, an erased one fewer. Pieces count
+    from a third of the true view's smaller one. None where the true view shows no stick."""
+    truth = np.sort(magenta_blobs(truth_bgr))[::-1][:2]
+    if truth.size == 0 or truth[0] < 40:
+        return None
+    least = max(20.0, float(truth.min()) / 3.0)
+    return int((magenta_blobs(made_bgr) >= least).sum()) == int((magenta_blobs(truth_bgr) >= least).sum())
+
+
 def views(shots: Shots) -> dict[str, dict[str, float]]:
     """Half-way views against the true in-between cameras (all aligned by their own calibration)."""
     calibration = joint_calibration(shots)
     geometry = plan_output(calibration, "vertical")
     seen = [bgr_to_i420(v) for v in aligned(shots.shot, calibration, geometry, True)]
     scores: dict[str, list[tuple[float, float]]] = {m: [] for m in METHODS}
+    sticks: dict[str, list[bool]] = {m: [] for m in METHODS}
     for k in range(0, len(seen) - 2, 2):
         truth = planes(seen[k + 1])[0]
+        truth_bgr = i420_to_bgr(seen[k + 1])
         for name in METHODS:
             image = synthesise(name, seen[k], seen[k + 2])
             y = planes(image)[0]
             scores[name].append((psnr(y, truth), ssim(y, truth)))
+            same = stick_as_seen(i420_to_bgr(image), truth_bgr)
+            if same is not None:
+                sticks[name].append(same)
     return {
         name: {
             "psnr": statistics.mean(p for p, _ in values),
             "psnr_worst": min(p for p, _ in values),
             "ssim": statistics.mean(s for _, s in values),
+            "stick_right": float(sum(sticks[name])),
+            "stick_views": float(len(sticks[name])),
         }
         for name, values in scores.items()
     }
@@ -317,7 +342,10 @@ def main() -> None:
             )
         v = views(shots)
         for name, r in v.items():
-            print(f"  views  {name:10s} PSNR {r['psnr']:6.2f} dB (worst {r['psnr_worst']:6.2f})  SSIM {r['ssim']:.4f}")
+            print(
+                f"  views  {name:10s} PSNR {r['psnr']:6.2f} dB (worst {r['psnr_worst']:6.2f})  SSIM {r['ssim']:.4f}"
+                f"  held stick as in the true view in {r['stick_right']:.0f} of {r['stick_views']:.0f}"
+            )
         for name in ("flow", "layers"):
             print(f"  views  {name} over cross-fade: {v[name]['psnr'] - v['crossfade']['psnr']:+.2f} dB")
         c = colour(shots, case.span_deg >= 360)
