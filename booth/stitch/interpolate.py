@@ -91,9 +91,17 @@ def _map_at(size: tuple[int, int], grid: tuple[np.ndarray, np.ndarray], flow: np
         cv2.dilate(flow[..., 1], kernel) - cv2.erode(flow[..., 1], kernel),
     )
     jumps = (spread > FLOW_JUMP).astype(np.uint8)
-    if jumps.any():
-        where = cv2.resize(jumps, size, interpolation=cv2.INTER_NEAREST)
-        cv2.copyTo(cv2.resize(small, size, interpolation=cv2.INTER_NEAREST), where, out)
+    rows, cols = np.flatnonzero(jumps.any(axis=1)), np.flatnonzero(jumps.any(axis=0))
+    if rows.size:
+        # only the box round the jumps is redone (the participant's outline and the pivot): the scale is whole,
+        # so a box of the small map enlarges onto exactly its place in the large one
+        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        k = round(float(s))
+        box = (slice(y0 * k, y1 * k), slice(x0 * k, x1 * k))
+        scaled = ((x1 - x0) * k, (y1 - y0) * k)
+        where = cv2.resize(jumps[y0:y1, x0:x1], scaled, interpolation=cv2.INTER_NEAREST)
+        blocky = cv2.resize(small[y0:y1, x0:x1], scaled, interpolation=cv2.INTER_NEAREST)
+        cv2.copyTo(blocky, where, out[box])
     return out
 
 
