@@ -238,11 +238,12 @@ def stick_as_seen(made_bgr: np.ndarray, truth_bgr: np.ndarray) -> bool | None:
     """Whether a synthesised view shows the held stick in as many pieces as the true camera does (the hand
     splits it in two): a doubled stick (a ghost) or a torn one shows more, an erased one fewer. Pieces count
     from a third of the true view's smaller one. None where the true view shows no stick."""
-    truth = np.sort(magenta_blobs(truth_bgr))[::-1][:2]
-    if truth.size == 0 or truth[0] < 40:
+    truth = magenta_blobs(truth_bgr)
+    largest = np.sort(truth)[::-1][:2]
+    if largest.size == 0 or largest[0] < 40:
         return None
-    least = max(20.0, float(truth.min()) / 3.0)
-    return int((magenta_blobs(made_bgr) >= least).sum()) == int((magenta_blobs(truth_bgr) >= least).sum())
+    least = max(20.0, float(largest.min()) / 3.0)
+    return int((magenta_blobs(made_bgr) >= least).sum()) == int((truth >= least).sum())
 
 
 def views(shots: Shots) -> dict[str, dict[str, float]]:

@@ -74,23 +74,29 @@ def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return gx, gy
 
 
-def _map_at(size: tuple[int, int], grid: tuple[np.ndarray, np.ndarray], flow: np.ndarray) -> np.ndarray:
-    """The remap map, at size (w, h), for a flow given on a smaller grid: where each pixel of the larger image
-    samples. Scaled before it is enlarged (a resize is linear), so only one full-size array is made.
-
-    Where the flow jumps (a marker ball standing still in front of a sweeping backdrop), a linear enlargement
-    would hand the pixels between the two motions every offset in between, and they would sample a streak of
-    the image across the edge: a magenta fringe drawn out of the ball along the backdrop's motion. There each
-    pixel takes its own flow-scale pixel's offset."""
-    s = np.float32(size[0] / grid[0].shape[1])
-    small = np.dstack([grid[0] + flow[..., 0], grid[1] + flow[..., 1]]) * s + (s / 2 - 0.5)
-    out = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
+def _jumps(flow: np.ndarray) -> np.ndarray:
+    """1 where the flow changes by more than FLOW_JUMP across a pixel's 3x3 neighbourhood (flow scale)."""
     kernel = np.ones((3, 3), np.uint8)
     spread = np.maximum(
         cv2.dilate(flow[..., 0], kernel) - cv2.erode(flow[..., 0], kernel),
         cv2.dilate(flow[..., 1], kernel) - cv2.erode(flow[..., 1], kernel),
     )
-    jumps = (spread > FLOW_JUMP).astype(np.uint8)
+    return (spread > FLOW_JUMP).astype(np.uint8)
+
+
+def _map_at(
+    size: tuple[int, int], grid: tuple[np.ndarray, np.ndarray], flow: np.ndarray, jumps: np.ndarray
+) -> np.ndarray:
+    """The remap map, at size (w, h), for a flow given on a smaller grid: where each pixel of the larger image
+    samples. Scaled before it is enlarged (a resize is linear), so only one full-size array is made.
+
+    Where the flow jumps (`jumps`: a marker ball standing still in front of a sweeping backdrop), a linear
+    enlargement would hand the pixels between the two motions every offset in between, and they would sample a
+    streak of the image across the edge: a magenta fringe drawn out of the ball along the backdrop's motion.
+    There each pixel takes its own flow-scale pixel's offset."""
+    s = np.float32(size[0] / grid[0].shape[1])
+    small = np.dstack([grid[0] + flow[..., 0], grid[1] + flow[..., 1]]) * s + (s / 2 - 0.5)
+    out = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
     rows, cols = np.flatnonzero(jumps.any(axis=1)), np.flatnonzero(jumps.any(axis=0))
     if rows.size:
         # only the box round the jumps is redone (the participant's outline and the pivot): the scale is whole,
@@ -107,15 +113,16 @@ def _map_at(size: tuple[int, int], grid: tuple[np.ndarray, np.ndarray], flow: np
 
 class _Maps:
     """Where each pixel of a view at time t samples one source view (_map_at), made once for each plane size a
-    view has (luma, and both chroma planes together) however many planes and plates are sampled."""
+    view has (luma, and both chroma planes together) however many planes and plates are sampled; the flow's
+    jumps found once for all of them."""
 
     def __init__(self, grid: tuple[np.ndarray, np.ndarray], offsets: np.ndarray) -> None:
-        self.grid, self.offsets = grid, offsets
+        self.grid, self.offsets, self.jumps = grid, offsets, _jumps(offsets)
         self.made: dict[tuple[int, int], np.ndarray] = {}
 
     def at(self, size: tuple[int, int]) -> np.ndarray:
         if size not in self.made:
-            self.made[size] = _map_at(size, self.grid, self.offsets)
+            self.made[size] = _map_at(size, self.grid, self.offsets, self.jumps)
         return self.made[size]
 
 
@@ -280,12 +287,21 @@ class Gap:
     between them is a cross-fade, a soft transition rather than a torn one."""
 
     @functools.cached_property
+    def plate_masks(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """What each view's plate inpaints (flow scale, 0 or 1; None outside layers): what may stand near the
+        pivot, and a little round it."""
+        if self.near_a is None or self.near_b is None:
+            return None
+        kernel = np.ones((PLATE_GROW, PLATE_GROW), np.uint8)
+        return cv2.dilate(self.near_a.astype(np.uint8), kernel), cv2.dilate(self.near_b.astype(np.uint8), kernel)
+
+    @functools.cached_property
     def plates(self) -> tuple[np.ndarray, np.ndarray] | None:
         """a and b without what may stand near the pivot (None outside layers): made once per gap, for all its
         in-between views."""
-        if self.near_a is None or self.near_b is None:
+        if self.plate_masks is None:
             return None
-        return _plate(self.a, self.near_a), _plate(self.b, self.near_b)
+        return _plate(self.a, self.plate_masks[0]), _plate(self.b, self.plate_masks[1])
 
 
 def gap(a: np.ndarray, b: np.ndarray) -> Gap:
@@ -417,11 +433,12 @@ def in_between(g: Gap, t: float) -> np.ndarray:
         still = np.maximum(still, near * agree)
 
     plates = g.plates if lacking is not None and lacking.any() else None
-    if lacking is not None and plates is not None and g.near_a is not None and g.near_b is not None:
+    if lacking is not None and plates is not None and g.plate_masks is not None:
         # a plate is only worth its own backdrop: where both samples would come from what it inpainted (a
         # floor the stereo took for the participant is inpainted from the backdrop's colours), the samples
         # the motion gave stay
-        lacking *= np.clip(_real(g.near_a, grid, to_a) * in_a + _real(g.near_b, grid, to_b) * in_b, 0.0, 1.0)
+        mask_a, mask_b = g.plate_masks
+        lacking *= np.clip(_real(mask_a, grid, to_a) * in_a + _real(mask_b, grid, to_b) * in_b, 0.0, 1.0)
         moved = _filled(moved, plates, (maps_a, maps_b), in_a, in_b, lacking, t)
     out = np.empty_like(g.a)
     for src_a, src_b, flowed, dst in zip(planes(g.a), planes(g.b), moved, planes(out), strict=True):
@@ -436,21 +453,15 @@ def _away(offset: np.ndarray) -> np.ndarray:
     return np.clip(cv2.magnitude(offset[..., 0], offset[..., 1]) - 0.5, 0.0, 1.0)
 
 
-def _plate_mask(near: np.ndarray) -> np.ndarray:
-    """What a view's plate inpaints: what may stand near the pivot, and a little round it."""
-    return cv2.dilate(near.astype(np.uint8), np.ones((PLATE_GROW, PLATE_GROW), np.uint8))
+def _real(mask: np.ndarray, grid: tuple[np.ndarray, np.ndarray], offset: np.ndarray) -> np.ndarray:
+    """0..1: whether the plate's sample at offset is the view's own backdrop, not inpainted (mask: Gap.plate_masks)."""
+    return 1.0 - _lookup(mask.astype(np.float32), grid, offset)
 
 
-def _real(near: np.ndarray, grid: tuple[np.ndarray, np.ndarray], offset: np.ndarray) -> np.ndarray:
-    """0..1: whether the plate's sample at offset is the view's own backdrop, not inpainted."""
-    return 1.0 - _lookup(_plate_mask(near).astype(np.float32), grid, offset)
-
-
-def _plate(image: np.ndarray, near: np.ndarray) -> np.ndarray:
-    """The view (I420) with what may stand near the pivot (near, flow scale) replaced by the room around it:
+def _plate(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The view (I420) with what its mask (Gap.plate_masks, flow scale) covers replaced by the room around it:
     inpainted at flow scale, enlarged into the masked places only."""
     out = image.copy()
-    mask = _plate_mask(near)
     for src, dst in zip(planes(image), planes(out), strict=True):
         scale = max(1, round(src.shape[1] / mask.shape[1]))
         small = _shrink(src, scale) if scale > 1 else src

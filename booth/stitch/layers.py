@@ -205,9 +205,8 @@ def layered_gap(a: np.ndarray, b: np.ndarray) -> Gap:
         # dimensions, where one sweep per row cannot
         return gap(a, b)
     if sweep >= CROSSFADE_FROM:
-        still = np.zeros((*small_a.shape, 2), np.float32)
-        hidden = np.zeros(small_a.shape, np.float32)
-        return Gap(a, b, still, still, hidden, hidden, soft=True)
+        no_motion, nothing_hidden = np.zeros((*small_a.shape, 2), np.float32), np.zeros(small_a.shape, np.float32)
+        return Gap(a, b, no_motion, no_motion, nothing_hidden, nothing_hidden, soft=True)
     colour_a = [small_a, *(_shrink(p, FLOW_SCALE // 2) for p in planes(a)[1:])]
     colour_b = [small_b, *(_shrink(p, FLOW_SCALE // 2) for p in planes(b)[1:])]
     forward, near_a = _one_way(colour_a, colour_b)
