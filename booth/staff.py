@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from booth.config import BoothConfig
+from booth.consent.records import ConsentRecord
 from booth.consent.store import ConsentStore
+from booth.consent.texts import ConsentTexts
 from booth.shoot import Rig, capture
 from booth.stitch.calibration import Calibration, Point, calibrate_frames
 from booth.stitch.frames import decode
@@ -166,15 +168,26 @@ def consent_counts(store: ConsentStore) -> ConsentCounts:
     )
 
 
-def attract_clips(store: ConsentStore, purpose: str, limit: int = 6) -> list[Path]:
-    """The newest clips whose current consent grants `purpose` and that are still on the booth: the only ones
-    the attract loop may show."""
+def on_screen_purposes(record: ConsentRecord, texts: ConsentTexts) -> list[str]:
+    """The purposes the record grants that its own text declares on_booth_screen. Only the exact text the
+    participant read counts (by its SHA-256): a purpose id means what the words under it said, and a record made
+    under a text this booth no longer has cannot show that the screen was one of them."""
+    text = texts.by_hash(record.text_sha256)
+    if text is None:
+        return []
+    screen = {p.id for p in text.content.purposes if p.on_booth_screen}
+    return [p for p in record.granted() if p in screen]
+
+
+def attract_clips(store: ConsentStore, texts: ConsentTexts, limit: int = 6) -> list[Path]:
+    """The newest clips still on the booth whose consent in force grants a purpose that lets them loop on this
+    booth's screen: the only ones the attract loop may show."""
     shown: list[Path] = []
     for clip in sorted(store.clips(), key=lambda c: c.created_at, reverse=True):
         if clip.deleted_at is not None:
             continue
         record = store.current(clip.clip_id)
-        if record is not None and purpose in record.granted() and Path(clip.directory).is_dir():
+        if record is not None and on_screen_purposes(record, texts) and Path(clip.directory).is_dir():
             shown.append(Path(clip.directory))
             if len(shown) >= limit:
                 break

@@ -31,6 +31,10 @@ class Purpose(Section):
     title: str = Field(min_length=2, max_length=100)
     description: str = Field(min_length=2, max_length=600)
     recipients: list[str] = Field(default_factory=list, max_length=20)
+    """Who receives the clip under this purpose; none for a use that keeps it on the booth."""
+    on_booth_screen: bool = Field(
+        False, description="The clip may loop on this booth's public screen during the event."
+    )
 
 
 class TextFile(Section):
@@ -120,7 +124,8 @@ class ConsentTexts:
 
 def load_texts(folder: Path | None) -> ConsentTexts:
     """en.toml, fr.toml, ... from folder (the built-in example texts when None). English and French are required,
-    and every language must offer the same purposes, recipients, version and retention."""
+    and every language must offer the same purposes (what each allows included), recipients, version and
+    retention."""
     folder = folder or BUILT_IN
     if not folder.is_dir():
         raise ConfigError(f"{folder}: no such folder of consent texts (consent.texts_dir in booth.toml)")
@@ -138,12 +143,13 @@ def load_texts(folder: Path | None) -> ConsentTexts:
         same = (
             [p.id for p in c.purposes] == [p.id for p in reference.purposes]
             and [[*p.recipients] for p in c.purposes] == [[*p.recipients] for p in reference.purposes]
+            and [p.on_booth_screen for p in c.purposes] == [p.on_booth_screen for p in reference.purposes]
             and [r.id for r in c.recipients] == [r.id for r in reference.recipients]
             and (c.version, c.retention_days) == (reference.version, reference.retention_days)
         )
         if not same:
             raise ConfigError(
-                f"{text.path}: its version, retention, purposes or recipients differ from en.toml's; every language"
-                " must say the same thing"
+                f"{text.path}: its version, retention, purposes (their recipients and on_booth_screen included) or"
+                " recipients differ from en.toml's; every language must say the same thing"
             )
     return ConsentTexts(texts)

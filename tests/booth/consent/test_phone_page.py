@@ -168,7 +168,10 @@ def test_a_participant_consents_downloads_and_withdraws(served: Served, phone_en
     # the clip really plays here: Debian's Chromium decodes H.264, and the server answers its range requests
     page.wait_for_function("() => document.querySelector('video').readyState >= 2", timeout=60_000)
     assert page.evaluate("document.querySelector('video').duration") > 3.0
-    assert page.locator("input.switch").count() == 3 and page.locator("input.switch:checked").count() == 0
+    assert page.locator("input.switch").count() == 4 and page.locator("input.switch:checked").count() == 0
+    screen = page.locator("label.switch-row", has=page.locator("input[value=booth_screen]"))
+    assert "Shown on this booth's screen" in screen.inner_text()
+    assert "Stays on this booth: sent to no one." in screen.inner_text(), "no recipient, and the page says so"
     assert page.locator("input[name=age]:checked").count() == 0
     still_frame(page)
     shot(page, "01-clip-and-choices.png")
@@ -218,7 +221,13 @@ def test_a_french_phone_reads_the_page_in_french(served: Served, browser: Browse
         page.goto(url)
         assert page.locator("html").get_attribute("lang") == "fr"
         assert page.get_by_role("heading", name="Votre clip bullet-time").is_visible()
-        for words in ("Réseaux sociaux de la marque", "Publicité", "Moins de 15 ans", "Quel âge a la personne filmée"):
+        for words in (
+            "Montré sur l'écran du stand",
+            "Réseaux sociaux de la marque",
+            "Publicité",
+            "Moins de 15 ans",
+            "Quel âge a la personne filmée",
+        ):
             assert page.get_by_text(words).first.is_visible(), words
         assert page.get_by_role("button", name="Tout refuser").is_visible()
         page.wait_for_function("() => document.querySelector('video').readyState >= 2", timeout=60_000)

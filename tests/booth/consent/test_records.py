@@ -36,7 +36,9 @@ def test_a_record_carries_everything_that_proves_the_consent(booth: Booth) -> No
         "en",
     )
     assert text.sha256 == hashlib.sha256(text.path.read_bytes()).hexdigest()
-    assert record.purposes == {"send_me": False, "social": True, "advertising": False}, "nothing on unless chosen"
+    assert record.purposes == {"send_me": False, "booth_screen": False, "social": True, "advertising": False}, (
+        "nothing on unless chosen"
+    )
     assert (record.method, record.booth_id, record.age_band) == ("kiosk", "booth-7", "adult")
     assert record.created_at.endswith("Z")
     assert record.email is None and record.guardian is None
@@ -46,7 +48,7 @@ def test_a_record_carries_everything_that_proves_the_consent(booth: Booth) -> No
 
 def test_refusing_everything_is_a_choice_too(booth: Booth) -> None:
     record, _ = booth.consent(booth.clip("a"))
-    assert record.granted() == [] and set(record.purposes) == {"send_me", "social", "advertising"}
+    assert record.granted() == [] and set(record.purposes) == {"send_me", "booth_screen", "social", "advertising"}
 
 
 def test_below_the_age_limit_a_guardian_consents(booth: Booth) -> None:

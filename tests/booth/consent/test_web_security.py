@@ -120,9 +120,16 @@ def test_the_page_offers_every_choice_with_nothing_switched_on(page: Page) -> No
     assert re.search(r"<video [^>]*\bplaysinline\b[^>]*>", html)
     assert f'src="/c/{token}/clip.mp4"' in html and f'poster="/c/{token}/poster.jpg"' in html
     assert " checked" not in html, "no purpose is pre-switched and no age pre-selected"
-    for words in ("Send me my clip", "Brand social posts", "Advertising", "Lumen Drinks Ltd", "ORBITA Events SAS"):
+    for words in (
+        "Send me my clip",
+        "Shown on this booth&#39;s screen",
+        "Brand social posts",
+        "Advertising",
+        "Lumen Drinks Ltd",
+        "ORBITA Events SAS",
+    ):
         assert words in html
-    assert html.count('name="purpose"') == 3 and html.count('name="age"') == 3
+    assert html.count('name="purpose"') == 4 and html.count('name="age"') == 3
     assert "Under 15" in html and "15 to 17" in html and "18 or over" in html
     assert "Orbita Guests" in html and "<code>guest-pass-42</code>" in html, "how to join the event Wi-Fi"
     assert 'value="refuse"' in html, "refusing everything is one tap"
@@ -255,7 +262,8 @@ def test_refuse_all_with_an_age_records_a_refusal_and_queues_nothing(page: Page)
     status, _ = page.post(token, action="refuse", age="adult", purpose="social", email="ana@example.com")
     assert status == 303
     record = page.store.current(clip_id)
-    assert record is not None and record.purposes == {"send_me": False, "social": False, "advertising": False}
+    assert record is not None and not any(record.purposes.values())
+    assert set(record.purposes) == {"send_me", "booth_screen", "social", "advertising"}
     assert record.email is None and page.outbox.jobs(clip_id) == []
     html = page.client.get(f"/c/{token}").text
     assert "You refused everything: nothing leaves the booth." in html and "/download" not in html
