@@ -10,7 +10,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QHideEvent, QImage, QImageReader, QMouseEvent, QPainter, QPen, QPixmap, QShowEvent
+from PySide6.QtGui import (
+    QColor,
+    QHideEvent,
+    QImage,
+    QImageReader,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -254,7 +265,7 @@ class TestFireTab(QWidget):
         self.holder.addWidget(table(["cam", "serial", "arrived after fire (ms)", "KiB", "exposure"], rows, "arrivals"))
 
 
-class PointsView(QLabel):
+class PointsView(QWidget):
     """One camera's target frame with its two axis points; staff drag a point to where it should be."""
 
     moved = Signal(int, int, float, float)
@@ -269,14 +280,15 @@ class PointsView(QLabel):
         self.points: list[QPoint] = [self._shown(p) for p in points] if points else []
         self.dragging: int | None = None
         self.setFixedSize(image.size())
-        self.draw()
 
     def _shown(self, p: tuple[float, float]) -> QPoint:
         return QPoint(round(p[0] / self.scale), round(p[1] / self.scale))
 
-    def draw(self) -> None:
-        canvas = QPixmap.fromImage(self.image)
-        painter = QPainter(canvas)
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        # painted from the points each time: a QLabel handed a new canvas per move kept showing the first one,
+        # since canvases made from the same frame share a cache key and QLabel takes that for "no change"
+        painter = QPainter(self)
+        painter.drawImage(0, 0, self.image)
         for k, p in enumerate(self.points):
             painter.setPen(QPen(QColor("#00e5ff" if k == 0 else "#ffea00"), 3))
             painter.drawEllipse(p, 9, 9)
@@ -289,7 +301,6 @@ class PointsView(QLabel):
             painter.setPen(QPen(QColor("#ff5252"), 3))
             painter.drawText(10, 24, "target not found: tap top, then bottom")
         painter.end()
-        self.setPixmap(canvas)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         at = event.position().toPoint()
@@ -300,12 +311,12 @@ class PointsView(QLabel):
         nearest = min(range(2), key=lambda k: (self.points[k] - at).manhattanLength())
         self.dragging = nearest
         self.points[nearest] = at
-        self.draw()
+        self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         if self.dragging is not None:
             self.points[self.dragging] = event.position().toPoint()
-            self.draw()
+            self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         if self.dragging is not None:
@@ -313,7 +324,7 @@ class PointsView(QLabel):
             self.dragging = None
 
     def _moved(self, k: int) -> None:
-        self.draw()
+        self.update()
         p = self.points[k]
         self.moved.emit(self.index, k, p.x() * self.scale, p.y() * self.scale)
 

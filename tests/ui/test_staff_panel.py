@@ -1,0 +1,108 @@
+"""The staff panel on a 12-camera sim rig: a dragged calibration point is drawn where the finger took it, and the
+rig's tiles and the calibration grid fit portrait and landscape screens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from booth.config import load_config
+from booth.station import Station, open_station
+from ui.model import KioskModel
+from ui.staff_panel import PointsView, StaffPanel
+from ui.theme import Theme
+from ui.window import KioskWindow
+
+CAMERAS = 12
+WAIT_MS = 60_000
+"""A generous deadline for what a busy machine may take seconds to do: waits end as soon as it is done."""
+TOP = "#00e5ff"
+"""The colour the top axis point is drawn in."""
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
+    cfg = tmp_path_factory.mktemp("staff") / "booth.toml"
+    # the smallest frames the sim renders: the panel's pictures are thumbnails anyway
+    cfg.write_text(
+        '[booth]\nid = "booth-7"\nevent = "launch-2026"\ndata_dir = "data"\n'
+        f"[rig]\ncameras = {CAMERAS}\n[rig.sim]\nwidth = 640\nheight = 480\n"
+    )
+    with open_station(load_config(cfg), "sim", services=False) as opened:
+        yield opened
+
+
+@dataclass
+class Opened:
+    bot: QtBot
+    window: KioskWindow
+    staff: StaffPanel
+
+
+@pytest.fixture(scope="module")
+def opened(qapp: QApplication, request: pytest.FixtureRequest, station: Station) -> Iterator[Opened]:
+    """The kiosk window with the staff panel open behind the PIN, the rig's tiles shown and the target shot."""
+    bot = QtBot(request)
+    model = KioskModel(station)
+    window = KioskWindow(model, Theme.from_config(station.config))
+    window.resize(1080, 1920)
+    window.show()
+    model.start()
+    try:
+        window.ask_pin()
+        for key in station.config.kiosk.staff_pin + "✓":
+            window.pin.press(key)
+        staff = window.staff
+        assert window.current_page() is staff
+        staff.tabs.setCurrentWidget(staff.rig)
+        bot.waitUntil(lambda: len(staff.rig.tiles) == CAMERAS, timeout=WAIT_MS)
+        staff.tabs.setCurrentWidget(staff.calibration)
+        staff.calibration.start()
+        bot.waitUntil(lambda: len(staff.calibration.views) == CAMERAS, timeout=WAIT_MS)
+        yield Opened(bot, window, staff)
+    finally:
+        model.shutdown()
+        window.close()
+
+
+def near(image: QImage, at: QPoint, colour: str, radius: int = 16) -> int:
+    """How many pixels within `radius` of `at` are drawn in `colour`."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    array = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+    pixels = array[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3).astype(int)
+    want = np.array([int(colour[k : k + 2], 16) for k in (1, 3, 5)])
+    x0, y0 = max(0, at.x() - radius), max(0, at.y() - radius)
+    box = pixels[y0 : at.y() + radius + 1, x0 : at.x() + radius + 1]
+    return int((np.abs(box - want).max(axis=2) < 40).sum())
+
+
+def test_a_dragged_point_is_drawn_where_it_was_dragged_to(opened: Opened) -> None:
+    staff = opened.staff
+    staff.tabs.setCurrentWidget(staff.calibration)
+    view = staff.calibration.findChild(PointsView, "points_0")
+    assert view is not None and len(view.points) == 2
+    old = QPoint(view.points[0])
+    assert near(view.grab().toImage(), old, TOP) > 20, "the top point is drawn where it was found"
+    new = old + QPoint(60 if old.x() < view.width() // 2 else -60, 0)
+    QTest.mousePress(view, Qt.MouseButton.LeftButton, pos=old)
+    for step in range(1, 7):  # a finger's drag: several moves, each drawn as it comes
+        at = old + (new - old) * step / 6
+        QTest.mouseMove(view, at)
+        assert view.points[0] == at, "the drag reaches the point"
+        assert near(view.grab().toImage(), at, TOP) > 20, f"the point is not drawn at {at} during the drag"
+    QTest.mouseRelease(view, Qt.MouseButton.LeftButton, pos=new)
+    picture = view.grab().toImage()
+    assert near(picture, new, TOP) > 20, "the dragged point is drawn where it was let go"
+    assert near(picture, old, TOP, radius=12) == 0, "nothing of the point is left where it was"
+    target = staff.calibration.target
+    assert target is not None and 0 in target.moved
+    x, y = target.points[0][0]
+    assert (round(x / view.scale), round(y / view.scale)) == (new.x(), new.y()), "the saved point is the drawn one"
