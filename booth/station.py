@@ -15,6 +15,7 @@ from booth.consent.registry import open_outbox, open_store, texts_of
 from booth.consent.store import ConsentStore
 from booth.consent.texts import ConsentTexts
 from booth.delivery.outbox import Outbox
+from booth.errors import InputError
 from booth.rigs import open_camera_rig, sim_rig
 from booth.services import DeliveryService, KitPreparation, PhonePageServer, RetentionService
 from booth.shoot import Rig, calibrate_rig
@@ -63,9 +64,7 @@ class Station:
     @property
     def calibration_path(self) -> Path:
         """Where a calibration made from the staff panel is saved (and where the kiosk looks for one first)."""
-        if self.kind == "hardware" and self.config.calibration.file is not None:
-            return self.config.resolve(self.config.calibration.file)
-        return self.config.data_dir / "calibrations" / f"{self.rig.rig_id}.json"
+        return calibration_path(self.config, self.rig.rig_id)
 
     def clock_sync(self) -> str:
         """The trigger box's clock against the host's, in words."""
@@ -85,11 +84,52 @@ def preview_index(config: BoothConfig, cameras: int) -> int:
     return min(k, cameras - 1) if k is not None else cameras // 2
 
 
+def calibration_path(config: BoothConfig, rig_id: str) -> Path:
+    """calibration.file when booth.toml names one, on any rig; otherwise the rig's own file under data_dir."""
+    if config.calibration.file is not None:
+        return config.resolve(config.calibration.file)
+    return _kept_calibration(config, rig_id)
+
+
+def _kept_calibration(config: BoothConfig, rig_id: str) -> Path:
+    return config.data_dir / "calibrations" / f"{rig_id}.json"
+
+
+def _load_for_rig(path: Path, rig_id: str, cameras: int, size: tuple[int, int] | None) -> Calibration:
+    """The calibration in `path`, refused in one line when it cannot be read or was made for another rig: a clip
+    stitched with another rig's calibration comes out torn, and recalibrating over a file staff named would
+    throw away their work without a word."""
+    calibration = Calibration.load(path)  # an unreadable file is an InputError that names it and what to do
+    made = f"rig {calibration.rig_id}, {calibration.camera_count} cameras"
+    this = f"rig {rig_id}, {cameras} cameras"
+    mismatched = calibration.rig_id != rig_id or calibration.camera_count != cameras
+    if size is not None:
+        made += f", {calibration.image_size[0]}x{calibration.image_size[1]}"
+        this += f", {size[0]}x{size[1]}"
+        mismatched = mismatched or tuple(calibration.image_size) != size
+    if mismatched:
+        raise InputError(
+            f"{path}: made for {made}, not this one ({this}); set calibration.file in booth.toml to this rig's "
+            "calibration, or move the file away and calibrate on the staff panel"
+        )
+    return calibration
+
+
+def _existing(config: BoothConfig, rig_id: str) -> Path | None:
+    """The first calibration file there is: calibration.file, then the one kept under data_dir for this rig."""
+    for path in (calibration_path(config, rig_id), _kept_calibration(config, rig_id)):
+        if path.exists():
+            return path
+    return None
+
+
 def _sim_calibration(config: BoothConfig, sim: SimRig, rig: Rig) -> Calibration:
-    cached = config.data_dir / "calibrations" / f"{sim.rig_id}.json"
-    if cached.exists():
-        return Calibration.load(cached)
-    log.warning("calibrating the simulated rig from its target (once; kept in %s)", cached)
+    size = (sim.layout.width, sim.layout.height)
+    found = _existing(config, sim.rig_id)
+    if found is not None:
+        return _load_for_rig(found, sim.rig_id, sim.layout.cameras, size)
+    path = calibration_path(config, sim.rig_id)
+    log.warning("calibrating the simulated rig from its target (once; kept in %s)", path)
     sim.scene_name = "target"
     try:
         calibration, warnings = calibrate_rig(rig, config)
@@ -97,16 +137,14 @@ def _sim_calibration(config: BoothConfig, sim: SimRig, rig: Rig) -> Calibration:
         sim.scene_name = "participant"
     for w in warnings:
         log.warning(w)
-    calibration.save(cached)
+    calibration.save(path)
     return calibration
 
 
-def _hardware_calibration(config: BoothConfig, rig_id: str) -> Calibration | None:
-    paths = [config.resolve(config.calibration.file)] if config.calibration.file is not None else []
-    paths.append(config.data_dir / "calibrations" / f"{rig_id}.json")
-    for path in paths:
-        if path.exists():
-            return Calibration.load(path)
+def _hardware_calibration(config: BoothConfig, rig_id: str, cameras: int) -> Calibration | None:
+    found = _existing(config, rig_id)
+    if found is not None:
+        return _load_for_rig(found, rig_id, cameras, None)  # the frames' size is known at the first shot
     log.error("no calibration for the camera rig: open the staff panel, Calibration, and shoot the target")
     return None
 
@@ -150,7 +188,7 @@ def open_station(config: BoothConfig, kind: RigKind, *, services: bool = True) -
         else:
             hw = stack.enter_context(open_camera_rig(config, watch=True))
             rig = Rig(config.rig.id, hw.trigger, hw.array, config.rig.gphoto2.deadline_s)
-            calibration = _hardware_calibration(config, config.rig.id)
+            calibration = _hardware_calibration(config, config.rig.id, len(hw.array.cameras()))
             try:
                 live = hw.array.live_view(preview_index(config, len(hw.array.cameras())))
                 live.pause(0.0)
