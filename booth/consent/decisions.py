@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from booth.consent.records import (
+    CLIP_GONE,
+    EMAIL_WITHOUT_SEND_ME,
+    GUARDIAN_ON_KIOSK,
+    GUARDIAN_ON_PHONE,
+    NOT_OFFERED,
     AgeBand,
     ConsentError,
     ConsentRecord,
@@ -39,6 +44,14 @@ class Choice:
     email: str = ""
 
 
+def guardian_of(text: ConsentText, choice: Choice, method: Method) -> Guardian:
+    """The guardian who consents below the age limit, as they confirmed it; the kiosk takes no names, so there the
+    participant is sent to the phone page (or may refuse everything)."""
+    if not choice.guardian_declared:
+        raise ConsentError(GUARDIAN_ON_KIOSK if method is Method.KIOSK else GUARDIAN_ON_PHONE)
+    return Guardian(clean_name(choice.guardian_name), sha256_hex(text.content.guardian_declaration))
+
+
 def give(
     store: ConsentStore,
     text: ConsentText,
@@ -49,27 +62,25 @@ def give(
     booth_id: str,
 ) -> tuple[ConsentRecord, str]:
     """Check the choice against the text it was made under and keep it; returns the record and its withdrawal
-    code. Refusing everything is a valid choice and is recorded too: it is proof that nothing may leave."""
+    code. Refusing everything is a valid choice at every age, with no guardian, and is recorded too: it is proof
+    that nothing may leave."""
     known = [p.id for p in text.content.purposes]
-    unknown = sorted(set(choice.purposes) - set(known))
-    if unknown:
-        raise ConsentError(f"purposes: {', '.join(unknown)} is not offered by the text")
+    if set(choice.purposes) - set(known):
+        raise ConsentError(NOT_OFFERED)
     purposes = {p: bool(choice.purposes.get(p, False)) for p in known}  # nothing is on unless switched on
     band = age_band(choice.age)
     guardian = None
-    if band is AgeBand.UNDER_THRESHOLD:
-        if not choice.guardian_declared:
-            raise ConsentError("guardian: below the age limit, a parent or guardian must give consent and confirm it")
-        declaration = sha256_hex(text.content.guardian_declaration)
-        guardian = Guardian(clean_name(choice.guardian_name), declaration)
+    if band is AgeBand.UNDER_THRESHOLD and any(purposes.values()):
+        # only a use needs a guardian's word; a refusal uses nothing, so no one's name is kept with it
+        guardian = guardian_of(text, choice, method)
     email = None
     if choice.email.strip():
         if not purposes.get(SEND_ME):
-            raise ConsentError("e-mail: only needed to send you your clip; switch that on, or leave the address empty")
+            raise ConsentError(EMAIL_WITHOUT_SEND_ME)
         email = clean_email(choice.email)
     clip = store.clip(clip_id)
     if clip is None or clip.deleted_at is not None:
-        raise ConsentError("this clip is no longer on the booth")
+        raise ConsentError(CLIP_GONE)
     record = ConsentRecord(
         record_id=store.new_record_id(),
         clip_id=clip_id,

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from booth.consent.records import MAX_EMAIL, MAX_NAME, ConsentError
+from booth.consent.records import (
+    ALREADY_RECORDED,
+    CLIP_CHANGED,
+    CLIP_GONE,
+    EMAIL_WITHOUT_SEND_ME,
+    GUARDIAN_ON_KIOSK,
+    GUARDIAN_ON_PHONE,
+    MAX_EMAIL,
+    MAX_NAME,
+    NAME_HIDDEN,
+    NAME_LENGTH,
+    NO_AGE,
+    NOT_AN_EMAIL,
+    NOT_OFFERED,
+    ConsentError,
+)
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
@@ -76,14 +91,14 @@ WORDS: dict[str, dict[str, str]] = {
         "broken_title": "Something went wrong",
         "broken": "The booth could not do that. Ask the booth staff for help.",
         "text_changed": "The consent text changed since this page was opened; read it again and make your choices.",
-        "bad_purpose": "choices: “{id}” is not one of the uses offered on this page",
-        "bad_age": "age: choose one of the age answers",
-        "long_name": f"guardian's name: give a name of 2 to {MAX_NAME} characters",
-        "long_email": f"e-mail: at most {MAX_EMAIL} characters",
+        "bad_purpose": NOT_OFFERED,
+        "bad_age": NO_AGE,
+        "long_name": NAME_LENGTH,
+        "long_email": f"Give an e-mail address of at most {MAX_EMAIL} characters.",
         "screen_code": "Code on the booth's screen",
         "screen_code_hint": "The 6 digits shown beside the QR code you scanned. Left the booth? The staff can show"
         " them again.",
-        "bad_code": "code: type the 6 digits shown on the booth's screen beside the QR code",
+        "bad_code": "Type the 6 digits shown on the booth's screen beside the QR code.",
     },
     "fr": {
         "video_fallback": "Votre clip ne peut pas être lu dans ce navigateur ; vous pouvez quand même faire vos choix"
@@ -158,29 +173,35 @@ WORDS: dict[str, dict[str, str]] = {
         "broken": "Le stand n'a pas pu le faire. Demandez de l'aide à l'équipe du stand.",
         "text_changed": "Le texte de consentement a changé depuis l'ouverture de cette page ; relisez-le et faites"
         " vos choix.",
-        "bad_purpose": "choix : « {id} » ne fait pas partie des usages proposés sur cette page",
-        "bad_age": "âge : choisissez une des réponses sur l'âge",
-        "long_name": f"nom du représentant légal : donnez un nom de 2 à {MAX_NAME} caractères",
-        "long_email": f"e-mail : {MAX_EMAIL} caractères au plus",
+        "bad_purpose": "Un des choix n'est pas un usage proposé ici ; choisissez à nouveau parmi ceux affichés.",
+        "bad_age": "Choisissez l'âge de la personne filmée.",
+        "long_name": f"Donnez le nom du parent ou du représentant légal, de 2 à {MAX_NAME} caractères.",
+        "long_email": f"Donnez une adresse e-mail de {MAX_EMAIL} caractères au plus.",
         "screen_code": "Code affiché sur l'écran du stand",
         "screen_code_hint": "Les 6 chiffres affichés à côté du code QR que vous avez scanné. Plus au stand ?"
         " L'équipe peut vous les montrer à nouveau.",
-        "bad_code": "code : saisissez les 6 chiffres affichés sur l'écran du stand, à côté du code QR",
+        "bad_code": "Saisissez les 6 chiffres affichés sur l'écran du stand, à côté du code QR.",
     },
 }
 
-# booth.consent.decisions and records say what is wrong in English; the French page says it in French
+# booth.consent.decisions, records and store say what is wrong in English; the French page and kiosk say it in French
 ERRORS_FR = {
-    "age: choose one of the age answers": WORDS["fr"]["bad_age"],
-    "guardian: below the age limit, a parent or guardian must give consent and confirm it": "représentant légal :"
-    " sous la limite d'âge, un parent ou représentant légal doit consentir et le confirmer en cochant la case",
-    "e-mail: only needed to send you your clip; switch that on, or leave the address empty": "e-mail : il ne sert"
-    " qu'à vous envoyer votre clip ; activez cet usage, ou laissez l'adresse vide",
-    "e-mail: not an e-mail address like name@example.com": "e-mail : ce n'est pas une adresse comme nom@exemple.fr",
-    f"guardian's name: give a name of 2 to {MAX_NAME} characters": WORDS["fr"]["long_name"],
-    "guardian's name: control and text-direction characters are not allowed": "nom du représentant légal : les"
-    " caractères de contrôle et de sens d'écriture ne sont pas acceptés",
-    "this clip is no longer on the booth": "ce clip n'est plus sur le stand",
+    NOT_OFFERED: WORDS["fr"]["bad_purpose"],
+    NO_AGE: WORDS["fr"]["bad_age"],
+    NAME_LENGTH: WORDS["fr"]["long_name"],
+    NAME_HIDDEN: "Le nom du parent ou du représentant légal contient des caractères cachés qui changent sa lecture ;"
+    " saisissez-le à nouveau.",
+    GUARDIAN_ON_PHONE: "Sous la limite d'âge, un parent ou représentant légal consent pour le participant : donnez son"
+    " nom et confirmez qu'il en est le parent ou le représentant légal.",
+    GUARDIAN_ON_KIOSK: "Sous la limite d'âge, un parent ou représentant légal décide, en donnant son nom, sur son"
+    " téléphone ; ici, vous pouvez seulement tout refuser.",
+    EMAIL_WITHOUT_SEND_ME: "L'adresse e-mail sert uniquement à vous envoyer votre clip : activez cet usage, ou laissez"
+    " l'adresse vide.",
+    NOT_AN_EMAIL: "Ce n'est pas une adresse e-mail comme nom@exemple.fr.",
+    CLIP_GONE: "Ce clip n'est plus sur le stand.",
+    ALREADY_RECORDED: "Un choix a déjà été enregistré pour ce clip ; pour le changer, retirez-le avec votre code de"
+    " retrait.",
+    CLIP_CHANGED: "Ce clip a changé depuis qu'il a été montré ; demandez de l'aide à l'équipe du stand.",
 }
 
 

@@ -12,7 +12,8 @@ from booth.errors import BoothError
 
 
 class ConsentError(BoothError):
-    """A consent that cannot be recorded as given; the message says which field and why."""
+    """A consent that cannot be recorded as given; the message says in plain words what to change, for the
+    participant to read on the phone page or the kiosk (booth.consent.page_words.say puts it in French)."""
 
     exit_code = 2
 
@@ -37,6 +38,27 @@ MAX_NAME = 120
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """Characters that reorder the text around them: in a name, they make it read as something else."""
 MAX_EMAIL = 254
+
+# what people read when a choice cannot be kept: no field names, nothing the screen they are on lacks
+NAME_LENGTH = f"Give the name of the parent or guardian, from 2 to {MAX_NAME} characters."
+NAME_HIDDEN = "The name of the parent or guardian holds hidden characters that change how it reads; type it again."
+NOT_AN_EMAIL = "This is not an e-mail address like name@example.com."
+NO_AGE = "Choose the age of the person in the clip."
+NOT_OFFERED = "One of the choices is not a use offered here; choose again among those shown."
+GUARDIAN_ON_PHONE = (
+    "Below the age limit, a parent or guardian consents for the participant: give their name and confirm that they"
+    " are the parent or guardian."
+)
+GUARDIAN_ON_KIOSK = (
+    "Below the age limit, a parent or guardian decides, with their name, on their phone; here you can only refuse"
+    " everything."
+)
+EMAIL_WITHOUT_SEND_ME = (
+    "An e-mail address is only used to send you your clip: switch that on, or leave the address empty."
+)
+CLIP_GONE = "This clip is no longer on the booth."
+ALREADY_RECORDED = "A choice was already saved for this clip; to change it, withdraw it with your withdrawal code."
+CLIP_CHANGED = "This clip changed after it was shown; ask the booth staff for help."
 
 
 @dataclass(frozen=True)
@@ -88,16 +110,16 @@ class ConsentRecord:
 def clean_name(value: str) -> str:
     name = " ".join(value.split())
     if not 2 <= len(name) <= MAX_NAME:
-        raise ConsentError(f"guardian's name: give a name of 2 to {MAX_NAME} characters")
+        raise ConsentError(NAME_LENGTH)
     if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in name):
-        raise ConsentError("guardian's name: control and text-direction characters are not allowed")
+        raise ConsentError(NAME_HIDDEN)
     return name
 
 
 def clean_email(value: str) -> str:
     email = value.strip()
     if len(email) > MAX_EMAIL or not EMAIL.match(email):
-        raise ConsentError("e-mail: not an e-mail address like name@example.com")
+        raise ConsentError(NOT_AN_EMAIL)
     return email
 
 
@@ -105,4 +127,4 @@ def age_band(value: str) -> AgeBand:
     try:
         return AgeBand(value)
     except ValueError:
-        raise ConsentError("age: choose one of the age answers") from None
+        raise ConsentError(NO_AGE) from None

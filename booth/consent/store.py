@@ -27,7 +27,7 @@ from typing import Any
 
 from booth.atomic import write_atomic
 from booth.consent.chain import GENESIS, KEYED, UNKEYED, AnchorError, Head, anchor, chain_key, entry_hash, read_anchor
-from booth.consent.records import ConsentError, ConsentRecord
+from booth.consent.records import ALREADY_RECORDED, CLIP_CHANGED, CLIP_GONE, ConsentError, ConsentRecord
 from booth.errors import BoothError
 from booth.ids import new_id, utc_now_iso
 
@@ -527,12 +527,12 @@ class ConsentStore:
         code = self.code_for(record.record_id)
         with self.transaction():
             if self.db.execute("SELECT 1 FROM records WHERE clip_id = ?", (record.clip_id,)).fetchone():
-                raise ConsentError("consent for this clip was already recorded; to change it, withdraw it")
+                raise ConsentError(ALREADY_RECORDED)
             clip = self.clip(record.clip_id)
             if clip is None or clip.deleted_at is not None:
-                raise ConsentError("this clip is no longer on the booth")
+                raise ConsentError(CLIP_GONE)
             if clip.sha256 != record.clip_sha256:
-                raise ConsentError("the record is for another version of this clip (its SHA-256 differs)")
+                raise ConsentError(CLIP_CHANGED)
             self.db.execute(
                 "INSERT INTO records (record_id, clip_id, body, code_hash, created_at) VALUES (?,?,?,?,?)",
                 (record.record_id, record.clip_id, body, secret_hash(code), record.created_at),

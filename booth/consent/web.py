@@ -298,9 +298,8 @@ class PhonePage:
         """What is wrong with the form before it reaches give(), in the page's language."""
         w = words(text.content.language)
         offered = {p.id for p in text.content.purposes}
-        unknown = sorted(filled.purposes - offered)
-        if unknown:
-            return w["bad_purpose"].format(id=unknown[0][:40])
+        if filled.purposes - offered:
+            return w["bad_purpose"]
         if filled.age not in AGE_ANSWERS:
             return w["bad_age"]
         if len(filled.guardian_name) > MAX_NAME:
@@ -321,8 +320,8 @@ class PhonePage:
             current = self.texts.get(self.language(request))
             return self.choices(request, token, current, filled, words(current.content.language)["text_changed"])
         if refuse:
-            # with an age, the refusal is recorded as proof that nothing may leave; without one (or below the age
-            # limit without a guardian's word) nothing is recorded, and the unconsented clip goes at the end of the day
+            # with an age (any age: refusing needs no guardian), the refusal is recorded as proof that nothing may
+            # leave; without one nothing is recorded, and the unconsented clip goes at the end of the day
             if filled.age in AGE_ANSWERS:
                 if not self.code_typed(request, clip, filled):
                     return self.choices(request, token, text, filled, words(text.content.language)["bad_code"])

@@ -295,12 +295,13 @@ def test_a_script_typed_as_a_name_is_shown_as_text(served: Served, phone_en: Bro
     page.on("dialog", lambda d: dialogs.append(d.message))
     page.goto(url)
     typed = "<script>alert(1)</script>"
+    page.locator("input.switch[value=social]").check()
     page.get_by_label("Under 15").check()
     page.get_by_label("Name of the parent or guardian").fill(typed)
     page.locator("input[name=screen_code]").fill(served.store.screen_code_for(clip_id))
     page.get_by_role("button", name="Save my choices").click()
     error = page.get_by_role("alert")
-    assert "a parent or guardian must give consent" in error.inner_text()
+    assert "a parent or guardian consents for the participant: give their name" in error.inner_text()
     assert page.get_by_label("Name of the parent or guardian").input_value() == typed, "kept, as text"
     assert page.locator("script").count() == 0 and dialogs == []
     page.locator(".error").scroll_into_view_if_needed()

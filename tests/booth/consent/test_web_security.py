@@ -201,9 +201,9 @@ def test_a_body_over_16_kib_is_refused_with_413(page: Page) -> None:
 
 def test_a_script_typed_as_a_name_is_shown_as_text(page: Page) -> None:
     clip_id, token, _ = page.clip()
-    status, html = page.post(token, age="under_threshold", guardian_name="<script>alert(1)</script>")
+    status, html = page.post(token, purpose="social", age="under_threshold", guardian_name="<script>alert(1)</script>")
     assert status == 400
-    assert "a parent or guardian must give consent" in html, "the error says what to do"
+    assert "a parent or guardian consents for the participant: give their name" in html, "the error says what to do"
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, "what was typed is kept, escaped"
     assert "<script" not in html
     assert 'value="under_threshold" required checked' in html, "the age answer is kept"
@@ -213,16 +213,24 @@ def test_a_script_typed_as_a_name_is_shown_as_text(page: Page) -> None:
 def test_every_field_is_checked_and_the_error_shown_above_the_form(page: Page) -> None:
     clip_id, token, _ = page.clip()
     cases: dict[str, dict[str, str | list[str]]] = {
-        "choices: “sell_it” is not one of the uses offered": {"purpose": ["social", "sell_it"], "age": "adult"},
-        "age: choose one of the age answers": {"purpose": "social"},
-        "age: choose one": {"purpose": "social", "age": "42"},
-        "guardian's name: give a name of 2 to 120 characters": {
+        "One of the choices is not a use offered here": {"purpose": ["social", "sell_it"], "age": "adult"},
+        "Choose the age of the person in the clip.": {"purpose": "social"},
+        "Choose the age of the person": {"purpose": "social", "age": "42"},
+        "Give the name of the parent or guardian, from 2 to 120 characters.": {
             "age": "under_threshold",
             "guardian_declared": "yes",
             "guardian_name": "N" * 121,
         },
-        "e-mail: at most 254 characters": {"purpose": "send_me", "age": "adult", "email": "a" * 250 + "@b.example"},
-        "e-mail: not an e-mail address": {"purpose": "send_me", "age": "adult", "email": "not an address"},
+        "Give an e-mail address of at most 254 characters.": {
+            "purpose": "send_me",
+            "age": "adult",
+            "email": "a" * 250 + "@b.example",
+        },
+        "This is not an e-mail address like name@example.com.": {
+            "purpose": "send_me",
+            "age": "adult",
+            "email": "not an address",
+        },
     }
     for message, fields in cases.items():
         status, html = page.post(token, **fields)
@@ -237,7 +245,7 @@ def test_an_email_without_send_me_is_refused_on_the_page(page: Page) -> None:
     clip_id, token, _ = page.clip()
     status, html = page.post(token, purpose="social", age="adult", email="ana@example.com")
     assert status == 400
-    assert "e-mail: only needed to send you your clip" in html
+    assert "An e-mail address is only used to send you your clip" in html
     assert 'value="ana@example.com"' in html and 'value="social" checked' in html, "what was chosen is kept"
     assert page.store.records_for(clip_id) == []
 
@@ -268,6 +276,18 @@ def test_refuse_all_with_an_age_records_a_refusal_and_queues_nothing(page: Page)
     html = page.client.get(f"/c/{token}").text
     assert "You refused everything: nothing leaves the booth." in html and "/download" not in html
     assert page.client.get(f"/c/{token}/download").status_code == 404
+
+
+def test_refuse_all_below_the_age_limit_is_recorded_with_no_guardian(page: Page) -> None:
+    refused, nothing_on = page.clip("refused"), page.clip("nothing-on")
+    # "Refuse all", and "Save my choices" with nothing switched on, by a child with no guardian at hand
+    assert page.post(refused[1], action="refuse", age="under_threshold", purpose="social")[0] == 303
+    assert page.post(nothing_on[1], action="consent", age="under_threshold")[0] == 303
+    for clip_id, token, _ in (refused, nothing_on):
+        record = page.store.current(clip_id)
+        assert record is not None and record.granted() == [] and record.age_band == "under_threshold"
+        assert record.guardian is None and page.outbox.jobs(clip_id) == []
+        assert "You refused everything: nothing leaves the booth." in page.client.get(f"/c/{token}").text
 
 
 def test_refuse_all_without_an_age_records_nothing(page: Page) -> None:
@@ -397,7 +417,7 @@ def test_french_phones_get_the_french_page_and_french_errors(page: Page) -> None
     assert "Your bullet-time clip" in english
     fields = {**hidden_fields(html), "screen_code": page.store.screen_code_for(clip_id)}
     error = page.client.post(f"/c/{token}", data={**fields, "purpose": "social"}, headers=fr)
-    assert error.status_code == 400 and "choisissez une des réponses sur l'âge" in unescape(error.text)
+    assert error.status_code == 400 and "Choisissez l'âge de la personne filmée." in unescape(error.text)
     assert unescape(page.client.get("/c/AAAAAAAAAAAAAAAAAAAAAA", headers=fr).text).count("n'est pas ouverte") == 2
     done = page.client.post(f"/c/{token}", data={**fields, "purpose": "social", "age": "adult"}, headers=fr)
     confirmation = unescape(page.client.get(done.headers["location"], headers={}).text)
@@ -450,7 +470,7 @@ def test_a_choice_is_recorded_only_with_the_code_on_the_booths_screen(page: Page
     for typed in ("", "000000" if code != "000000" else "111111", code[:5]):
         for action in ("consent", "refuse"):
             status, html = page.post(token, purpose="social", age="adult", action=action, screen_code=typed)
-            assert status == 400 and "type the 6 digits shown on the booth" in unescape(html), (typed, action)
+            assert status == 400 and "Type the 6 digits shown on the booth" in unescape(html), (typed, action)
     assert page.store.record_for(clip_id) is None and page.outbox.pending() == []
     spaced = shown_code(code)  # as the kiosk shows it
     assert page.post(token, purpose="social", age="adult", screen_code=spaced)[0] == 303
