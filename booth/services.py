@@ -32,19 +32,25 @@ comes first."""
 
 
 class PhonePageServer:
-    """`booth serve` on a thread: the page the kiosk's QR codes open. Its own database connection; a port
-    already taken is named in `error` and logged, and the kiosk goes on without it."""
+    """`booth serve` on a thread: the page the kiosk's QR codes open. Its own database connection. `error` says in
+    one line why the page cannot be opened (a port already taken, a page that stopped), and the kiosk goes on
+    without it."""
 
     def __init__(self, config: BoothConfig) -> None:
         self.config = config
-        self.error = ""
+        self._failure = ""
+        """Why the page's thread ended without serving, or what ended it; kept after stop()."""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def _where(self) -> str:
+        web = self.config.web
+        return f"{web.host}:{web.port}"
 
     def start(self, timeout_s: float = 10.0) -> PhonePageServer:
         store = open_store(self.config)
         app = create_app(self.config, store, texts_of(self.config), open_outbox(store))
-        web = self.config.web
         server = self._server = uvicorn.Server(server_config(app, self.config, lifespan="off"))
 
         def run() -> None:
@@ -52,11 +58,21 @@ class PhonePageServer:
                 server.run()
             except SystemExit:  # uvicorn exits when it cannot bind
                 pass
+            except Exception as exc:  # the kiosk goes on; staff and the share step are told
+                first = (str(exc).splitlines() or [""])[0]
+                self._failure = (
+                    f"the phone page on {self._where} failed ({type(exc).__name__}: {first}); restart the kiosk"
+                )
             finally:
                 store.close()
-            if not server.started:
-                self.error = f"the phone page could not listen on {web.host}:{web.port}; is the port taken?"
-                log.error(self.error)
+            if not server.started and not self._failure:
+                port = self.config.web.port
+                self._failure = (
+                    f"the phone page could not listen on {self._where}; is the port taken? Free port {port} "
+                    "or set web.port in booth.toml, then restart the kiosk"
+                )
+            if self._failure:
+                log.error(self._failure)
 
         self._thread = threading.Thread(target=run, name="phone page", daemon=True)
         self._thread.start()
@@ -67,7 +83,22 @@ class PhonePageServer:
 
     @property
     def running(self) -> bool:
-        return self._server is not None and self._server.started and not self._server.should_exit
+        server, thread = self._server, self._thread
+        alive = thread is not None and thread.is_alive()
+        return alive and server is not None and server.started and not server.should_exit
+
+    @property
+    def error(self) -> str:
+        """Why a phone opening a QR code would find no page, in one line naming the port; "" while it listens."""
+        if self.running:
+            return ""
+        if self._failure:
+            return self._failure
+        if self._thread is None:
+            return f"the phone page on {self._where} was never started"
+        if self._thread.is_alive() and self._server is not None and not self._server.should_exit:
+            return f"the phone page is still starting on {self._where}; wait, or restart the kiosk if it stays so"
+        return f"the phone page on {self._where} has stopped; restart the kiosk"
 
     def stop(self) -> None:
         if self._server is not None:

@@ -66,6 +66,12 @@ class Station:
         """Where a calibration made from the staff panel is saved (and where the kiosk looks for one first)."""
         return calibration_path(self.config, self.rig.rig_id)
 
+    def phone_page_error(self) -> str:
+        """Why the phone page cannot be opened from a QR code now, in one line; "" while it is served."""
+        if self.phone_page is None:
+            return "the phone page is not running: the booth was opened without its services"
+        return self.phone_page.error
+
     def clock_sync(self) -> str:
         """The trigger box's clock against the host's, in words."""
         trigger = self.rig.trigger

@@ -1,9 +1,10 @@
-"""The station behind the kiosk on the simulated rig: the calibration file booth.toml names is the one it stitches
-with and keeps staff's in, and one it cannot use is named in one line, never silently replaced."""
+"""The station behind the kiosk on the simulated rig: the calibration file booth.toml names, and the phone page's
+state (a real socket holding its port)."""
 
 from __future__ import annotations
 
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,6 +16,7 @@ from booth.config import BoothConfig, load_config
 from booth.errors import InputError
 from booth.station import open_station
 from booth.stitch.calibration import Calibration
+from tests.booth.delivery.broker import free_port
 
 CAMERAS = 8
 SIZE = (720, 480)
@@ -24,12 +26,14 @@ DEADLINE_S = 60.0
 NAMED = "event-calibration.json"
 
 
-def booth_toml(folder: Path, *, calibration_file: str | None = None) -> BoothConfig:
+def booth_toml(folder: Path, *, calibration_file: str | None = None, port: int | None = None) -> BoothConfig:
     """booth.toml in `folder` for an 8-camera simulated rig, its data beside it."""
     lines = ["[booth]", 'data_dir = "data"', "[rig]", f"cameras = {CAMERAS}", "[rig.sim]"]
     lines += [f"width = {SIZE[0]}", f"height = {SIZE[1]}"]
     if calibration_file is not None:
         lines += ["[calibration]", f'file = "{calibration_file}"']
+    if port is not None:
+        lines += ["[web]", 'host = "127.0.0.1"', f"port = {port}"]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "booth.toml").write_text("\n".join(lines) + "\n")
     return load_config(folder / "booth.toml")
@@ -114,3 +118,36 @@ def test_a_calibration_file_made_for_another_rig_is_named_in_one_line_and_left_a
     assert message.startswith(f"{named}: made for rig sim-s2-n8-720x480-0badc0de, 8 cameras, 720x480, not this one")
     assert "set calibration.file in booth.toml" in message and "\n" not in message
     assert named.read_bytes() == before and not (config.data_dir / "calibrations").exists(), "no recalibration"
+
+
+def test_a_phone_page_whose_port_is_taken_is_named_by_the_station(tmp_path: Path, made: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        shutil.copyfile(made, tmp_path / NAMED)
+        config = booth_toml(tmp_path, calibration_file=NAMED, port=port)
+        with open_station(config, "sim") as station:
+            wait_until(lambda: "could not listen" in station.phone_page_error())
+            error = station.phone_page_error()
+    assert error.startswith(f"the phone page could not listen on 127.0.0.1:{port}; is the port taken?")
+    assert f"Free port {port} or set web.port in booth.toml" in error and "\n" not in error
+
+
+def test_a_served_phone_page_has_no_error_until_it_stops(tmp_path: Path, made: Path) -> None:
+    port = free_port()
+    shutil.copyfile(made, tmp_path / NAMED)
+    config = booth_toml(tmp_path, calibration_file=NAMED, port=port)
+    with open_station(config, "sim") as station:
+        page = station.phone_page
+        assert page is not None
+        wait_until(lambda: page.running)
+        assert station.phone_page_error() == ""
+        with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE_S):
+            pass  # a phone reaches it
+    assert station.phone_page_error() == f"the phone page on 127.0.0.1:{port} has stopped; restart the kiosk"
+
+
+def test_a_station_opened_without_its_services_says_it_has_no_phone_page(tmp_path: Path, made: Path) -> None:
+    with open_station(named_copy(tmp_path, made), "sim", services=False) as station:
+        assert station.phone_page_error() == "the phone page is not running: the booth was opened without its services"
