@@ -32,9 +32,20 @@ class Rig:
     """How long after the fire the cameras have to deliver."""
 
 
-def capture(rig: Rig, timeout_s: float, on_frame: Callable[[Frame], None] | None = None) -> Shot:
+FramesIn = Callable[[int, int], None]
+"""Told (frames arrived, cameras fired): (0, N) the moment the trigger has fired, then again as each frame arrives."""
+
+
+def capture(
+    rig: Rig,
+    timeout_s: float,
+    on_frame: Callable[[Frame], None] | None = None,
+    *,
+    on_fired: Callable[[Shot], None] | None = None,
+) -> Shot:
     """Fire every camera once and collect the frames until all arrived or the deadline passed. Each frame's
-    capture time is its trigger channel's (camera k is wired to channel k)."""
+    capture time is its trigger channel's (camera k is wired to channel k). on_fired is told as soon as the
+    trigger has fired, before the first frame is waited for."""
     shot = Shot(new_id("shot"), utc_now_iso(), rig.rig_id, len(rig.cameras.cameras()))
     rig.cameras.prepare()
     rig.trigger.arm()
@@ -42,6 +53,8 @@ def capture(rig: Rig, timeout_s: float, on_frame: Callable[[Frame], None] | None
         shot.fire = rig.trigger.fire(FireSchedule())
     finally:
         rig.trigger.release()
+    if on_fired is not None:
+        on_fired(shot)
     deadline = time.time() + timeout_s
     channel_times = shot.fire.channel_times
     for delivered in rig.cameras.collect(deadline):
@@ -88,24 +101,31 @@ def shoot(
     end_card: Path | None = None,
     on_captured: Callable[[Shot], None] | None = None,
     progress: Progress | None = None,
+    frames_in: FramesIn | None = None,
 ) -> Clip:
     """A whole shot: frames are aligned while the other cameras are still delivering. on_captured is told when
-    the frames are in and kept, before the clip is made; progress hears ("capture", share of the frames in),
-    then the stitcher's stages."""
+    the frames are in and kept, before the clip is made; frames_in hears the count of frames in, from 0 the
+    moment the trigger fires, and progress then hears ("capture", the same count's share of the cameras), so
+    a screen moves from the first second of a slow delivery; then the stitcher's stages."""
     stitcher = Stitcher.from_config(calibration, config, overlay=overlay, end_card=end_card)
     stitcher.progress = progress
-    expected = max(1, len(rig.cameras.cameras()))
+    expected = len(rig.cameras.cameras())
     arrived = 0
+
+    def counted() -> None:
+        if frames_in is not None:
+            frames_in(arrived, expected)
+        if progress is not None:
+            progress("capture", min(1.0, arrived / max(1, expected)))
 
     def add(frame: Frame) -> None:
         nonlocal arrived
         stitcher.add(frame)
         arrived += 1
-        if progress is not None:
-            progress("capture", min(1.0, arrived / expected))
+        counted()
 
     try:
-        shot = capture(rig, rig.collect_timeout_s, add)
+        shot = capture(rig, rig.collect_timeout_s, add, on_fired=lambda _: counted())
         keep_frames(shot, config.data_dir / "shots")
     except BaseException:
         stitcher.abandon()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from booth.config import BoothConfig
@@ -23,11 +24,20 @@ from rig.priority import run_in_background
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class FrameCount:
+    """How many of the cameras fired have delivered their frame so far."""
+
+    arrived: int
+    expected: int
+
+
 class ShotRunner:
     """One shot at a time, never on the caller's thread. `report` is called from the worker thread with
     Captured, then ClipReady or StageFailed, each carrying the shot number Fire gave; the kiosk hands them to
     its session on its own thread. The tagger, loaded once by the caller, is reused for every shot. A clip is
-    registered in the consent store before ClipReady, so its phone page opens as soon as it is shown."""
+    registered in the consent store before ClipReady, so its phone page opens as soon as it is shown. While the
+    cameras deliver, `frames` holds the count of frames in, set before each ("capture", share) progress call."""
 
     def __init__(
         self,
@@ -48,9 +58,13 @@ class ShotRunner:
         self.report = report
         self.tagger = tagger
         self.progress = progress
+        """Told each stage's progress from the worker thread: capture (0 as the trigger fires, then as each frame
+        arrives), encode, then tags (0 at its start)."""
         self.before = before
         """Run on the worker thread before each shot (live view lets go of the camera there: it may wait)."""
-        """Told each stage's progress from the worker thread: capture, encode, then tags (0 at its start)."""
+        self.frames: FrameCount | None = None
+        """Frames in of the shot in flight: None until its trigger fires, then (0, N) and up as frames arrive.
+        Written by the worker thread and read by any; each count is a new object, never half-written."""
         self._worker: threading.Thread | None = None
 
     @property
@@ -62,6 +76,7 @@ class ShotRunner:
         if self.busy:
             self.report(StageFailed(action.shot, "capture", "the previous shot is still being made"))
             return
+        self.frames = None
         self._worker = threading.Thread(target=self._run, args=(action.shot,), name=f"shot-{action.shot}")
         self._worker.start()
 
@@ -69,6 +84,9 @@ class ShotRunner:
         """Wait for the shot in flight (for shutting down)."""
         if self._worker is not None:
             self._worker.join(timeout)
+
+    def _frames_in(self, arrived: int, expected: int) -> None:
+        self.frames = FrameCount(arrived, expected)
 
     def _run(self, shot_no: int) -> None:
         run_in_background()  # the kiosk's screen comes first
@@ -87,7 +105,13 @@ class ShotRunner:
             if self.before is not None:
                 self.before()
             clip = shoot(
-                self.rig, calibration, self.config, self.clips_dir, on_captured=captured, progress=self.progress
+                self.rig,
+                calibration,
+                self.config,
+                self.clips_dir,
+                on_captured=captured,
+                progress=self.progress,
+                frames_in=self._frames_in,
             )
             stage = "tagging"  # a failure here marks the tags failed (tags.json) and the clip goes ahead
             if self.progress is not None:

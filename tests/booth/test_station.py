@@ -1,8 +1,9 @@
-"""The station behind the kiosk on the simulated rig: the calibration file booth.toml names, and the phone page's
-state (a real socket holding its port)."""
+"""The station behind the kiosk on the simulated rig: the calibration file booth.toml names, the phone page's state
+(a real socket holding its port), and the count of frames in from the trigger's fire."""
 
 from __future__ import annotations
 
+import queue
 import shutil
 import socket
 import time
@@ -14,6 +15,8 @@ import pytest
 
 from booth.config import BoothConfig, load_config
 from booth.errors import InputError
+from booth.session import Captured, ClipReady, Event, Fire
+from booth.shot_runner import FrameCount, ShotRunner
 from booth.station import open_station
 from booth.stitch.calibration import Calibration
 from tests.booth.delivery.broker import free_port
@@ -151,3 +154,29 @@ def test_a_served_phone_page_has_no_error_until_it_stops(tmp_path: Path, made: P
 def test_a_station_opened_without_its_services_says_it_has_no_phone_page(tmp_path: Path, made: Path) -> None:
     with open_station(named_copy(tmp_path, made), "sim", services=False) as station:
         assert station.phone_page_error() == "the phone page is not running: the booth was opened without its services"
+
+
+def test_capture_progress_counts_every_frame_in_order_from_the_trigger_fire(tmp_path: Path, made: Path) -> None:
+    with open_station(named_copy(tmp_path, made), "sim", services=False) as station:
+        sim = station.sim
+        assert sim is not None
+        fired_before = sim.shots_taken
+        seen: list[tuple[str, float, FrameCount | None, int]] = []
+        events: queue.Queue[Event] = queue.Queue()
+
+        def progress(stage: str, share: float) -> None:
+            seen.append((stage, share, runner.frames, sim.shots_taken))
+
+        runner = ShotRunner(
+            station.rig, station.calibration, station.config, station.clips_dir, events.put, progress=progress
+        )
+        runner.fire(Fire(shot=1, attempt=1))
+        reports = [events.get(timeout=DEADLINE_S) for _ in range(2)]
+        runner.wait(DEADLINE_S)
+    assert reports[0] == Captured(1) and isinstance(reports[1], ClipReady), reports
+    capture = [(share, frames, fired) for stage, share, frames, fired in seen if stage == "capture"]
+    assert [frames for _, frames, _ in capture] == [FrameCount(k, CAMERAS) for k in range(CAMERAS + 1)]
+    assert [share for share, _, _ in capture] == [k / CAMERAS for k in range(CAMERAS + 1)]
+    assert capture[0][2] == fired_before + 1, "0 of N is told once the trigger has fired"
+    stages = [stage for stage, *_ in seen]
+    assert stages.index("encode") > max(i for i, stage in enumerate(stages) if stage == "capture")
