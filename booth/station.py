@@ -76,7 +76,7 @@ class Station:
         """The trigger box's clock against the host's, in words."""
         trigger = self.rig.trigger
         if not isinstance(trigger, SerialTrigger):
-            return "the host's own (no trigger box)"
+            return "no trigger box: the cameras are fired by the computer"
         fit = trigger.clock
         if fit is None:
             return "not synced yet"

@@ -1,5 +1,5 @@
 """The station behind the kiosk on the simulated rig: the calibration file booth.toml names, the phone page's state
-(a real socket holding its port), and the count of frames in from the trigger's fire."""
+(a real socket holding its port), the count of frames in from the trigger's fire, and what staff read of the clock."""
 
 from __future__ import annotations
 
@@ -151,9 +151,10 @@ def test_a_served_phone_page_has_no_error_until_it_stops(tmp_path: Path, made: P
     assert station.phone_page_error() == f"the phone page on 127.0.0.1:{port} has stopped; restart the kiosk"
 
 
-def test_a_station_opened_without_its_services_says_it_has_no_phone_page(tmp_path: Path, made: Path) -> None:
+def test_what_staff_read_of_a_station_opened_without_its_services(tmp_path: Path, made: Path) -> None:
     with open_station(named_copy(tmp_path, made), "sim", services=False) as station:
         assert station.phone_page_error() == "the phone page is not running: the booth was opened without its services"
+        assert station.clock_sync() == "no trigger box: the cameras are fired by the computer"
 
 
 def test_capture_progress_counts_every_frame_in_order_from_the_trigger_fire(tmp_path: Path, made: Path) -> None:
