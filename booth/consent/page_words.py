@@ -68,6 +68,10 @@ WORDS: dict[str, dict[str, str]] = {
         "withdraw_text": "Withdrawing deletes your clip from the booth now, cancels every upload not made yet, and asks"
         " every recipient that already received it to erase it. It cannot be undone.",
         "withdraw_button": "Withdraw and delete my clip",
+        "withdraw_code_text": "Type the withdrawal code you were given when you made your choices, like"
+        " 7K2M-QX4P-9TRD. The next page asks you to confirm before anything is deleted.",
+        "withdraw_code_button": "Continue",
+        "bad_withdrawal_code": "No consent has this code. Check it and type it again, or ask the booth staff.",
         "withdrawn_title": "Withdrawn",
         "withdrawn_one": "Withdrawn: your clip was deleted from the booth and erasure was requested from {n}"
         " recipient.",
@@ -149,6 +153,11 @@ WORDS: dict[str, dict[str, str]] = {
         "withdraw_text": "Retirer votre consentement supprime tout de suite votre clip du stand, annule chaque envoi"
         " pas encore fait et demande à chaque destinataire qui l'a déjà reçu de l'effacer. C'est définitif.",
         "withdraw_button": "Retirer et supprimer mon clip",
+        "withdraw_code_text": "Saisissez le code de retrait reçu quand vous avez fait vos choix, comme"
+        " 7K2M-QX4P-9TRD. La page suivante vous demande de confirmer avant toute suppression.",
+        "withdraw_code_button": "Continuer",
+        "bad_withdrawal_code": "Aucun consentement n'a ce code. Vérifiez-le et saisissez-le à nouveau, ou demandez"
+        " à l'équipe du stand.",
         "withdrawn_title": "Consentement retiré",
         "withdrawn_one": "Retiré : votre clip a été supprimé du stand et l'effacement a été demandé à {n}"
         " destinataire.",

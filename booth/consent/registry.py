@@ -46,6 +46,12 @@ def page_url(config: BoothConfig, token: str) -> str:
     return f"{public_url(config)}/c/{token}"
 
 
+def withdraw_url(config: BoothConfig) -> str:
+    """The phone page's withdrawal form, where a participant types their code. The code is never part of the
+    address: a QR code of it, photographed off the kiosk's screen, withdraws no one's consent."""
+    return f"{public_url(config)}/w"
+
+
 @dataclass(frozen=True)
 class Registered:
     clip_id: str

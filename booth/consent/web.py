@@ -51,6 +51,8 @@ SHOW_COOKIE = "booth_code"
 SHOW_S = 900
 """How long after saving the choice the page may still show the withdrawal code, once."""
 AGE_ANSWERS = frozenset(band.value for band in AgeBand)
+WITHDRAW_FORM = "/w"
+"""The withdrawal form's path: registry.withdraw_url's address."""
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -428,6 +430,36 @@ class PhonePage:
 
     # withdrawal
 
+    async def withdrawal_form(self, request: Request) -> Response:
+        """Where a code is typed (the address the kiosk shows beside it): the code travels only in a post, so a
+        photographed QR code or a shared link opens this form, never someone's withdrawal."""
+        self.attempt(request)
+        language = self.language(request)
+        if request.method == "GET":
+            return self.code_form(request, language)
+        self.check_length(request)
+        form = await self.form(request, WITHDRAW_FORM, back=WITHDRAW_FORM)
+        typed = (form.get("code") or [""])[0][:40]
+        code = normal_code(typed)
+        record = await self.db(self.store.record_by_code, code)
+        if record is None:
+            return self.code_form(request, language, typed, words(language)["bad_withdrawal_code"])
+        return await self.withdrawal_confirm(request, language, code, record)
+
+    def code_form(self, request: Request, language: str, typed: str = "", error: str | None = None) -> Response:
+        cookie, new = self.csrf_cookie(request)
+        response = self.render(
+            "withdraw_code.html",
+            language,
+            400 if error else 200,
+            typed=typed,
+            error=error,
+            csrf=self.csrf_field(cookie, WITHDRAW_FORM),
+            withdrawal=self.texts.get(language).content.withdrawal,
+            languages=self.other_languages(language),
+        )
+        return self.with_cookie(response, cookie, new)
+
     async def withdrawal_page(self, request: Request) -> Response:
         self.attempt(request)
         code = normal_code(request.path_params["code"])  # as typed: any case, O for 0; shown and linked as printed
@@ -437,19 +469,24 @@ class PhonePage:
         if record is None:
             raise Refusal(404, "not_found")
         language = self.language(request, default=record.language)
+        if request.method == "GET":
+            return await self.withdrawal_confirm(request, language, code, record)
         w = words(language)
         if await self.db(self.store.withdrawn, record.record_id):
             return self.render("withdraw.html", language, done=[w["already_withdrawn"]])
-        if request.method == "POST":
-            await self.form(request, code, back=f"/w/{code}")
-            result = await self.db(withdraw, self.store, self.outbox, record, how="phone page")
-            n = len(result.erasures)
-            singular = n == 1 or (n == 0 and language == "fr")  # French counts zero in the singular
-            done = [w["withdrawn_one" if singular else "withdrawn_many"].format(n=n)]
-            if result.cancelled:
-                done.append(w["cancelled"].format(n=len(result.cancelled)))
-            return self.render("withdraw.html", language, done=done)
-        text = self.texts.get(language)
+        await self.form(request, code, back=f"/w/{code}")
+        result = await self.db(withdraw, self.store, self.outbox, record, how="phone page")
+        n = len(result.erasures)
+        singular = n == 1 or (n == 0 and language == "fr")  # French counts zero in the singular
+        done = [w["withdrawn_one" if singular else "withdrawn_many"].format(n=n)]
+        if result.cancelled:
+            done.append(w["cancelled"].format(n=len(result.cancelled)))
+        return self.render("withdraw.html", language, done=done)
+
+    async def withdrawal_confirm(self, request: Request, language: str, code: str, record: ConsentRecord) -> Response:
+        """The page that withdraws with one more tap: what withdrawing does, and its button (a post to /w/CODE)."""
+        if await self.db(self.store.withdrawn, record.record_id):
+            return self.render("withdraw.html", language, done=[words(language)["already_withdrawn"]])
         cookie, new = self.csrf_cookie(request)
         response = self.render(
             "withdraw.html",
@@ -457,7 +494,7 @@ class PhonePage:
             done=[],
             code=code,
             csrf=self.csrf_field(cookie, code),
-            withdrawal=text.content.withdrawal,
+            withdrawal=self.texts.get(language).content.withdrawal,
             languages=self.other_languages(language),
         )
         return self.with_cookie(response, cookie, new)
@@ -507,6 +544,7 @@ def create_app(
         routes=[
             Route("/c/{token}", page.clip_page, methods=["GET", "POST"]),
             Route("/c/{token}/{name}", page.clip_file, methods=["GET"]),
+            Route(WITHDRAW_FORM, page.withdrawal_form, methods=["GET", "POST"]),
             Route("/w/{code}", page.withdrawal_page, methods=["GET", "POST"]),
             Route("/w/{code}/qr.png", page.withdrawal_qr, methods=["GET"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -19,7 +19,7 @@ from booth.atomic import file_sha256
 from booth.config import BoothConfig
 from booth.consent.page_guard import CSP
 from booth.consent.qr import qr_png
-from booth.consent.registry import open_store, texts_of
+from booth.consent.registry import open_store, texts_of, withdraw_url
 from booth.consent.store import ConsentStore, shown_code
 from booth.consent.web import create_app
 from booth.delivery.outbox import JobKind, Outbox
@@ -346,6 +346,36 @@ def test_withdrawing_deletes_the_clip_and_asks_recipients_to_erase(page: Page) -
     assert page.client.get(f"/c/{token}").status_code == 404
     assert page.client.get(f"/c/{token}/clip.mp4").status_code == 404
     assert "already withdrawn" in page.client.get(f"/w/{code}").text
+
+
+def test_the_kiosk_shows_the_code_and_the_form_where_it_is_typed(page: Page, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="booth.consent.web")
+    clip_id, token, folder = page.clip()
+    assert page.post(token, purpose="social", age="adult")[0] == 303
+    record = page.store.records_for(clip_id)[0]
+    code = page.store.code_for(record.record_id)
+    url = withdraw_url(page.config)
+    assert url == f"{PUBLIC}/w" and decode_qr(qr_png(url)) == url, "the address, not the code, in the QR"
+    path = url.removeprefix(PUBLIC)
+    # a code in the query string opens the empty form: a link or photo alone withdraws nothing
+    form = page.client.get(f"{path}?code={code}")
+    assert form.status_code == 200 and 'name="code"' in form.text and code not in form.text
+    fields = hidden_fields(form.text)
+    assert page.client.post(path, data={"code": code}).status_code == 403, "only this page's form is taken"
+    wrong = page.client.post(path, data={**fields, "code": "AAAA-BBBB-CCCC"})
+    assert (
+        wrong.status_code == 400 and "No consent has this code" in wrong.text and 'value="AAAA-BBBB-CCCC"' in wrong.text
+    )
+    typed = code.lower().replace("-", " ")
+    confirm = page.client.post(path, data={**fields, "code": typed})
+    assert confirm.status_code == 200 and "Withdraw and delete my clip" in confirm.text
+    assert not page.store.withdrawn(record.record_id) and folder.exists(), "one more tap, as from the phone's link"
+    done = page.client.post(f"/w/{code}", data=hidden_fields(confirm.text))
+    assert done.status_code == 200 and "Withdrawn: your clip was deleted from the booth" in done.text
+    assert page.store.withdrawn(record.record_id) and not folder.exists()
+    lines = [r.getMessage() for r in caplog.records if r.name == "booth.consent.web"]
+    assert any(line.startswith("POST /w 200") for line in lines)
+    assert not [line for line in lines if code in line or typed in line], "the code stays out of the log"
 
 
 def test_clip_mp4_answers_range_requests_as_ios_needs(page: Page) -> None:
