@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QHideEvent,
@@ -23,6 +23,8 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -30,6 +32,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QScrollArea,
+    QScroller,
+    QScrollerProperties,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -48,6 +52,10 @@ from ui.screens import button
 from ui.theme import Theme
 
 THUMB = QSize(240, 160)
+SHOWN_WIDTH = 320
+"""How wide a target frame is shown on the calibration tab."""
+REACH = 40
+"""How far from a calibration point (shown pixels, along x plus along y) a fingertip still takes hold of it."""
 KIT_EVERY_MS = 500
 """How often the event tab reads the brand kit's preparation while it is on screen."""
 
@@ -95,8 +103,120 @@ def thumbnail(path: Path | None, size: QSize = THUMB) -> QImage:
     return reader.read()
 
 
+def finger_scroll(area: QAbstractScrollArea) -> None:
+    """A finger drags the area's content along, as on a phone: a touch screen's finger reaches Qt as the left
+    button, and a scroll bar is too thin to hit at arm's length."""
+    viewport = area.viewport()
+    QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    scroller = QScroller.scroller(viewport)
+    properties = scroller.scrollerProperties()
+    # presses reach the content at once, not after a pause: what is under the finger (a calibration point) can
+    # claim the drag before it turns into a scroll
+    properties.setScrollMetric(QScrollerProperties.ScrollMetric.MousePressEventDelay, 0.0)
+    scroller.setScrollerProperties(properties)
+    if isinstance(area, QAbstractItemView):  # a row at a time jumps under a finger
+        area.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        area.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+
+
+def hold_still(widget: QWidget) -> None:
+    """Stop the finger scrolling of every area round `widget`: the finger on it moves something of its own."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if QScroller.hasScroller(parent):
+            QScroller.scroller(parent).stop()
+        parent = parent.parentWidget()
+
+
+def scrolled(content: QWidget) -> QScrollArea:
+    """`content` in a finger-scrolled area as wide as the tab: what grows (texts in more languages, more purposes)
+    scrolls instead of pushing the panel past the screen's edge."""
+    area = QScrollArea()
+    area.setWidget(content)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    finger_scroll(area)
+    return area
+
+
+def whole(tab: QWidget, area: QScrollArea) -> None:
+    """`area` fills `tab`, edge to edge."""
+    layout = QVBoxLayout(tab)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(area)
+
+
+def columns_for(width: int, cell: int, spacing: int, cells: int) -> int:
+    """How many cells `cell` pixels wide fit side by side in `width`: at least one, no more than there are."""
+    return max(1, min(cells, (width + spacing) // (cell + spacing)))
+
+
+class Flow(QScrollArea):
+    """Cells in as many columns as the width holds, row after row, scrolled by a finger: a portrait screen gets
+    fewer columns and more rows rather than cells past its right edge. Columns are counted again on every
+    resize, the scroll bar's coming and going included."""
+
+    SPACING = 8
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(self.SPACING)
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(self.grid)
+        column.addStretch(1)  # however few the cells, they sit at the top
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        finger_scroll(self)
+        self.cells: list[QWidget] = []
+        self.columns = 0
+
+    def show_cells(self, cells: list[QWidget]) -> None:
+        """`cells` in place of the ones shown (which are deleted)."""
+        for old in self.cells:
+            old.deleteLater()
+        self.cells = cells
+        self._place(1)  # in the panel first: its style sheet's borders and margins count in their width
+        self._reflow()
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Resize:
+            self._reflow()
+        return super().viewportEvent(event)
+
+    def _reflow(self) -> None:
+        if not self.cells:
+            return
+        for cell in self.cells:
+            cell.ensurePolished()
+        widest = max(cell.minimumSizeHint().width() for cell in self.cells)
+        columns = columns_for(self.viewport().width(), widest, self.SPACING, len(self.cells))
+        if columns != self.columns:
+            self._place(columns)
+
+    def _place(self, columns: int) -> None:
+        while self.grid.count():
+            self.grid.takeAt(0)
+        for n, cell in enumerate(self.cells):
+            self.grid.addWidget(cell, n // columns, n % columns)
+        self.columns = columns
+
+
+class Table(QTableWidget):
+    """As wide as the panel and as tall as its rows: below a short table the tab stays free instead of showing an
+    empty grid, and a long one scrolls within the screen (by a finger too)."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        rows = self.verticalHeader().length() + self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
+        return QSize(super().sizeHint().width(), rows)
+
+
 def table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
-    widget = QTableWidget(len(rows), len(headers))
+    widget = Table(len(rows), len(headers))
     widget.setObjectName(name)
     widget.setHorizontalHeaderLabels(headers)
     widget.verticalHeader().setVisible(False)
@@ -106,10 +226,11 @@ def table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
     header = widget.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # as wide as the style's text needs
     header.setStretchLastSection(True)
+    finger_scroll(widget)
     return widget
 
 
-def clear(layout: QGridLayout | QVBoxLayout) -> None:
+def clear(layout: QVBoxLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
         if item is not None and item.widget() is not None:
@@ -129,23 +250,19 @@ class RigTab(QWidget):
         self.job = Background(self)
         self.box = QLabel()
         self.box.setObjectName("trigger_tile")
+        self.box.setWordWrap(True)  # the trigger's line and its last error can be longer than a portrait screen
         self.summary = QLabel()
         self.summary.setObjectName("rig_summary")
         refresh = button("Refresh", "rig_refresh")
         refresh.clicked.connect(self.refresh)
-        self.grid = QGridLayout()
-        tiles = QWidget()
-        tiles.setLayout(self.grid)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(tiles)
+        self.flow = Flow("rig_tiles")
         top = QHBoxLayout()
         top.addWidget(self.box, 1)
         top.addWidget(refresh)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.flow, 1)
         self.tiles: dict[int, QFrame] = {}
 
     def refresh(self) -> None:
@@ -173,38 +290,38 @@ class RigTab(QWidget):
             f"Trigger box: {box} · {trigger.state.value} · firmware {trigger.firmware or '?'} · clock {clock}"
             + (f" · last error: {trigger.last_error}" if trigger.last_error else "")
         )
-        clear(self.grid)
-        self.tiles = {}
         up = sum(1 for h in health if h.connected)
         self.summary.setText(f"{up} of {len(health)} cameras connected")
-        columns = 6
-        for n, h in enumerate(health):
-            tile = QFrame()
-            tile.setObjectName(f"camera_{h.index}")
-            tile.setProperty("role", "tile")
-            tile.setProperty("ok", "true" if h.connected and not h.last_error else "false")
-            col = QVBoxLayout(tile)
-            picture = QLabel()
-            image = thumbs.get(h.index, QImage())
-            if not image.isNull():
-                picture.setPixmap(QPixmap.fromImage(image))
-            else:
-                picture.setText("no frame yet")
-            picture.setFixedSize(THUMB)
-            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            battery = f"{h.battery_percent} %" if h.battery_percent is not None else "?"
-            card = f"{h.card_free_mb / 1024:.1f} GB free" if h.card_free_mb is not None else "card ?"
-            seen = f"{time.time() - h.last_frame_at:.0f} s ago" if h.last_frame_at else "never"
-            text = QLabel(
-                f"<b>cam {h.index:02d}</b> {h.serial}<br>{'connected' if h.connected else 'OFFLINE'}"
-                f" · battery {battery}<br>{card} · last frame {seen}"
-                + (f"<br><span style='color:#ff8a80'>{h.last_error}</span>" if h.last_error else "")
-            )
-            text.setWordWrap(True)
-            col.addWidget(picture)
-            col.addWidget(text)
-            self.grid.addWidget(tile, n // columns, n % columns)
-            self.tiles[h.index] = tile
+        self.tiles = {h.index: self._tile(h, thumbs.get(h.index, QImage())) for h in health}
+        self.flow.show_cells(list(self.tiles.values()))
+
+    @staticmethod
+    def _tile(h: CameraHealth, image: QImage) -> QFrame:
+        tile = QFrame()
+        tile.setObjectName(f"camera_{h.index}")
+        tile.setProperty("role", "tile")
+        tile.setProperty("ok", "true" if h.connected and not h.last_error else "false")
+        col = QVBoxLayout(tile)
+        col.setContentsMargins(6, 6, 6, 6)  # four tiles across a portrait screen
+        picture = QLabel()
+        if not image.isNull():
+            picture.setPixmap(QPixmap.fromImage(image))
+        else:
+            picture.setText("no frame yet")
+        picture.setFixedSize(THUMB)
+        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        battery = f"{h.battery_percent} %" if h.battery_percent is not None else "?"
+        card = f"{h.card_free_mb / 1024:.1f} GB free" if h.card_free_mb is not None else "card ?"
+        seen = f"{time.time() - h.last_frame_at:.0f} s ago" if h.last_frame_at else "never"
+        text = QLabel(
+            f"<b>cam {h.index:02d}</b> {h.serial}<br>{'connected' if h.connected else 'OFFLINE'}"
+            f" · battery {battery}<br>{card} · last frame {seen}"
+            + (f"<br><span style='color:#ff8a80'>{h.last_error}</span>" if h.last_error else "")
+        )
+        text.setWordWrap(True)
+        col.addWidget(picture)
+        col.addWidget(text)
+        return tile
 
 
 class TestFireTab(QWidget):
@@ -225,7 +342,8 @@ class TestFireTab(QWidget):
         row.addWidget(self.fire)
         row.addWidget(self.report, 1)
         layout.addLayout(row)
-        layout.addLayout(self.holder, 1)
+        layout.addLayout(self.holder)
+        layout.addStretch(1)
         self.result: TestFire | None = None
 
     def start(self) -> None:
@@ -266,7 +384,8 @@ class TestFireTab(QWidget):
 
 
 class PointsView(QWidget):
-    """One camera's target frame with its two axis points; staff drag a point to where it should be."""
+    """One camera's target frame with its two axis points; staff drag a point to where it should be. A press within
+    REACH of a point takes it; one further away is left to scroll the frames."""
 
     moved = Signal(int, int, float, float)
 
@@ -303,30 +422,34 @@ class PointsView(QWidget):
         painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        at = event.position().toPoint()
-        if len(self.points) < 2:  # no points found: each tap places the next one
+        at = self._inside(event.position().toPoint())
+        if len(self.points) < 2:  # no points found: each tap places the next one, to be dragged from there
             self.points.append(at)
-            self._moved(len(self.points) - 1)
-            return
-        nearest = min(range(2), key=lambda k: (self.points[k] - at).manhattanLength())
-        self.dragging = nearest
-        self.points[nearest] = at
+            self.dragging = len(self.points) - 1
+        else:
+            nearest = min(range(2), key=lambda k: (self.points[k] - at).manhattanLength())
+            if (self.points[nearest] - at).manhattanLength() > REACH:
+                event.ignore()  # away from both points the finger scrolls the frames
+                return
+            self.dragging = nearest
+            self.points[nearest] = at
+        hold_still(self)  # the finger moves the point, not the frames under it
         self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         if self.dragging is not None:
-            self.points[self.dragging] = event.position().toPoint()
+            self.points[self.dragging] = self._inside(event.position().toPoint())
             self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
         if self.dragging is not None:
-            self._moved(self.dragging)
-            self.dragging = None
+            k, self.dragging = self.dragging, None
+            p = self.points[k]
+            self.moved.emit(self.index, k, p.x() * self.scale, p.y() * self.scale)
 
-    def _moved(self, k: int) -> None:
-        self.update()
-        p = self.points[k]
-        self.moved.emit(self.index, k, p.x() * self.scale, p.y() * self.scale)
+    def _inside(self, at: QPoint) -> QPoint:
+        """`at` kept on the frame: a finger that slides off the picture leaves the point at its edge."""
+        return QPoint(min(max(at.x(), 0), self.width() - 1), min(max(at.y(), 0), self.height() - 1))
 
 
 Shown = tuple[TargetShot, dict[int, QImage], float]
@@ -348,19 +471,14 @@ class CalibrationTab(QWidget):
         self.report = QLabel(self._current())
         self.report.setObjectName("calibration_report")
         self.report.setWordWrap(True)
-        self.grid = QGridLayout()
-        frames = QWidget()
-        frames.setLayout(self.grid)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(frames)
+        self.flow = Flow("calibration_frames")
         row = QHBoxLayout()
         row.addWidget(self.shoot)
         row.addWidget(self.save)
         row.addWidget(self.report, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.flow, 1)
         self.target: TargetShot | None = None
         self.views: dict[int, PointsView] = {}
 
@@ -391,8 +509,8 @@ class CalibrationTab(QWidget):
             scale = 1.0
             for f in target.frames:
                 image = QImage.fromData(f.data)
-                scale = image.width() / 320
-                images[f.camera_index] = image.scaledToWidth(320, Qt.TransformationMode.SmoothTransformation)
+                scale = image.width() / SHOWN_WIDTH
+                images[f.camera_index] = image.scaledToWidth(SHOWN_WIDTH, Qt.TransformationMode.SmoothTransformation)
             return target, images, scale
 
         self.job.start(job, self._show)
@@ -404,25 +522,32 @@ class CalibrationTab(QWidget):
             return
         target, images, scale = result
         self.target = target
-        clear(self.grid)
         self.views = {}
-        for n, frame in enumerate(target.frames):
+        cells: list[QWidget] = []
+        for frame in target.frames:
             k = frame.camera_index
             view = PointsView(k, images[k], scale, target.points.get(k))
             view.moved.connect(self._moved)
             self.views[k] = view
-            cell = QWidget()
-            col = QVBoxLayout(cell)
-            caption = f"cam {k:02d}" + (f": {target.misses[k]}" if k in target.misses else "")
-            col.addWidget(QLabel(caption))
-            col.addWidget(view)
-            self.grid.addWidget(cell, n // 4, n % 4)
+            cells.append(self._cell(view, f"cam {k:02d}" + (f": {target.misses[k]}" if k in target.misses else "")))
+        self.flow.show_cells(cells)
         misses = len(target.misses)
         self.report.setText(
             f"Axis found in {len(target.frames) - misses} of {len(target.frames)} frames"
             + (f"; place the points by hand in {misses}" if misses else "; drag any point that is off, then save")
         )
         self.save.setEnabled(True)
+
+    @staticmethod
+    def _cell(view: PointsView, caption: str) -> QWidget:
+        cell = QWidget()
+        col = QVBoxLayout(cell)
+        col.setContentsMargins(0, 0, 0, 0)  # the frames' own width decides how many fit across
+        label = QLabel(caption)
+        label.setWordWrap(True)  # why the target was not found can be longer than the frame is wide
+        col.addWidget(label)
+        col.addWidget(view)
+        return cell
 
     @Slot(int, int, float, float)
     def _moved(self, index: int, which: int, x: float, y: float) -> None:
@@ -472,11 +597,13 @@ class EventTab(QWidget):
         kit_row = QHBoxLayout()
         kit_row.addWidget(self.kit, 1)
         kit_row.addWidget(self.prepare)
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
         layout.addLayout(row)
         layout.addWidget(self.info)
         layout.addLayout(kit_row)
         layout.addStretch(1)
+        whole(self, scrolled(body))
         self.kit_timer = QTimer(self)
         self.kit_timer.setInterval(KIT_EVERY_MS)
         self.kit_timer.timeout.connect(self.show_kit)
@@ -553,7 +680,8 @@ class OutboxTab(QWidget):
         row.addWidget(refresh)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
-        layout.addLayout(self.holder, 1)
+        layout.addLayout(self.holder)
+        layout.addStretch(1)
 
     def refresh(self) -> None:
         station = self.model.station
@@ -589,9 +717,12 @@ class ConsentTab(QWidget):
         self.counts = QLabel()
         self.counts.setObjectName("consent_counts")
         self.counts.setTextFormat(Qt.TextFormat.RichText)
-        layout = QVBoxLayout(self)
+        self.counts.setWordWrap(True)
+        body = QWidget()
+        layout = QVBoxLayout(body)
         layout.addWidget(self.counts)
         layout.addStretch(1)
+        whole(self, scrolled(body))
 
     def refresh(self) -> None:
         c = consent_counts(self.model.station.store)
@@ -620,6 +751,7 @@ class LogTab(QWidget):
         self.text.setObjectName("log")
         self.text.setReadOnly(True)
         self.text.setMaximumBlockCount(2000)
+        finger_scroll(self.text)
         QVBoxLayout(self).addWidget(self.text)
         for line in model.log_lines:
             self.add(line)

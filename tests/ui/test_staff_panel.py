@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from booth.config import load_config
@@ -26,6 +26,8 @@ WAIT_MS = 60_000
 """A generous deadline for what a busy machine may take seconds to do: waits end as soon as it is done."""
 TOP = "#00e5ff"
 """The colour the top axis point is drawn in."""
+SCREENS = [(1080, 1920), (1920, 1080), (768, 1024)]
+"""The event's portrait and landscape screens, and a small tablet's."""
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +108,53 @@ def test_a_dragged_point_is_drawn_where_it_was_dragged_to(opened: Opened) -> Non
     assert target is not None and 0 in target.moved
     x, y = target.points[0][0]
     assert (round(x / view.scale), round(y / view.scale)) == (new.x(), new.y()), "the saved point is the drawn one"
+
+
+def unreachable(window: QWidget, widget: QWidget) -> str:
+    """Why staff could not bring `widget` onto the screen ('' if they can): it lies past the window's edge, or
+    in a scroll area that does, or needs sideways scrolling (a column off to the right)."""
+    if not widget.isVisible():
+        return f"{widget.objectName() or widget} is hidden"
+    screen = window.rect()
+    area = widget.parentWidget()
+    while area is not None and not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    if area is None:
+        own = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+        return "" if screen.contains(own) else f"{widget.objectName()} at {own} is past the window's edge {screen}"
+    frame = QRect(area.mapTo(window, QPoint(0, 0)), area.size())
+    if not screen.contains(frame):
+        return f"the scroll area at {frame} round {widget.objectName()} is past the window's edge {screen}"
+    content = area.widget()
+    assert content is not None
+    own = QRect(widget.mapTo(content, QPoint(0, 0)), widget.size())
+    if not content.rect().contains(own):
+        return f"{widget.objectName()} at {own} is outside its scroll area's content {content.rect()}"
+    if own.right() >= area.viewport().width():
+        return f"{widget.objectName()} at {own} is past the scroll area's right edge ({area.viewport().width()} wide)"
+    return ""
+
+
+def all_reachable(window: QWidget, widgets: list[QWidget], count: int) -> None:
+    assert len(widgets) == count, f"{len(widgets)} of {count} shown"
+    problems = [why for why in (unreachable(window, w) for w in widgets) if why]
+    assert not problems, "; ".join(problems)
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_every_camera_tile_and_calibration_frame_is_within_reach(opened: Opened, screen: tuple[int, int]) -> None:
+    window, staff, bot = opened.window, opened.staff, opened.bot
+    window.resize(*screen)
+    bot.waitUntil(lambda: (window.width(), window.height()) == screen, timeout=WAIT_MS)
+    least = staff.minimumSizeHint()
+    assert least.width() <= screen[0] and least.height() <= screen[1], f"the panel needs at least {least}"
+    staff.tabs.setCurrentWidget(staff.rig)  # asks the cameras again: tiles are made anew
+    rig, calibration = staff.rig, staff.calibration
+
+    def tiles() -> None:
+        assert not rig.job.running, "the cameras are still being asked"
+        all_reachable(window, list(rig.tiles.values()), CAMERAS)
+
+    bot.waitUntil(tiles, timeout=WAIT_MS)
+    staff.tabs.setCurrentWidget(calibration)
+    bot.waitUntil(lambda: all_reachable(window, list(calibration.views.values()), CAMERAS), timeout=WAIT_MS)
