@@ -89,7 +89,8 @@ def cmd_fire(args: argparse.Namespace) -> int:
 def cmd_sim(args: argparse.Namespace) -> int:
     edges = Path(args.edges) if args.edges else Path(tempfile.mkdtemp(prefix="trigger-bench-")) / "edges.csv"
     stopping = threading.Event()
-    # Ctrl-C and SIGTERM stop it, even where it was started with SIGINT ignored (a background job of a script)
+    # Ctrl-C and SIGTERM leave through the with block, which stops and reaps the simulation (SIGTERM's default
+    # would end Python on the spot), even where it was started with SIGINT ignored (a background job of a script)
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, lambda *_: stopping.set())
     with SimulatedBox(edges) as box:

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from rig.base import RigError
+from rig.children import spawn_tied, stop_child
 
 FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
 BUILD_DIR = FIRMWARE_DIR / "build"
@@ -67,7 +68,8 @@ def build_firmware() -> tuple[Path, Path]:
 
 class SimulatedBox:
     """Runs trigger.elf in simavr. `pty` is the serial port to give the host driver; `edges()` is every pin
-    change so far. Use as a context manager; stop() ends the simulation."""
+    change so far. Use as a context manager; stop() ends the simulation. Start it from a thread that lives as
+    long as the box should (the main thread): the kernel ends the simulation when that thread ends."""
 
     def __init__(self, edges_path: Path, start_timeout_s: float = 15.0) -> None:
         self.edges_path = edges_path
@@ -80,11 +82,22 @@ class SimulatedBox:
     def start(self) -> SimulatedBox:
         elf, bench = build_firmware()
         self.edges_path.parent.mkdir(parents=True, exist_ok=True)
-        self._proc = subprocess.Popen(
+        # tied to this process: a booth killed outright (SIGKILL, a crash) must not leave the simulation spinning
+        self._proc = spawn_tied(
             [str(bench), str(elf), str(self.edges_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
+        try:
+            self._wait_ready(self._proc)
+        except BaseException:
+            # __exit__ never runs when __enter__ raises (Ctrl-C while starting, too): stop it here
+            self.stop()
+            raise
+        return self
+
+    def _wait_ready(self, proc: subprocess.Popen[str]) -> None:
+        """Read the bench's output from a thread, to the end; return once it has named its pty."""
         ready = threading.Event()
-        stdout = self._proc.stdout
+        stdout = proc.stdout
         assert stdout is not None
 
         def read_output() -> None:
@@ -99,9 +112,7 @@ class SimulatedBox:
         threading.Thread(target=read_output, daemon=True).start()
         if not ready.wait(self.start_timeout_s):
             last = self.output[-1] if self.output else "no output"
-            self.stop()
             raise RigError(f"the simulated trigger box did not start within {self.start_timeout_s:.0f} s ({last})")
-        return self
 
     def reset(self) -> None:
         """Press the box's reset button (an external reset, as when the USB port opens on a real board)."""
@@ -128,15 +139,9 @@ class SimulatedBox:
         return out
 
     def stop(self) -> None:
-        if self._proc is None:
-            return
-        if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=5)
+        """End the simulation: SIGTERM, SIGKILL if it has not exited within a few seconds, and reap it."""
+        if self._proc is not None:
+            stop_child(self._proc)
         self._proc = None
 
     def __enter__(self) -> SimulatedBox:

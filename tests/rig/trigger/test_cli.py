@@ -50,7 +50,7 @@ def test_sim_then_info_test_arm_release(tmp_path: Path) -> None:
         try:
             sim.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            sim.kill()  # and its simavr child goes with the pipe it writes to
+            sim.kill()  # and the kernel kills its simavr child (rig.children.spawn_tied)
             sim.wait(timeout=60)
             raise
     assert sim.returncode == 0
