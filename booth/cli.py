@@ -302,15 +302,17 @@ def _shoot_cameras(args: argparse.Namespace, config: BoothConfig) -> int:
 
 def cmd_kiosk(args: argparse.Namespace) -> int:
     from booth.station import RigKind
-    from ui.app import run  # the one place the booth reaches into ui: Qt is loaded only for the kiosk
+    from ui.preflight import check as check_screen
 
     config = load_config(args.config)
     missing = missing_files(config, ("kiosk.logo", "kiosk.demo_clip"))
     if missing:
         raise ConfigError(f"{args.config}: {missing[0]}")
     kind: RigKind = args.rig or ("hardware" if config.rig.kind == "gphoto2" else "sim")
+    check_screen()  # before Qt is loaded: a missing library or display in one line, not Qt's abort
+    from ui.app import run  # the one place the booth reaches into ui: Qt is loaded only for the kiosk
 
-    return run(config, kind, windowed=args.windowed)
+    return run(config, kind, windowed=args.windowed, layout=args.check_layout, shots=args.screenshots)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -383,6 +385,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the simulated rig or the cameras and trigger box (default: rig.kind)",
     )
     kiosk.add_argument("--windowed", action="store_true", help="a window instead of the full screen (for staff)")
+    kiosk.add_argument(
+        "--check-layout",
+        action="store_true",
+        help="walk every screen in every language (one test shot, left undecided), list what runs off the screen "
+        "or is cut, and exit non-zero if anything does",
+    )
+    kiosk.add_argument("--screenshots", type=Path, help="with --check-layout: save each screen as a PNG in this folder")
     with_config(kiosk)
     kiosk.set_defaults(func=cmd_kiosk)
     add_rig_commands(sub, _Parser)

@@ -1,20 +1,22 @@
-"""`booth kiosk`: the booth opened behind the kiosk window, fullscreen, until staff quit or the booth is stopped."""
+"""`booth kiosk`: the booth opened behind the kiosk window, fullscreen, until staff quit or the booth is stopped
+(or, with --check-layout, once every screen has been checked)."""
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QApplication
 
 from booth.config import BoothConfig
-from booth.errors import ConfigError
 from booth.station import RigKind, Station, open_station
 from ui.model import KioskModel, LogLine
 from ui.theme import Theme
+from ui.tour import Tour
 from ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -48,9 +50,28 @@ def build(station: Station) -> tuple[KioskModel, KioskWindow]:
     return model, window
 
 
-def run(config: BoothConfig, kind: RigKind, *, windowed: bool) -> int:
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and "QT_QPA_PLATFORM" not in os.environ:
-        raise ConfigError("no screen: run the kiosk on the booth's display (or set QT_QPA_PLATFORM=offscreen)")
+def fill_screen(window: KioskWindow, screen: QScreen) -> None:
+    """Fullscreen that holds without a window manager: the window asks for the screen's whole geometry itself
+    (with no window manager nobody acts on Qt's fullscreen request and the window keeps its first size), and
+    follows the screen when it is rotated or changes mode."""
+    window.setGeometry(screen.geometry())
+    window.showFullScreen()
+    screen.geometryChanged.connect(window.setGeometry)
+
+
+def check_layout(app: QApplication, window: KioskWindow, model: KioskModel, shots: Path | None) -> int:
+    """Walk every screen in every language; print what runs off the screen or is cut, one line each."""
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+    found = Tour(app, window, model, shots).walk()
+    for problem in found:
+        print(problem)
+    size = f"{window.width()}x{window.height()}"
+    print(f"{len(found)} problems on the {size} screen" if found else f"every screen fits the {size} screen")
+    return 1 if found else 0
+
+
+def run(config: BoothConfig, kind: RigKind, *, windowed: bool, layout: bool = False, shots: Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     with open_station(config, kind) as station:
@@ -69,10 +90,10 @@ def run(config: BoothConfig, kind: RigKind, *, windowed: bool) -> int:
             window.resize(540, 960) if portrait else window.resize(960, 540)
             window.show()
         else:
-            window.showFullScreen()
+            fill_screen(window, app.primaryScreen())
             window.setCursor(Qt.CursorShape.BlankCursor)
         model.start()
-        code = app.exec()
+        code = check_layout(app, window, model, shots) if layout else app.exec()
         logging.getLogger().removeHandler(bridge)
         model.shutdown()
     return int(code)
