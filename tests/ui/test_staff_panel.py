@@ -3,6 +3,7 @@ rig's tiles and the calibration grid fit portrait and landscape screens."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -40,6 +41,16 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
     )
     with open_station(load_config(cfg), "sim", services=False) as opened:
         yield opened
+        scene_built()
+
+
+def scene_built() -> None:
+    """Wait for the scene the sim's live view builds in a daemon thread when the station opens: these tests are
+    over in seconds, and a process that exits while that thread is inside OpenCV aborts ("terminate called
+    without an active exception")."""
+    for thread in threading.enumerate():
+        if thread.name == "sim scene":
+            thread.join(WAIT_MS / 1000)
 
 
 @dataclass
@@ -73,6 +84,10 @@ def opened(qapp: QApplication, request: pytest.FixtureRequest, station: Station)
     finally:
         model.shutdown()
         window.close()
+        gone: list[bool] = []
+        window.destroyed.connect(lambda: gone.append(True))
+        window.deleteLater()  # now, not at the interpreter's exit after the application is gone
+        bot.waitUntil(lambda: bool(gone), timeout=WAIT_MS)
 
 
 def near(image: QImage, at: QPoint, colour: str, radius: int = 16) -> int:
