@@ -214,6 +214,11 @@ class Table(QTableWidget):
         rows = self.verticalHeader().length() + self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
         return QSize(super().sizeHint().width(), rows)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        # a scroll area's own least height is taller than a table with no rows, which showed an empty grey strip
+        least = super().minimumSizeHint()
+        return QSize(least.width(), min(least.height(), self.sizeHint().height()))
+
 
 def table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
     widget = Table(len(rows), len(headers))
@@ -319,7 +324,7 @@ class RigTab(QWidget):
             + (f"<br><span style='color:#ff8a80'>{h.last_error}</span>" if h.last_error else "")
         )
         text.setWordWrap(True)
-        col.addWidget(picture)
+        col.addWidget(picture, 0, Qt.AlignmentFlag.AlignHCenter)  # a tile wider than its picture: centred in it
         col.addWidget(text)
         return tile
 
