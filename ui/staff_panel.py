@@ -46,7 +46,10 @@ from booth.session import Screen
 from booth.shoot import capture
 from booth.staff import TargetShot, TestFire, consent_counts, find_points, last_frames, test_fire
 from booth.stitch.calibration import Calibration
-from rig.base import CameraHealth, TriggerStatus
+from rig.base import CameraHealth, Trigger, TriggerStatus
+from rig.cameras.usb_trigger import UsbTrigger
+from rig.sim.rig import VirtualTrigger
+from rig.trigger.serial_box import SerialTrigger
 from ui.model import KioskModel, LogLine
 from ui.screens import button
 from ui.theme import Theme
@@ -329,6 +332,17 @@ class RigTab(QWidget):
         return tile
 
 
+def trigger_words(trigger: Trigger) -> str:
+    """What fires the cameras, as staff would name it."""
+    if isinstance(trigger, SerialTrigger):
+        return f"the trigger box on {trigger.port}"
+    if isinstance(trigger, UsbTrigger):
+        return "the computer over USB (no trigger box)"
+    if isinstance(trigger, VirtualTrigger):
+        return "the simulated trigger"
+    return type(trigger).__name__
+
+
 class TestFireTab(QWidget):
     """Fire every camera once, outside any participant's shot: when each frame arrived, and the box's skew."""
 
@@ -376,8 +390,10 @@ class TestFireTab(QWidget):
         self.result = result
         skew = f"{result.skew_us:.1f} µs" if result.skew_us is not None else "not reported"
         missing = f"; no frame from camera(s) {', '.join(map(str, result.missing))}" if result.missing else ""
+        # in words for the kit staff have in front of them: result.fired_by is the trigger's class name
+        fired_by = trigger_words(self.model.station.rig.trigger)
         self.report.setText(
-            f"{len(result.arrivals)} frames in {result.collect_s:.2f} s, fired by {result.fired_by}; "
+            f"{len(result.arrivals)} frames in {result.collect_s:.2f} s, fired by {fired_by}; "
             f"trigger skew {skew}{missing}"
         )
         self.model.note("info", f"test fire: {len(result.arrivals)} frames, skew {skew}{missing}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pytest
@@ -17,8 +18,11 @@ from pytestqt.qtbot import QtBot
 
 from booth.config import load_config
 from booth.station import Station, open_station
+from rig.cameras.array import GPhotoArray
+from rig.cameras.usb_trigger import UsbTrigger
+from rig.trigger.serial_box import SerialTrigger
 from ui.model import KioskModel
-from ui.staff_panel import PointsView, StaffPanel
+from ui.staff_panel import PointsView, StaffPanel, trigger_words
 from ui.theme import Theme
 from ui.window import KioskWindow
 
@@ -173,3 +177,14 @@ def test_every_camera_tile_and_calibration_frame_is_within_reach(opened: Opened,
     bot.waitUntil(tiles, timeout=WAIT_MS)
     staff.tabs.setCurrentWidget(calibration)
     bot.waitUntil(lambda: all_reachable(window, list(calibration.views.values()), CAMERAS), timeout=WAIT_MS)
+
+
+def test_the_test_fire_names_the_trigger_as_staff_know_it(opened: Opened) -> None:
+    staff, bot = opened.staff, opened.bot
+    staff.tabs.setCurrentWidget(staff.test)
+    staff.test.start()
+    bot.waitUntil(lambda: staff.test.result is not None, timeout=WAIT_MS)
+    report = staff.test.report.text()
+    assert "fired by the simulated trigger;" in report and "VirtualTrigger" not in report
+    assert trigger_words(SerialTrigger("/dev/ttyUSB0")) == "the trigger box on /dev/ttyUSB0"
+    assert trigger_words(UsbTrigger(cast(GPhotoArray, None))) == "the computer over USB (no trigger box)"
