@@ -104,7 +104,7 @@ def test_a_sigkill_while_recording_leaves_whole_records_or_none(tmp_path: Path, 
     for clip in booth.store.clips():
         kept = booth.store.records_for(clip.clip_id)
         assert len(kept) <= 1 and all(
-            r.purposes == {"send_me": False, "social": True, "advertising": True} for r in kept
+            r.purposes == {"send_me": False, "booth_screen": False, "social": True, "advertising": True} for r in kept
         )
 
 

@@ -38,14 +38,14 @@ def test_show_and_export_a_clips_consent(tmp_path: Path) -> None:
     shown = run_booth("consent", "show", clip_id, "--config", str(cfg))
     assert shown.returncode == 0, shown.stderr
     assert "(in force)" in shown.stdout and "granted: send_me, social" in shown.stdout
-    assert "refused: advertising" in shown.stdout and "e-mail given" in shown.stdout
+    assert "refused: advertising, booth_screen" in shown.stdout and "e-mail given" in shown.stdout
     assert "ana@example.com" not in shown.stdout, "no personal data on the staff's screen"
     out = tmp_path / "export.json"
     exported = run_booth("consent", "export", clip_id, "--out", str(out), "--config", str(cfg))
     assert exported.returncode == 0, exported.stderr
     data = json.loads(out.read_text())
     (record,) = data["records"]
-    assert record["purposes"] == {"send_me": True, "social": True, "advertising": False}
+    assert record["purposes"] == {"send_me": True, "booth_screen": False, "social": True, "advertising": False}
     assert record["text"]["sha256"] == record["text_sha256"] and record["text"]["controller"].startswith("ORBITA")
     assert [e["event"] for e in data["audit"]] == ["clip registered", "granted", "delivered"]
     assert data["audit_intact"] is True

@@ -222,7 +222,7 @@ def test_a_french_phone_reads_the_page_in_french(served: Served, browser: Browse
         assert page.locator("html").get_attribute("lang") == "fr"
         assert page.get_by_role("heading", name="Votre clip bullet-time").is_visible()
         for words in (
-            "Montré sur l'écran du stand",
+            "Montré sur l'écran de la borne",
             "Réseaux sociaux de la marque",
             "Publicité",
             "Moins de 15 ans",

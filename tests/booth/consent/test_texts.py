@@ -26,7 +26,7 @@ def test_the_built_in_texts_offer_the_booths_screen_to_no_recipient() -> None:
         assert screen[0].recipients == [], "the booth's own screen sends the clip to no one"
         assert not any(p.on_booth_screen for p in purposes.values() if p.id != "booth_screen")
     assert texts.get("en").content.purposes[1].title == "Shown on this booth's screen"
-    assert texts.get("fr").content.purposes[1].title == "Montré sur l'écran du stand"
+    assert texts.get("fr").content.purposes[1].title == "Montré sur l'écran de la borne"
 
 
 def test_a_purpose_is_off_the_booths_screen_unless_its_text_says_so(tmp_path: Path) -> None:
