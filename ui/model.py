@@ -12,9 +12,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from booth.consent.decisions import Choice, give
 from booth.consent.page_words import say
-from booth.consent.qr import qr_png
+from booth.consent.qr import qr_png, wifi_payload
 from booth.consent.records import ConsentError, Method
-from booth.consent.registry import page_url
+from booth.consent.registry import page_url, withdraw_url
 from booth.consent.store import shown_code
 from booth.consent.texts import LANGUAGES, ConsentText
 from booth.delivery.outbox import ConsentGateError
@@ -81,6 +81,13 @@ class KioskModel(QObject):
         self.qr: bytes = b""
         self.screen_code = ""
         """The digits the phone page asks for before it records a choice, shown beside the QR code."""
+        self.wifi_qr: bytes = b""
+        """The event Wi-Fi as a QR code phones join from (web.wifi_name), shown before the page's."""
+        self.withdrawal_code = ""
+        """After choices made on the kiosk: the code that withdraws them, shown once on the share screen."""
+        self.withdraw_page = ""
+        self.withdraw_qr: bytes = b""
+        """The phone page's withdrawal form (its address never holds the code)."""
         self.decided_granted = False
         self.log_lines: deque[LogLine] = deque(maxlen=500)
         self.staff_open = False
@@ -126,6 +133,18 @@ class KioskModel(QObject):
     @property
     def calibrated(self) -> bool:
         return self.station.calibration is not None
+
+    @property
+    def frames_in(self) -> tuple[int, int]:
+        """Cameras' frames arrived of those fired for the shot in flight (0 of the rig's cameras before)."""
+        frames = self.runner.frames
+        if frames is None:
+            return 0, len(self.station.rig.cameras.cameras())
+        return frames.arrived, frames.expected
+
+    def phone_page_down(self) -> str:
+        """Why phones cannot open the page now ("" while it is served): no QR code is handed out meanwhile."""
+        return self.station.phone_page_error()
 
     # taps
 
@@ -199,7 +218,7 @@ class KioskModel(QObject):
 
     def _record(self, action: RecordConsent) -> bool:
         try:
-            give(
+            _, code = give(
                 self.station.store,
                 self.station.texts.get(action.language),
                 action.clip_id,
@@ -211,6 +230,10 @@ class KioskModel(QObject):
             self.handle(ConsentInvalid(say(self.language, exc)))
             return False
         self.decided_granted = any(action.choice.purposes.values())
+        if self.decided_granted:  # a refusal has nothing to withdraw
+            self.withdrawal_code = code
+            self.withdraw_page = withdraw_url(self.config)
+            self.withdraw_qr = qr_png(self.withdraw_page, box_size=10, border=2)
         try:
             self.station.outbox.add_consented(action.clip_id)
         except ConsentGateError as exc:  # the record stands; staff see why nothing was queued
@@ -219,9 +242,16 @@ class KioskModel(QObject):
         return True
 
     def _show_page(self, clip_id: str) -> None:
+        down = self.phone_page_down()
+        if down:  # a QR code leading nowhere is worse than none: the participant is told, staff are alerted
+            self.page, self.qr, self.screen_code = None, b"", ""
+            self.note("error", f"no QR code given for {clip_id}: {down}")
+            return
+        web = self.config.web
+        if web.wifi_name:
+            self.wifi_qr = qr_png(wifi_payload(web.wifi_name, web.wifi_password), box_size=10, border=2)
         self.page = page_url(self.config, self.station.store.token_for(clip_id))
         self.qr = qr_png(self.page, box_size=10, border=2)
-        web = self.config.web
         self.screen_code = shown_code(self.station.store.screen_code_for(clip_id)) if web.screen_code else ""
 
     @Slot(object)
@@ -245,11 +275,22 @@ class KioskModel(QObject):
                 live.resume()
             elif screen is not Screen.CAPTURE:  # the shot's worker waits for it to let go of the camera
                 live.pause(0.0)
+        if screen is not Screen.SHARE:
+            # the link opens the clip for anyone who scans it: it leaves with the share screen, and the
+            # withdrawal code is shown to this participant only
+            self.page, self.qr, self.wifi_qr, self.screen_code = None, b"", b"", ""
+            self.withdrawal_code, self.withdraw_page, self.withdraw_qr = "", "", b""
         if screen is Screen.ATTRACT:
-            self.page, self.qr, self.decided_granted, self.screen_code = None, b"", False, ""
+            self.decided_granted = False
+            self.language = self.config.kiosk.language  # the next participant starts in the event's language
         self.changed.emit()
 
     # staff
+
+    def show_error(self) -> None:
+        """The error screen without a failure, for staff checking how it looks (`booth kiosk --check-layout`)."""
+        self.session.screen, self.session.entered_at = Screen.ERROR, self.clock()
+        self._screen_changed()
 
     def note(self, level: str, text: str) -> None:
         line = LogLine(time.time(), level, text)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QHideEvent, QImage, QMouseEvent, QMovie, QPixmap, QShowEvent
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QHideEvent, QImage, QMouseEvent, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QButtonGroup,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -26,131 +24,14 @@ from booth.consent.page_words import WORDS as PAGE_WORDS
 from booth.session import Screen
 from booth.staff import attract_clips
 from ui.model import KioskModel
+from ui.widgets import Media, Toggle, button, label, touch_scroll
 from ui.words import word
 
-AGE_WORDS = {"adult": "age_adult", "minor": "age_minor", "under_threshold": "age_under"}
-"""Each age band's answer in the phone page's words (booth.consent.page_words)."""
+AGE_WORDS = {"under_threshold": "age_under", "minor": "age_minor", "adult": "age_adult"}
+"""Each age band's answer in the phone page's words (booth.consent.page_words), youngest first as there."""
 
-ATTRACT_PURPOSE = "social"
-"""The purpose whose consent lets a clip loop on the attract screen: a public use of the clip."""
-
-
-def label(text: str = "", role: str = "", *, wrap: bool = True, centre: bool = True) -> QLabel:
-    widget = QLabel(text)
-    widget.setWordWrap(wrap)
-    if centre:
-        widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    if role:
-        widget.setProperty("role", role)
-    return widget
-
-
-def button(text: str, name: str, role: str = "") -> QPushButton:
-    widget = QPushButton(text)
-    widget.setObjectName(name)
-    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    if role:
-        widget.setProperty("role", role)
-    return widget
-
-
-class Media(QLabel):
-    """A picture or a looping animation (a clip's preview.webp), scaled to fit and kept in proportion."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setProperty("role", "media")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.setMinimumSize(QSize(64, 64))
-        self._movie: QMovie | None = None
-        self._image = QImage()
-        self.path: Path | None = None
-
-    def play(self, path: Path | None) -> None:
-        if path == self.path and (self._movie is not None or not self._image.isNull()):
-            return
-        self.stop()
-        self.path = path
-        if path is None or not path.exists():
-            return
-        movie = QMovie(str(path), parent=self)  # goes with the widget: no frame reaches a deleted label
-        if not movie.isValid():
-            self.show_image(QImage(str(path)))
-            return
-        self._movie = movie
-        movie.frameChanged.connect(self._frame)
-        movie.start()
-
-    def _frame(self) -> None:
-        if self._movie is not None:
-            self._image = self._movie.currentImage()
-            self._fit()
-
-    def show_image(self, image: QImage) -> None:
-        self._image = image
-        self._fit()
-
-    def stop(self) -> None:
-        if self._movie is not None:
-            self._movie.stop()
-            self._movie.deleteLater()
-        self._movie, self.path = None, None
-        self._image = QImage()
-        self.clear()
-
-    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
-        self._fit()
-
-    def _fit(self) -> None:
-        if self._image.isNull():
-            return
-        size = self.size()
-        scaled = self._image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
-        self.setPixmap(QPixmap.fromImage(scaled))
-
-
-class Toggle(QFrame):
-    """A use the participant switches on or off: its title and its whole description, wrapped; off at first."""
-
-    def __init__(self, name: str, on_change: Callable[[], None]) -> None:
-        super().__init__()
-        self.setObjectName(name)
-        self.setProperty("role", "toggle")
-        self.setProperty("on", "false")
-        self.head = label("", "head", centre=False)
-        self.body = label("", centre=False)
-        self.mark = label("", "head")
-        self.on_change = on_change
-        text = QVBoxLayout()
-        text.addWidget(self.head)
-        text.addWidget(self.body)
-        row = QHBoxLayout(self)
-        row.addLayout(text, 1)
-        row.addWidget(self.mark)
-        self.checked = False
-        self.marks = ("Off", "On")
-
-    def set_text(self, head: str, body: str, marks: tuple[str, str]) -> None:
-        self.head.setText(head)
-        self.body.setText(body)
-        self.body.setVisible(bool(body))
-        self.marks = marks
-        self.mark.setText(marks[self.checked])
-
-    def set_checked(self, on: bool) -> None:
-        self.checked = on
-        self.setProperty("on", "true" if on else "false")
-        self.mark.setText(self.marks[on])
-        self.style().unpolish(self)
-        self.style().polish(self)
-        for child in (self.head, self.body, self.mark):
-            child.style().unpolish(child)
-            child.style().polish(child)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        self.set_checked(not self.checked)
-        self.on_change()
+GOES_TO_NAMES = 200
+"""Above this many characters of names, a purpose names its recipients by their numbers in the list."""
 
 
 class Page(QWidget):
@@ -230,7 +111,7 @@ class AttractPage(TapPage):
         layout.addWidget(self.mark, 1)
         layout.addWidget(self.line)
         layout.addWidget(self.start)
-        self._clips: list[Path] = []
+        self.playlist: list[Path] = []
         self._next = 0
         self.rotate = QTimer(self)
         self.rotate.setInterval(6000)
@@ -252,10 +133,11 @@ class AttractPage(TapPage):
         self.start.setText(self.w("touch"))
 
     def shown(self) -> None:
-        shown = [c / "preview.webp" for c in attract_clips(self.model.station.store, ATTRACT_PURPOSE)]
+        station = self.model.station
+        shown = [c / "preview.webp" for c in attract_clips(station.store, station.texts)]
         config = self.model.config
         demo = config.resolve(config.kiosk.demo_clip) if config.kiosk.demo_clip is not None else None
-        self._clips = [p for p in shown if p.exists()] or ([demo] if demo is not None and demo.exists() else [])
+        self.playlist = [p for p in shown if p.exists()] or ([demo] if demo is not None and demo.exists() else [])
         self._next = 0
         self._play_next()
         self.rotate.start()
@@ -268,11 +150,11 @@ class AttractPage(TapPage):
         self.media.stop()
 
     def _play_next(self) -> None:
-        self.media.setVisible(bool(self._clips))
-        self.mark.setVisible(not self._clips)  # no clip anyone agreed to show, and no demo: the booth's own mark
-        if not self._clips:
+        self.media.setVisible(bool(self.playlist))
+        self.mark.setVisible(not self.playlist)  # no clip anyone agreed to show, and no demo: the booth's own mark
+        if not self.playlist:
             return
-        self.media.play(self._clips[self._next % len(self._clips)])
+        self.media.play(self.playlist[self._next % len(self.playlist)])
         self._next += 1
 
 
@@ -352,15 +234,32 @@ class CountdownPage(Page):
 
 
 class CapturePage(Page):
+    """The shot is taken: how many cameras' pictures have arrived, from the first second (a slow machine takes
+    tens of seconds to collect 48 of them)."""
+
     shows = Screen.CAPTURE
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
         self.text = label("", "title")
-        QVBoxLayout(self).addWidget(self.text)
+        self.count = label("", "hint")
+        self.count.setObjectName("frames_in")
+        self.bar = QProgressBar()
+        self.bar.setObjectName("capture_progress")
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(self.text)
+        layout.addWidget(self.count)
+        layout.addWidget(self.bar)
+        layout.addStretch(3)
+        model.progressed.connect(self.refresh)
 
     def refresh(self) -> None:
+        arrived, cameras = self.model.frames_in
         self.text.setText(self.w("capture"))
+        self.count.setText(self.w("frames_in", n=arrived, of=cameras))
+        self.bar.setRange(0, max(1, cameras))
+        self.bar.setValue(arrived)
 
 
 class ProcessingPage(Page):
@@ -429,8 +328,9 @@ class ReviewPage(TapPage):
 
 
 class ConsentPage(TapPage):
-    """The consent text's purposes, each off until switched on, and the age question: the same choice as the
-    phone page's. Below the age limit the guardian decides on the phone page, where they give their name."""
+    """The consent text as the phone page gives it: each purpose off until switched on, with who it goes to; who is
+    responsible, how long the clip is kept and how to change one's mind; and the age question. Below the age limit
+    a guardian decides on the phone page, where they give their name; refusing everything needs no one."""
 
     shows = Screen.CONSENT
 
@@ -440,14 +340,31 @@ class ConsentPage(TapPage):
         self.hint = label("", "hint")
         self.problem = label("", "problem")
         self.problem.setObjectName("problem")
+        # what may be long (up to 12 purposes of 600 characters, and the text's own sections) scrolls under a
+        # finger; the age and the buttons stay on screen
+        content = QWidget()
+        content.setProperty("page", True)
+        rows = QVBoxLayout(content)
+        rows.setContentsMargins(0, 0, 0, 0)
         self.purposes = QWidget()
         self.purpose_rows = QVBoxLayout(self.purposes)
+        self.purpose_rows.setContentsMargins(0, 0, 0, 0)
+        rows.addWidget(self.purposes)
+        self.sections: dict[str, tuple[QLabel, QLabel]] = {}
+        for key in ("recipients", "controller", "retention", "withdrawal"):
+            head, text = label("", "section", centre=False), label("", "hint", centre=False)
+            text.setObjectName(f"consent_{key}")
+            rows.addWidget(head)
+            rows.addWidget(text)
+            self.sections[key] = (head, text)
+        rows.addStretch(1)
+        self.reading = touch_scroll(content, "consent_text")
         self.switches: dict[str, Toggle] = {}
         self.age_label = label("", "hint", centre=False)
         self.ages = QButtonGroup(self)
         self.ages.setExclusive(True)
         ages_row = QWidget()
-        ages_box = QHBoxLayout(ages_row)
+        ages_box = QVBoxLayout(ages_row)
         ages_box.setContentsMargins(0, 0, 0, 0)
         self.age_buttons: dict[str, QPushButton] = {}
         for band in AGE_WORDS:
@@ -465,20 +382,27 @@ class ConsentPage(TapPage):
         self.refuse.clicked.connect(self._refuse)
         self.phone = button("", "on_phone", "quiet")
         self.phone.clicked.connect(model.on_phone)
+        # the age question may be as long as the schema allows: it scrolls too, above buttons that never move
+        age = QWidget()
+        age.setProperty("page", True)
+        age_col = QVBoxLayout(age)
+        age_col.setContentsMargins(0, 0, 0, 0)
+        age_col.addWidget(self.age_label)
+        age_col.addWidget(ages_row)
+        age_col.addWidget(self.guardian)
+        age_col.addStretch(1)
+        self.age_area = touch_scroll(age, "consent_age")
         right = QWidget()
         col = QVBoxLayout(right)
         col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.age_label)
-        col.addWidget(ages_row)
-        col.addWidget(self.guardian)
-        col.addStretch(1)
+        col.addWidget(self.age_area, 1)
         col.addWidget(self.save)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.refuse)
-        buttons.addWidget(self.phone)
+        buttons.addWidget(self.refuse, 1)
+        buttons.addWidget(self.phone, 1)
         col.addLayout(buttons)
         self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
-        self.body.addWidget(self.purposes, 3)
+        self.body.addWidget(self.reading, 3)
         self.body.addWidget(right, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -490,6 +414,9 @@ class ConsentPage(TapPage):
     def arrange(self, portrait: bool) -> None:
         direction = QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
         self.body.setDirection(direction)
+        # portrait: the text above takes what the age and the buttons leave; landscape: three fifths of the width
+        self.body.setStretch(0, 1 if portrait else 3)
+        self.body.setStretch(1, 0 if portrait else 2)
 
     def _build(self) -> None:
         text = self.model.text
@@ -498,14 +425,19 @@ class ConsentPage(TapPage):
         on = {p: b.checked for p, b in self.switches.items()}
         while self.purpose_rows.count():
             item = self.purpose_rows.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()  # type: ignore[union-attr]
+            old = item.widget() if item is not None else None
+            if old is not None:
+                # out of the page at once: a child waiting for deletion would still be found by its name
+                old.hide()
+                old.setParent(None)
+                old.deleteLater()
         self.switches = {}
         for purpose in text.content.purposes:
             switch = Toggle(f"purpose_{purpose.id}", self._tapped)
             switch.set_checked(on.get(purpose.id, False))
             self.switches[purpose.id] = switch
             self.purpose_rows.addWidget(switch)
+            switch.show()  # a child added to a page already on screen stays hidden unless told
         self._built_for = text.sha256
 
     def shown(self) -> None:
@@ -517,28 +449,53 @@ class ConsentPage(TapPage):
             for age in self.ages.buttons():
                 age.setChecked(False)
             self.ages.setExclusive(True)
+            self.reading.verticalScrollBar().setValue(0)
+            self.age_area.verticalScrollBar().setValue(0)
         self._update_age()
 
     def refresh(self) -> None:
         self._build()
         words = PAGE_WORDS.get(self.model.language, PAGE_WORDS["en"])
+        text = self.model.text
         n = self.model.config.consent.age_threshold
         self.title.setText(self.w("consent_title"))
         self.hint.setText(self.w("consent_hint"))
         self.problem.setText(self.model.session.problem)
         self.problem.setVisible(bool(self.model.session.problem))
-        self.age_label.setText(self.model.text.content.age_question)
+        self.age_label.setText(text.content.age_question)
         for band, choice in self.age_buttons.items():
             choice.setText(words[AGE_WORDS[band]].format(n=n))
         marks = (words["off"], words["on"])
-        for purpose in self.model.text.content.purposes:
+        for purpose in text.content.purposes:
             if purpose.id in self.switches:
-                self.switches[purpose.id].set_text(purpose.title, purpose.description, marks)
+                goes = self._goes_to(purpose.recipients, words)
+                self.switches[purpose.id].set_text(purpose.title, purpose.description, goes, marks)
+        for key, (head, body) in self.sections.items():
+            head.setText(words[key])
+            body.setText(getattr(text.content, key) if key != "recipients" else self._recipients())
         self.guardian.setText(self.w("guardian_phone", n=n))
         self._update_age()
         self.save.setText(self.w("save"))
         self.refuse.setText(self.w("refuse"))
         self.phone.setText(self.w("on_phone"))
+        self.phone.setVisible(not self.model.phone_page_down())
+
+    def _recipients(self) -> str:
+        names = [r.name for r in self.model.text.content.recipients]
+        return "\n".join(f"{k}. {name}" for k, name in enumerate(names, 1))
+
+    def _goes_to(self, ids: list[str], words: dict[str, str]) -> str:
+        """Who a purpose's clips go to: by name, or by their numbers in the recipients' list when the names are
+        too long to repeat under each purpose (twelve purposes of twenty 200-character names would be a
+        screen to scroll thirty times)."""
+        if not ids:
+            return words["stays"]
+        names = self.model.text.recipient_names(ids)
+        if sum(len(n) for n in names) <= GOES_TO_NAMES:
+            return f"{words['goes_to']} {', '.join(names)}"
+        number = {r.id: k for k, r in enumerate(self.model.text.content.recipients, 1)}
+        listed = ", ".join(str(number[r]) for r in ids if r in number)
+        return self.w("goes_to_numbers", numbers=listed, heading=words["recipients"])
 
     def _age(self) -> str:
         return next((band for band, choice in self.age_buttons.items() if choice.isChecked()), "")
@@ -558,46 +515,118 @@ class ConsentPage(TapPage):
         self.model.decide(purposes, self._age())
 
     def _refuse(self) -> None:
+        # refusing everything is open to every age: nothing is used, so no guardian is needed
         self.model.decide({}, self._age() or "adult")
 
 
+class QrCode(QWidget):
+    """A QR code with what it is for above it, its modules kept square and sharp."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.caption = label("", "hint")
+        self.caption.setObjectName(f"{name}_caption")
+        self.code = Media()
+        self.code.setObjectName(name)
+        self.code.setProperty("role", "")
+        self.code.setProperty("sharp", True)
+        self.code.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)  # under its caption
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.caption)
+        col.addWidget(self.code, 1)
+
+    def show_code(self, caption: str, png: bytes) -> None:
+        self.caption.setText(caption)
+        self.code.show_image(QImage.fromData(png))
+        self.setVisible(bool(png))
+
+    def clear(self) -> None:
+        self.code.stop()
+
+
 class SharePage(TapPage):
+    """The event Wi-Fi first (its name, password and a QR code that joins it), then the phone page's QR code and
+    the code the page asks for; after choices made on the kiosk, the withdrawal code and where to use it. The
+    link's QR code leaves the screen when the participant taps Done: it opens their clip for anyone who scans it."""
+
     shows = Screen.SHARE
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
         self.title = label("", "title")
-        self.qr = Media()
-        self.qr.setObjectName("qr")
-        self.qr.setProperty("role", "")
+        self.wifi = QrCode("wifi_qr")
+        self.link = QrCode("qr")
+        self.withdraw = QrCode("withdraw_qr")
+        codes = QWidget()
+        row = QHBoxLayout(codes)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.wifi)
+        row.addWidget(self.link)
+        row.addWidget(self.withdraw)
         self.text = label("", "hint")
+        self.wifi_text = label("", "hint")
+        self.wifi_text.setObjectName("wifi")
         self.code = label("", "code")
         self.code.setObjectName("screen_code")
+        self.withdrawal = label("", "code")
+        self.withdrawal.setObjectName("withdrawal_code")
+        self.withdrawal_hint = label("", "hint")
         self.done = button("", "done")
         self.done.clicked.connect(model.touch)
         side = QWidget()
         col = QVBoxLayout(side)
         col.addWidget(self.title)
+        col.addWidget(self.wifi_text)
         col.addWidget(self.text)
         col.addWidget(self.code)
+        col.addWidget(self.withdrawal)
+        col.addWidget(self.withdrawal_hint)
         col.addStretch(1)
         col.addWidget(self.done)
-        self.split = Split(self.qr, side)
+        self.split = Split(codes, side)
         self.setLayout(self.split)
 
     def arrange(self, portrait: bool) -> None:
         self.split.arrange(portrait)
 
     def refresh(self) -> None:
-        granted = self.model.decided_granted
-        self.title.setText(self.w("share_title"))
-        self.text.setText(self.w("share_text") if granted else self.w("share_decide"))
-        code = self.model.screen_code if not granted else ""
+        model = self.model
+        granted = model.decided_granted
+        words = PAGE_WORDS.get(model.language, PAGE_WORDS["en"])
+        self.title.setText(self.w("share_title") if model.qr else self.w("share_down_title"))
+        wifi = model.config.web.wifi_name if model.qr else None
+        self.wifi.setVisible(bool(wifi))
+        self.wifi_text.setVisible(bool(wifi))
+        if wifi:
+            password = model.config.web.wifi_password
+            joined = self.w("share_wifi", name=wifi) + (
+                f" {self.w('share_wifi_password', password=password)}" if password else ""
+            )
+            self.wifi_text.setText(joined)
+            self.wifi.show_code(self.w("step_wifi"), model.wifi_qr)
+        if model.qr:
+            self.text.setText(self.w("share_text") if granted else self.w("share_decide"))
+            self.link.show_code(self.w("step_link") if wifi else "", model.qr)
+        else:
+            self.link.setVisible(False)
+            self.text.setText(self.w("share_down"))
+        code = model.screen_code if not granted and model.qr else ""
         self.code.setText(self.w("share_code", code=code) if code else "")
         self.code.setVisible(bool(code))
+        withdrawal = model.withdrawal_code
+        self.withdrawal.setVisible(bool(withdrawal))
+        self.withdrawal_hint.setVisible(bool(withdrawal))
+        self.withdraw.setVisible(bool(withdrawal))
+        if withdrawal:
+            self.withdrawal.setText(f"{words['code']}: {withdrawal}")
+            self.withdrawal_hint.setText(self.w("withdrawal_hint", url=model.withdraw_page))
+            self.withdraw.show_code(words["withdraw_link"], model.withdraw_qr)
         self.done.setText(self.w("done"))
-        if self.model.qr:
-            self.qr.show_image(QImage.fromData(self.model.qr))
+
+    def hidden(self) -> None:
+        for code in (self.wifi, self.link, self.withdraw):
+            code.clear()
 
 
 class MessagePage(TapPage):

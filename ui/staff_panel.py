@@ -23,8 +23,6 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QAbstractScrollArea,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -32,8 +30,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QScrollArea,
-    QScroller,
-    QScrollerProperties,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -51,8 +47,8 @@ from rig.cameras.usb_trigger import UsbTrigger
 from rig.sim.rig import VirtualTrigger
 from rig.trigger.serial_box import SerialTrigger
 from ui.model import KioskModel, LogLine
-from ui.screens import button
 from ui.theme import Theme
+from ui.widgets import button, finger_scroll, hold_still
 
 THUMB = QSize(240, 160)
 SHOWN_WIDTH = 320
@@ -104,31 +100,6 @@ def thumbnail(path: Path | None, size: QSize = THUMB) -> QImage:
     if original.isValid():
         reader.setScaledSize(original.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
     return reader.read()
-
-
-def finger_scroll(area: QAbstractScrollArea) -> None:
-    """A finger drags the area's content along, as on a phone: a touch screen's finger reaches Qt as the left
-    button, and a scroll bar is too thin to hit at arm's length."""
-    viewport = area.viewport()
-    QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.LeftMouseButtonGesture)
-    scroller = QScroller.scroller(viewport)
-    properties = scroller.scrollerProperties()
-    # presses reach the content at once, not after a pause: what is under the finger (a calibration point) can
-    # claim the drag before it turns into a scroll
-    properties.setScrollMetric(QScrollerProperties.ScrollMetric.MousePressEventDelay, 0.0)
-    scroller.setScrollerProperties(properties)
-    if isinstance(area, QAbstractItemView):  # a row at a time jumps under a finger
-        area.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        area.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-
-
-def hold_still(widget: QWidget) -> None:
-    """Stop the finger scrolling of every area round `widget`: the finger on it moves something of its own."""
-    parent = widget.parentWidget()
-    while parent is not None:
-        if QScroller.hasScroller(parent):
-            QScroller.scroller(parent).stop()
-        parent = parent.parentWidget()
 
 
 def scrolled(content: QWidget) -> QScrollArea:

@@ -10,9 +10,10 @@ from PySide6.QtWidgets import QGridLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from booth.session import Screen
 from ui.model import KioskModel
-from ui.screens import PAGES, Header, Page, button, label
+from ui.screens import PAGES, Header, Page
 from ui.staff_panel import StaffPanel
 from ui.theme import Theme
+from ui.widgets import button, label
 from ui.words import word
 
 PIN_LOCK_S = 30.0

@@ -1,9 +1,9 @@
 """The kiosk on the simulated rig, driven by taps: the participant's way through, time-outs, a retake, a refusal,
-a failed shot, the staff panel behind its PIN, the GUI thread's worst stall during a shot, and every screen's
-picture at 1080x1920 and 1920x1080 for the README."""
+a failed shot, the staff panel behind its PIN, and the GUI thread's worst stall during a shot."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,27 +12,30 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget, QWidget
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 from pytestqt.qtbot import QtBot
 
 from booth.config import BoothConfig, load_config
 from booth.consent.records import Method
+from booth.services import PhonePageServer
 from booth.session import Screen
 from booth.staff import attract_clips
 from booth.station import Station, open_station
+from tests.booth.delivery.broker import free_port
 from tests.conftest import read_clip_json
 from ui.model import KioskModel
-from ui.screens import ATTRACT_PURPOSE, AttractPage, Toggle
+from ui.screens import AttractPage
 from ui.staff_panel import PointsView
 from ui.stall_probe import StallProbe
 from ui.theme import Theme
+from ui.widgets import Toggle
 from ui.window import KioskWindow
 
 REPO = Path(__file__).resolve().parents[2]
-SHOTS = REPO / "docs" / "screenshots"
 CAMERAS = 8
 ACCENT = "#00a3e0"
 """The event's colour in booth.toml (not the default), to see it on the buttons."""
@@ -71,9 +74,15 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Station]:
         f"[rig]\ncameras = {CAMERAS}\n[rig.sim]\nwidth = 1200\nheight = 800\n"
         '[kiosk]\ncountdown_s = 1\nlong_press_s = 1.0\ntitle = "Lumen Launch Night"\n'
         f'accent = "{ACCENT}"\nlogo = "logo.png"\ndemo_clip = "demo.webp"\n'
+        f'[web]\nhost = "127.0.0.1"\nport = {free_port()}\nwifi_name = "Lumen-Guests"\nwifi_password = "bullettime"\n'
     )
     with open_station(load_config(cfg), "sim", services=False) as opened:
-        yield opened
+        # the phone page alone of the booth's services: the share screen hands out its address
+        opened.phone_page = PhonePageServer(opened.config).start()
+        try:
+            yield opened
+        finally:
+            opened.phone_page.stop()
 
 
 class Kiosk:
@@ -87,25 +96,12 @@ class Kiosk:
         self.window.show()
         self.model.start()
         self.seen: list[Screen] = [self.model.screen]
-        self.pictures: dict[Screen, QWidget] = {}
         self.model.changed.connect(self._changed)
-        self.name = ""
-        self.closed = False
 
     def _changed(self) -> None:
         screen = self.model.screen
         if not self.seen or self.seen[-1] is not screen:
             self.seen.append(screen)
-            if self.name and not self.model.staff_open:
-                QTimer.singleShot(300, lambda s=screen: self.picture(s))
-
-    def picture(self, screen: Screen, name: str | None = None) -> None:
-        """Save what the screen shows now, if it is still `screen`."""
-        if self.name and not self.closed and (self.model.screen is screen or name):
-            if name:
-                self.bot.wait(100)  # what the staff panel just added is laid out
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            self.window.grab().save(str(SHOTS / f"kiosk-{name or screen.value}-{self.name}.png"))
 
     def button(self, name: str) -> QPushButton:
         found = self.window.findChild(QPushButton, name)
@@ -124,7 +120,15 @@ class Kiosk:
         self.tap_widget(self.window.current_page())
 
     def wait_for(self, screen: Screen, timeout_ms: int = WAIT_MS) -> None:
-        self.bot.waitUntil(lambda: self.model.screen is screen, timeout=timeout_ms)
+        try:
+            self.bot.waitUntil(lambda: self.model.screen is screen, timeout=timeout_ms)
+        except WaitTimeout as exc:
+            problem = self.model.session.problem
+            seen = " > ".join(s.value for s in self.seen)
+            log = "; ".join(line.text for line in list(self.model.log_lines)[-4:])
+            raise AssertionError(
+                f"still on {self.model.screen.value}, not {screen.value}: {problem} (seen {seen}; log {log})"
+            ) from exc
 
     def begin(self) -> None:
         """A tap on the attract screen: the pose screen."""
@@ -148,7 +152,6 @@ class Kiosk:
         return found
 
     def close(self) -> None:
-        self.closed = True  # a picture still scheduled must not grab a window being deleted
         self.model.shutdown()
         self.window.close()
 
@@ -165,20 +168,17 @@ def qr_text(widget: QLabel) -> str:
 def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, station: Station, orientation: str) -> None:
     size = (1080, 1920) if orientation == "portrait" else (1920, 1080)
     kiosk = Kiosk(qtbot, station, size)
-    kiosk.name = orientation
     model = kiosk.model
     try:
-        kiosk.picture(Screen.ATTRACT)
         attract = kiosk.window.pages[Screen.ATTRACT]
         assert isinstance(attract, AttractPage)
-        shown = [c / "preview.webp" for c in attract_clips(station.store, ATTRACT_PURPOSE)]
+        shown = [c / "preview.webp" for c in attract_clips(station.store, station.texts)]
         assert attract.media.path == (shown[0] if shown else station.config.resolve(Path("demo.webp"))), (
             "the attract loop plays a clip someone agreed to show, or the event's demo clip"
         )
         kiosk.begin()
         qtbot.waitUntil(lambda: station.live is not None and station.live.latest() is not None, timeout=WAIT_MS)
         qtbot.wait(400)  # the preview shows the centre camera
-        kiosk.picture(Screen.POSE)
         best = 0.0
 
         def progress() -> None:
@@ -197,8 +197,9 @@ def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, stat
         kiosk.keep()
         assert not kiosk.button("save").isEnabled(), "an age must be chosen first"
         kiosk.tap_widget(kiosk.toggle("purpose_social"))
+        kiosk.tap_widget(kiosk.toggle("purpose_booth_screen"))
+        assert kiosk.toggle("purpose_social").checked and kiosk.toggle("purpose_booth_screen").checked
         kiosk.tap("age_adult")
-        kiosk.picture(Screen.CONSENT)
         kiosk.tap("save")
         kiosk.wait_for(Screen.SHARE)
         assert model.page is not None and "/c/" in model.page
@@ -206,10 +207,22 @@ def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, stat
         assert qr is not None
         qtbot.waitUntil(lambda: qr_text(qr) == model.page, timeout=WAIT_MS)  # the QR code opens the phone page
         record = station.store.current(clip)
-        assert record is not None and record.granted() == ["social"] and record.method == Method.KIOSK.value
+        assert record is not None and record.method == Method.KIOSK.value
+        assert sorted(record.granted()) == ["booth_screen", "social"]
         assert {j.recipient for j in station.outbox.jobs(clip)} == {"orbita-agency", "brand"}
+        # the withdrawal code, once, with a QR code of the form where it is typed (the code is not in it)
+        shown_code = kiosk.window.findChild(QLabel, "withdrawal_code")
+        assert shown_code is not None and shown_code.isVisible()
+        assert station.store.record_by_code(model.withdrawal_code) is not None
+        assert model.withdrawal_code in shown_code.text()
+        withdraw_qr = kiosk.window.findChild(QLabel, "withdraw_qr")
+        assert withdraw_qr is not None
+        qtbot.waitUntil(lambda: qr_text(withdraw_qr) == model.withdraw_page, timeout=WAIT_MS)
+        assert model.withdrawal_code not in model.withdraw_page
         kiosk.tap("done")
         kiosk.wait_for(Screen.THANKS)
+        assert qr.pixmap().isNull() and model.qr == b"", "the link's QR code leaves with the share screen"
+        assert model.withdrawal_code == ""
         kiosk.clock.skip(station.config.kiosk.message_s + 1)
         kiosk.wait_for(Screen.ATTRACT)
         assert kiosk.seen[1:] == [
@@ -223,8 +236,11 @@ def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, stat
             Screen.THANKS,
             Screen.ATTRACT,
         ]
-        qtbot.wait(6500)  # the attract loop now plays the clip someone agreed to show
-        kiosk.picture(Screen.ATTRACT, "attract-with-clip")
+        attract = kiosk.window.pages[Screen.ATTRACT]
+        assert isinstance(attract, AttractPage)
+        assert station.clips_dir / clip / "preview.webp" in attract.playlist, (
+            "a clip allowed on the booth's screen joins the attract loop"
+        )
     finally:
         kiosk.close()
 
@@ -246,12 +262,17 @@ def test_a_retake_then_everything_refused(qtbot: QtBot, station: Station) -> Non
         kiosk.keep()
         kiosk.tap("language")
         assert kiosk.button("save").text() == "Enregistrer mes choix"
+        kiosk.tap("age_under_threshold")  # refusing everything needs no guardian, at any age
         kiosk.tap("refuse")
         kiosk.wait_for(Screen.THANKS)
         assert "Rien ne quitte la borne" in " ".join(w.text() for w in kiosk.window.findChildren(QLabel))
         record = station.store.current(second)
         assert record is not None and record.granted() == [] and record.language == "fr"
+        assert record.age_band == "under_threshold"
         assert station.outbox.jobs(second) == [], "nothing of a refused clip is queued"
+        kiosk.clock.skip(station.config.kiosk.message_s + 1)
+        kiosk.wait_for(Screen.ATTRACT)
+        assert kiosk.button("language").text() == "Français", "the next participant starts in the event's language"
     finally:
         kiosk.close()
 
@@ -310,7 +331,6 @@ def test_screens_give_up_by_themselves(qtbot: QtBot, station: Station) -> None:
 def test_a_failed_shot_ends_on_the_error_screen_and_goes_back(qtbot: QtBot, station: Station) -> None:
     assert station.sim is not None
     kiosk = Kiosk(qtbot, station)
-    kiosk.name = "portrait"
     station.sim.faults = {k: "missing" for k in range(CAMERAS)}  # every camera drops out
     try:
         kiosk.begin()
@@ -331,7 +351,6 @@ def test_a_failed_shot_ends_on_the_error_screen_and_goes_back(qtbot: QtBot, stat
         station.sim.faults = {}
         kiosk.close()
     landscape = Kiosk(qtbot, station, (1920, 1080))
-    landscape.name = "landscape"
     station.sim.faults = {k: "missing" for k in range(CAMERAS)}
     try:
         landscape.begin()
@@ -365,7 +384,6 @@ def test_the_gui_thread_never_stalls_during_a_shot(qtbot: QtBot, station: Statio
 
 def test_the_staff_panel_behind_a_long_press_and_the_pin(qtbot: QtBot, station: Station) -> None:
     kiosk = Kiosk(qtbot, station, (1920, 1080))
-    kiosk.name = "landscape"
     window, model = kiosk.window, kiosk.model
     config: BoothConfig = station.config
     try:
@@ -390,7 +408,6 @@ def test_the_staff_panel_behind_a_long_press_and_the_pin(qtbot: QtBot, station: 
         qtbot.waitUntil(lambda: len(staff.rig.tiles) == CAMERAS, timeout=WAIT_MS)
         assert "8 of 8 cameras connected" in staff.rig.summary.text()
         assert "Trigger box: connected" in staff.rig.box.text()
-        kiosk.picture(Screen.ATTRACT, "staff-rig")
 
         # test fire: the arrival table and the skew
         staff.tabs.setCurrentWidget(staff.test)
@@ -399,7 +416,6 @@ def test_the_staff_panel_behind_a_long_press_and_the_pin(qtbot: QtBot, station: 
         table = staff.test.findChild(QTableWidget, "arrivals")
         assert table is not None and table.rowCount() == CAMERAS
         assert "trigger skew 0.0 µs" in staff.test.report.text()
-        kiosk.picture(Screen.ATTRACT, "staff-test-fire")
 
         # calibration: shoot the target, drag a point, save
         staff.tabs.setCurrentWidget(staff.calibration)
@@ -415,7 +431,6 @@ def test_the_staff_panel_behind_a_long_press_and_the_pin(qtbot: QtBot, station: 
         QTest.mouseRelease(view, Qt.MouseButton.LeftButton, pos=top + QPoint(2, 1))
         target = staff.calibration.target
         assert target is not None and target.moved == {3}
-        kiosk.picture(Screen.ATTRACT, "staff-calibration")
         kiosk.tap("save_calibration")
         qtbot.waitUntil(lambda: station.calibration is not before, timeout=WAIT_MS)
         assert station.calibration is not None and station.calibration_path.exists()
@@ -432,7 +447,6 @@ def test_the_staff_panel_behind_a_long_press_and_the_pin(qtbot: QtBot, station: 
         staff.tabs.setCurrentWidget(staff.consent)
         counts = staff.consent.counts.text()
         assert "clips made" in counts and "Decided on the kiosk" in counts
-        kiosk.picture(Screen.ATTRACT, "staff-consent")
         staff.tabs.setCurrentWidget(staff.log)
         log = staff.log.text.toPlainText()
         assert "wrong staff PIN" in log and "test fire" in log and "calibration" in log
@@ -477,3 +491,35 @@ def test_a_camera_dropping_out_shows_to_staff_and_the_participant_still_gets_a_c
     finally:
         station.sim.faults = {}
         kiosk.close()
+
+
+def test_the_phone_page_failing_to_listen_stops_the_share_step(qtbot: QtBot, station: Station) -> None:
+    serving = station.phone_page
+    with socket.socket() as taken:  # another program holds the page's port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        web = station.config.web.model_copy(update={"port": taken.getsockname()[1]})
+        station.phone_page = PhonePageServer(station.config.model_copy(update={"web": web})).start()
+        kiosk = Kiosk(qtbot, station)
+        model = kiosk.model
+        try:
+            qtbot.waitUntil(lambda: station.phone_page_error() != "", timeout=WAIT_MS)
+            kiosk.begin()
+            kiosk.shoot()
+            kiosk.keep()
+            assert not kiosk.button("on_phone").isVisible(), "no deciding on a phone whose page is not there"
+            kiosk.tap_widget(kiosk.toggle("purpose_send_me"))
+            kiosk.tap("age_adult")
+            kiosk.tap("save")
+            kiosk.wait_for(Screen.SHARE)
+            qr = kiosk.window.findChild(QLabel, "qr")
+            assert qr is not None and not qr.isVisible() and model.qr == b"", "no QR code that leads nowhere"
+            shown = " ".join(w.text() for w in kiosk.window.current_page().findChildren(QLabel) if w.isVisible())
+            assert "staff have been told" in shown
+            alert = [line.text for line in model.log_lines if line.level == "error"]
+            assert any("could not listen" in line and str(web.port) in line for line in alert), alert
+            assert station.store.current(model.clip_id or "") is not None, "the choice made on the kiosk stands"
+        finally:
+            kiosk.close()
+            station.phone_page.stop()
+            station.phone_page = serving
