@@ -127,6 +127,9 @@ class GPhotoArray:
         self._last_frame: dict[int, float] = {}
         self._last_error: dict[int, str] = {}
         self._profile: dict[str, str] = {}
+        self._profile_on = False
+        """The profile is on the cameras: set by apply(), cleared by restore(), so that a camera reconnecting after
+        a restore keeps its own settings instead of taking the booth's again."""
         self._lock = threading.Lock()
         """Held while a reconnected camera takes its place, and by prepare() and close() to wait for that."""
         self._watcher: threading.Thread | None = None
@@ -199,6 +202,7 @@ class GPhotoArray:
         that reconnects."""
         wanted = wanted_settings(settings)
         self._profile = wanted
+        self._profile_on = True
         if not wanted:
             return
         problems = [p for k, w in self._live_workers().items() for p in self._apply_to(k, w, wanted)]
@@ -421,7 +425,7 @@ class GPhotoArray:
                 placed.append((k, same[0]))
         for k, worker in placed:
             serial = self._serials[k]
-            problems = self._apply_to(k, worker, self._profile) if self._profile else []
+            problems = self._apply_to(k, worker, self._profile) if self._profile and self._profile_on else []
             if problems:
                 self._last_error[k] = "; ".join(problems)
                 lines.append(f"{position(k)} (serial {serial}) is back on {worker.spec.where}, but {problems[0]}")
@@ -503,6 +507,7 @@ class GPhotoArray:
         camera that did not answer in time (its settings kept, so a later restore tries again)."""
         refused: list[str] = []
         answered: set[int] = set()
+        self._profile_on = False
 
         def put_back(k: int, w: CameraWorker) -> None:
             originals = self._originals.get(self._serials[k], {})
