@@ -16,7 +16,7 @@ DEBIAN_PACKAGES := $(KIOSK_PACKAGES) $(SCREEN_TEST_PACKAGES) gcc-avr avr-libc bi
 	fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf fonts-noto-core fonts-crosextra-carlito \
 	mate-backgrounds gnome-backgrounds
 
-.PHONY: demo test install install-test system-packages kiosk-packages lint clean
+.PHONY: demo test install install-test system-packages kiosk-packages lint pictures clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ lint: install-test
 
 test: lint
 	$(VENV)/bin/pytest -q
+
+# The README's kiosk pictures from the running kiosk under Xvfb and a kiosk window manager (docs/kiosk.md).
+pictures: install-test
+	docs/screenshots/take-kiosk.sh docs/screenshots
 
 clean:
 	rm -rf demo booth-data .pytest_cache .mypy_cache .ruff_cache

@@ -26,7 +26,7 @@ from rig.base import RigError
 from rig.cameras.live_view import LiveView
 from rig.priority import run_in_background
 from rig.sim.live import sim_live_view
-from rig.sim.rig import SimRig
+from rig.sim.rig import SimRig, VirtualTrigger
 from rig.trigger.serial_box import SerialTrigger
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ class Station:
     def clock_sync(self) -> str:
         """The trigger box's clock against the host's, in words."""
         trigger = self.rig.trigger
+        if isinstance(trigger, VirtualTrigger):
+            return "simulated: every camera fires at the same instant of the computer's clock"
         if not isinstance(trigger, SerialTrigger):
             return "no trigger box: the cameras are fired by the computer"
         fit = trigger.clock

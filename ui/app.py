@@ -66,7 +66,8 @@ def check_layout(app: QApplication, window: KioskWindow, model: KioskModel, shot
     found = Tour(app, window, model, shots).walk()
     for problem in found:
         print(problem)
-    size = f"{window.width()}x{window.height()}"
+    screen = window.screen().geometry()
+    size = f"{screen.width()}x{screen.height()}"
     print(f"{len(found)} problems on the {size} screen" if found else f"every screen fits the {size} screen")
     return 1 if found else 0
 

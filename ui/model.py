@@ -89,6 +89,8 @@ class KioskModel(QObject):
         self.withdraw_qr: bytes = b""
         """The phone page's withdrawal form (its address never holds the code)."""
         self.decided_granted = False
+        self.refused_all = False
+        """The participant refused everything on the kiosk (not: left it to their phone, or walked away)."""
         self.log_lines: deque[LogLine] = deque(maxlen=500)
         self.staff_open = False
         self._reported.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
@@ -230,16 +232,22 @@ class KioskModel(QObject):
             self.handle(ConsentInvalid(say(self.language, exc)))
             return False
         self.decided_granted = any(action.choice.purposes.values())
+        self.refused_all = not self.decided_granted
         if self.decided_granted:  # a refusal has nothing to withdraw
-            self.withdrawal_code = code
-            self.withdraw_page = withdraw_url(self.config)
-            self.withdraw_qr = qr_png(self.withdraw_page, box_size=10, border=2)
+            self.show_withdrawal(code)
         try:
             self.station.outbox.add_consented(action.clip_id)
         except ConsentGateError as exc:  # the record stands; staff see why nothing was queued
             self.note("error", f"consent recorded but {action.clip_id} was not queued: {exc}")
         self.note("info", f"consent for {action.clip_id} decided on the kiosk")
         return True
+
+    def show_withdrawal(self, code: str) -> None:
+        """The withdrawal code for the share screen, with the QR code of the phone page's withdrawal form."""
+        self.decided_granted = True
+        self.withdrawal_code = code
+        self.withdraw_page = withdraw_url(self.config)
+        self.withdraw_qr = qr_png(self.withdraw_page, box_size=1, border=2)
 
     def _show_page(self, clip_id: str) -> None:
         down = self.phone_page_down()
@@ -249,9 +257,9 @@ class KioskModel(QObject):
             return
         web = self.config.web
         if web.wifi_name:
-            self.wifi_qr = qr_png(wifi_payload(web.wifi_name, web.wifi_password), box_size=10, border=2)
+            self.wifi_qr = qr_png(wifi_payload(web.wifi_name, web.wifi_password), box_size=1, border=2)
         self.page = page_url(self.config, self.station.store.token_for(clip_id))
-        self.qr = qr_png(self.page, box_size=10, border=2)
+        self.qr = qr_png(self.page, box_size=1, border=2)
         self.screen_code = shown_code(self.station.store.screen_code_for(clip_id)) if web.screen_code else ""
 
     @Slot(object)
@@ -281,7 +289,7 @@ class KioskModel(QObject):
             self.page, self.qr, self.wifi_qr, self.screen_code = None, b"", b"", ""
             self.withdrawal_code, self.withdraw_page, self.withdraw_qr = "", "", b""
         if screen is Screen.ATTRACT:
-            self.decided_granted = False
+            self.decided_granted = self.refused_all = False
             self.language = self.config.kiosk.language  # the next participant starts in the event's language
         self.changed.emit()
 

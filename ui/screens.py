@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QHideEvent, QImage, QMouseEvent, QPixmap, QShowEvent
+from PySide6.QtGui import QHideEvent, QImage, QMouseEvent, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QButtonGroup,
@@ -246,12 +246,12 @@ class CapturePage(Page):
         self.count.setObjectName("frames_in")
         self.bar = QProgressBar()
         self.bar.setObjectName("capture_progress")
+        self.still = LivePreview(model)  # the moment before the cameras fired, held while they deliver
         layout = QVBoxLayout(self)
-        layout.addStretch(2)
+        layout.addWidget(self.still, 1)
         layout.addWidget(self.text)
         layout.addWidget(self.count)
         layout.addWidget(self.bar)
-        layout.addStretch(3)
         model.progressed.connect(self.refresh)
 
     def refresh(self) -> None:
@@ -273,12 +273,12 @@ class ProcessingPage(Page):
         self.bar = QProgressBar()
         self.bar.setObjectName("progress")
         self.bar.setRange(0, 1000)
+        self.still = LivePreview(model)
         layout = QVBoxLayout(self)
-        layout.addStretch(2)
+        layout.addWidget(self.still, 1)
         layout.addWidget(self.title)
         layout.addWidget(self.stage)
         layout.addWidget(self.bar)
-        layout.addStretch(3)
         model.progressed.connect(self.refresh)
 
     def refresh(self) -> None:
@@ -318,6 +318,9 @@ class ReviewPage(TapPage):
 
     def arrange(self, portrait: bool) -> None:
         self.split.arrange(portrait)
+        # portrait: the clip takes every pixel the title and the two buttons leave
+        self.split.setStretch(0, 1 if portrait else 3)
+        self.split.setStretch(1, 0 if portrait else 2)
 
     def shown(self) -> None:
         clip = self.model.clip_id
@@ -392,6 +395,8 @@ class ConsentPage(TapPage):
         age_col.addWidget(self.guardian)
         age_col.addStretch(1)
         self.age_area = touch_scroll(age, "consent_age")
+        self.age_content = age
+        self.portrait = True
         right = QWidget()
         col = QVBoxLayout(right)
         col.setContentsMargins(0, 0, 0, 0)
@@ -414,9 +419,26 @@ class ConsentPage(TapPage):
     def arrange(self, portrait: bool) -> None:
         direction = QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
         self.body.setDirection(direction)
+        self.portrait = portrait
+        self._fit_age()
         # portrait: the text above takes what the age and the buttons leave; landscape: three fifths of the width
         self.body.setStretch(0, 1 if portrait else 3)
         self.body.setStretch(1, 0 if portrait else 2)
+
+    def _fit_age(self) -> None:
+        """Portrait: the age question and its answers whole under the text (or two fifths of the page, scrolling),
+        not squeezed to a line by the text above; landscape: their column's full height."""
+        if not self.portrait:
+            self.age_area.setMinimumHeight(0)
+            return
+        content = self.age_content
+        width = self.age_area.viewport().width()
+        need = content.heightForWidth(width) if content.hasHeightForWidth() else content.sizeHint().height()
+        self.age_area.setMinimumHeight(min(need, self.height() * 2 // 5))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_age()
 
     def _build(self) -> None:
         text = self.model.text
@@ -479,6 +501,7 @@ class ConsentPage(TapPage):
         self.refuse.setText(self.w("refuse"))
         self.phone.setText(self.w("on_phone"))
         self.phone.setVisible(not self.model.phone_page_down())
+        self._fit_age()
 
     def _recipients(self) -> str:
         names = [r.name for r in self.model.text.content.recipients]
@@ -505,6 +528,9 @@ class ConsentPage(TapPage):
         under = self._age() == "under_threshold"
         self.guardian.setVisible(under)
         self.save.setEnabled(bool(self._age()) and not under)
+        self._fit_age()
+        if under:  # why saving is greyed out, in view: once laid out with the note in it
+            QTimer.singleShot(0, lambda: self.age_area.ensureWidgetVisible(self.guardian))
 
     def _tapped(self) -> None:
         self._update_age()
@@ -559,11 +585,10 @@ class SharePage(TapPage):
         self.link = QrCode("qr")
         self.withdraw = QrCode("withdraw_qr")
         codes = QWidget()
-        row = QHBoxLayout(codes)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.wifi)
-        row.addWidget(self.link)
-        row.addWidget(self.withdraw)
+        self.codes = QGridLayout(codes)
+        self.codes.setContentsMargins(0, 0, 0, 0)
+        self.codes.setRowStretch(0, 1)
+        self.portrait = True
         self.text = label("", "hint")
         self.wifi_text = label("", "hint")
         self.wifi_text.setObjectName("wifi")
@@ -574,8 +599,11 @@ class SharePage(TapPage):
         self.withdrawal_hint = label("", "hint")
         self.done = button("", "done")
         self.done.clicked.connect(model.touch)
-        side = QWidget()
-        col = QVBoxLayout(side)
+        # the words scroll when a language needs more room than the screen has; Done never moves
+        words = QWidget()
+        words.setProperty("page", True)
+        col = QVBoxLayout(words)
+        col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.title)
         col.addWidget(self.wifi_text)
         col.addWidget(self.text)
@@ -583,12 +611,29 @@ class SharePage(TapPage):
         col.addWidget(self.withdrawal)
         col.addWidget(self.withdrawal_hint)
         col.addStretch(1)
-        col.addWidget(self.done)
+        side = QWidget()
+        side_col = QVBoxLayout(side)
+        side_col.setContentsMargins(0, 0, 0, 0)
+        side_col.addWidget(touch_scroll(words, "share_words"), 1)
+        side_col.addWidget(self.done)
         self.split = Split(codes, side)
         self.setLayout(self.split)
 
     def arrange(self, portrait: bool) -> None:
         self.split.arrange(portrait)
+        # a row of square codes is a third of a portrait page high: the words below take the rest
+        self.split.setStretch(0, 1 if portrait else 3)
+        self.portrait = portrait
+        # portrait: the codes in a row above the words; landscape: two above the third, leaving the words room
+        for code in (self.wifi, self.link, self.withdraw):
+            self.codes.removeWidget(code)
+        self.codes.addWidget(self.wifi, 0, 0)
+        self.codes.addWidget(self.link, 0, 1)
+        if portrait:
+            self.codes.addWidget(self.withdraw, 0, 2)
+        else:
+            self.codes.addWidget(self.withdraw, 1, 0, 1, 2)
+        self.codes.setRowStretch(1, 1 if self.model.withdrawal_code and not portrait else 0)
 
     def refresh(self) -> None:
         model = self.model
@@ -618,8 +663,10 @@ class SharePage(TapPage):
         self.withdrawal.setVisible(bool(withdrawal))
         self.withdrawal_hint.setVisible(bool(withdrawal))
         self.withdraw.setVisible(bool(withdrawal))
+        # the withdrawal form's code has a row of its own in landscape; an empty row takes no room
+        self.codes.setRowStretch(1, 1 if withdrawal and not self.portrait else 0)
         if withdrawal:
-            self.withdrawal.setText(f"{words['code']}: {withdrawal}")
+            self.withdrawal.setText(self.w("withdrawal_code", code=withdrawal))
             self.withdrawal_hint.setText(self.w("withdrawal_hint", url=model.withdraw_page))
             self.withdraw.show_code(words["withdraw_link"], model.withdraw_qr)
         self.done.setText(self.w("done"))
@@ -648,8 +695,7 @@ class ThanksPage(MessagePage):
 
     def refresh(self) -> None:
         self.title.setText(self.w("thanks_title"))
-        refused = self.model.clip_id is not None and not self.model.decided_granted and not self.model.page
-        self.text.setText(self.w("thanks_refused") if refused else self.w("thanks_text"))
+        self.text.setText(self.w("thanks_refused") if self.model.refused_all else self.w("thanks_text"))
 
 
 class ErrorPage(MessagePage):

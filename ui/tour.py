@@ -87,6 +87,11 @@ def problems(window: QWidget, stop: str, language: str) -> list[Problem]:
     """Every visible widget that extends past the window, or whose text is cut or elided."""
     found: list[Problem] = []
     bounds = window.rect()
+    screen = window.screen().geometry()
+    if window.width() > screen.width() or window.height() > screen.height():
+        # what no longer fits its least size stretches the window past the screen, out of sight
+        size = f"{window.width()}x{window.height()}"
+        found.append(Problem(stop, language, "the window", f"grew to {size}, past the screen's {_rect(screen)}"))
     for widget in window.findChildren(QWidget):
         if not widget.isVisibleTo(window) or widget.width() <= 0 or widget.height() <= 0:
             continue
@@ -212,6 +217,10 @@ class Tour:
         self.tap("on_phone")
         self.screen(Screen.SHARE)
         yield "share"
+        # the same screen as after choices made on the kiosk, with a code like a real one (nothing is recorded)
+        model.show_withdrawal("7K2M-QX4P-9TRD")
+        model.changed.emit()
+        yield "share-granted"
         self.tap("done")
         self.screen(Screen.THANKS)
         yield "thanks"
@@ -229,12 +238,26 @@ class Tour:
         tabs = self.window.staff.tabs
         for index in range(tabs.count()):
             tabs.setCurrentIndex(index)
+            tab = tabs.widget(index)
+            if tab is not None:
+                self.fill(tab)
             yield f"staff-{tabs.tabText(index).lower().replace(' ', '-')}"
         self.window.close_staff()
+
+    def fill(self, tab: QWidget) -> None:
+        """A tab that shows what its action did (a test fire's arrivals, the target's frames) is seen after it:
+        staff see it so, and its tables and pictures must fit too."""
+        for name in ("test_fire", "shoot_target"):
+            action = tab.findChild(QAbstractButton, name)
+            if action is not None:
+                self.tap(name)
+                self.wait(action.isEnabled, f"the end of the staff panel's {name.replace('_', ' ')}")
 
     def walk(self) -> list[Problem]:
         for name in self.participant():
             self.stop(name)
         for name in self.staff():
             self.stop(name)
+        # back where the next participant finds it, at the size it had
+        self.found += self.laid_out("attract, after the staff panel", self.model.language)
         return self.found

@@ -112,7 +112,7 @@ WORDS: dict[str, dict[str, str]] = {
         "choices": "Vos choix",
         "choices_hint": "Chaque usage reste désactivé tant que vous ne l'activez pas.",
         "goes_to": "Destinataires :",
-        "stays": "Reste sur le stand : envoyé à personne.",
+        "stays": "Reste sur la borne : envoyé à personne.",
         "age_under": "Moins de {n} ans",
         "age_minor": "De {n} à 17 ans",
         "age_adult": "18 ans ou plus",

@@ -154,7 +154,7 @@ def test_a_served_phone_page_has_no_error_until_it_stops(tmp_path: Path, made: P
 def test_what_staff_read_of_a_station_opened_without_its_services(tmp_path: Path, made: Path) -> None:
     with open_station(named_copy(tmp_path, made), "sim", services=False) as station:
         assert station.phone_page_error() == "the phone page is not running: the booth was opened without its services"
-        assert station.clock_sync() == "no trigger box: the cameras are fired by the computer"
+        assert station.clock_sync() == "simulated: every camera fires at the same instant of the computer's clock"
 
 
 def test_capture_progress_counts_every_frame_in_order_from_the_trigger_fire(tmp_path: Path, made: Path) -> None:

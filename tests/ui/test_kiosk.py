@@ -288,6 +288,7 @@ def test_below_the_age_limit_the_guardian_decides_on_the_phone(qtbot: QtBot, sta
         kiosk.tap("age_under_threshold")
         note = kiosk.window.findChild(QLabel, "guardian_note")
         assert note is not None and note.isVisible() and "guardian" in note.text()
+        qtbot.waitUntil(lambda: not note.visibleRegion().isEmpty(), timeout=WAIT_MS)  # scrolled into view
         assert not kiosk.button("save").isEnabled(), "a guardian gives their name on the phone page"
         # a decision the booth cannot keep (no guardian) brings the participant back with the reason
         model.decide({"send_me": True}, "under_threshold")
@@ -300,6 +301,10 @@ def test_below_the_age_limit_the_guardian_decides_on_the_phone(qtbot: QtBot, sta
         kiosk.wait_for(Screen.SHARE)
         shown = " ".join(w.text() for w in kiosk.window.current_page().findChildren(QLabel))
         assert "Scan to decide" in shown
+        kiosk.tap("done")
+        kiosk.wait_for(Screen.THANKS)
+        shown = " ".join(w.text() for w in kiosk.window.current_page().findChildren(QLabel))
+        assert "Nothing leaves" not in shown, "the phone decides next: nothing was refused"
     finally:
         kiosk.close()
 
