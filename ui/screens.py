@@ -487,6 +487,8 @@ class ConsentPage(TapPage):
         self.age_label.setText(text.content.age_question)
         for band, choice in self.age_buttons.items():
             choice.setText(words[AGE_WORDS[band]].format(n=n))
+        # with the age limit at 18 there is no one between it and adulthood, as on the phone page
+        self.age_buttons["minor"].setVisible(n < 18)
         marks = (words["off"], words["on"])
         for purpose in text.content.purposes:
             if purpose.id in self.switches:

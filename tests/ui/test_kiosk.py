@@ -528,3 +528,19 @@ def test_the_phone_page_failing_to_listen_stops_the_share_step(qtbot: QtBot, sta
             kiosk.close()
             station.phone_page.stop()
             station.phone_page = serving
+
+
+def test_with_the_age_limit_at_18_no_one_is_between_it_and_adulthood(
+    qtbot: QtBot, station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consent = station.config.consent.model_copy(update={"age_threshold": 18})
+    monkeypatch.setattr(station, "config", station.config.model_copy(update={"consent": consent}))
+    kiosk = Kiosk(qtbot, station)
+    try:
+        page = kiosk.window.pages[Screen.CONSENT]
+        page.refresh()
+        assert kiosk.button("age_under_threshold").text() == "Under 18"
+        assert kiosk.button("age_minor").isHidden(), "as on the phone page: no '18 to 17'"
+        assert not kiosk.button("age_adult").isHidden()
+    finally:
+        kiosk.close()
