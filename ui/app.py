@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import sys
@@ -18,6 +19,10 @@ from ui.model import KioskModel, LogLine
 from ui.theme import Theme
 from ui.tour import Tour
 from ui.window import KioskWindow
+
+CLOSE_S = 60.0
+"""How long the kiosk may take to close the rig and the services once asked to stop: past it, every thread's
+stack goes to stderr (the journal) and the process ends, so a restart is never held up by a hung camera."""
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +100,8 @@ def run(config: BoothConfig, kind: RigKind, *, windowed: bool, layout: bool = Fa
             window.setCursor(Qt.CursorShape.BlankCursor)
         model.start()
         code = check_layout(app, window, model, shots) if layout else app.exec()
+        faulthandler.dump_traceback_later(CLOSE_S, exit=True)
         logging.getLogger().removeHandler(bridge)
         model.shutdown()
+    faulthandler.cancel_dump_traceback_later()
     return int(code)

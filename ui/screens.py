@@ -24,6 +24,7 @@ from booth.consent.page_words import WORDS as PAGE_WORDS
 from booth.session import Screen
 from booth.staff import attract_clips
 from ui.model import KioskModel
+from ui.player import ClipPlayer
 from ui.widgets import Media, Toggle, button, label, touch_scroll
 from ui.words import word
 
@@ -293,7 +294,7 @@ class ReviewPage(TapPage):
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        self.media = Media()
+        self.media = ClipPlayer()
         self.media.setObjectName("clip")
         self.title = label("", "title")
         self.retake = button("", "retake", "quiet")
@@ -324,10 +325,12 @@ class ReviewPage(TapPage):
 
     def shown(self) -> None:
         clip = self.model.clip_id
-        self.media.play(self.model.station.clips_dir / clip / "preview.webp" if clip else None)
+        folder = self.model.station.clips_dir / clip if clip else None
+        # the preview at once, then the clip itself at the size it is shown
+        self.media.play_clip(folder / "clip.mp4" if folder else None, folder / "preview.webp" if folder else None)
 
     def hidden(self) -> None:
-        self.media.stop()
+        self.media.halt()
 
 
 class ConsentPage(TapPage):

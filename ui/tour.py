@@ -16,6 +16,7 @@ from booth.consent.texts import LANGUAGES
 from booth.errors import BoothError
 from booth.session import Screen
 from ui.model import KioskModel
+from ui.player import ClipPlayer
 from ui.window import KioskWindow
 
 STEP_TIMEOUT_S = 180.0
@@ -207,6 +208,9 @@ class Tour:
         self.wait(lambda: model.screen in (Screen.REVIEW, Screen.ERROR), "the review of the clip")
         if model.screen is Screen.ERROR:
             raise TourError("the shot failed; see the staff log")
+        player = self.window.findChild(ClipPlayer, "clip")
+        if player is not None:  # the clip itself, not the preview it starts with
+            self.wait(lambda: player.frames is not None, "the clip decoded for review")
         yield "review"
         self.tap("keep")
         self.screen(Screen.CONSENT)

@@ -3,7 +3,6 @@ calibration; the default participant (ORBITA on the chest) renders exactly as it
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
@@ -66,10 +65,11 @@ def plain() -> Scene:
     return participant_scene(4, None)
 
 
-# Taken before a logo could be given: the default participant must render byte for byte as it did. The frames
-# are deterministic for a seed on one build of NumPy and OpenCV; after upgrading either, take the checksum again
-# from a commit that precedes the sim change under test.
-DEFAULT_FRAMES_SHA256 = "953a5fb104f32eaac4126ec7771d43a729b292c73345997c7b656ee5e853632a"
+# Taken before a logo could be given, from the commit before it: the default participant must render as it did.
+# Each frame as 16x12 block means (BGR): a JPEG's bytes change with the build of OpenCV or NumPy a fresh install
+# gets, while a change of the participant, its print or its light moves a block by far more than BLOCK_LEVELS.
+DEFAULT_BLOCKS = Path(__file__).with_name("default_participant_blocks.json")
+BLOCK_LEVELS = 1.5
 DEFAULT_LOGO_TRUTH = [
     ([331.7, 157.8, 336.8, 176.7], 0.458),
     ([332.9, 181.0, 348.9, 199.8], 0.833),
@@ -84,10 +84,11 @@ DEFAULT_LOGO_TRUTH = [
 
 def test_the_default_participant_renders_as_before(tmp_path: Path) -> None:
     truth = SimRig(SMALL, seed=9).render_to(tmp_path)
-    digest = hashlib.sha256()
+    before = np.array(json.loads(DEFAULT_BLOCKS.read_text()))
     for k in range(8):
-        digest.update((tmp_path / frame_name(k)).read_bytes())
-    assert digest.hexdigest() == DEFAULT_FRAMES_SHA256
+        blocks = cv2.resize(imread(tmp_path / frame_name(k)).astype(np.float64), (16, 12), interpolation=cv2.INTER_AREA)
+        worst = float(np.abs(blocks - before[k]).max())
+        assert worst <= BLOCK_LEVELS, f"camera {k}'s frame moved by up to {worst:.1f} levels from before"
     assert truth["logo_brand"] == "orbita"
     assert [(c["logo_box"], c["logo_visible_fraction"]) for c in truth["cameras"]] == DEFAULT_LOGO_TRUTH
     facing = [c["logo_facing_deg"] for c in truth["cameras"]]

@@ -28,6 +28,7 @@ from booth.station import Station, open_station
 from tests.booth.delivery.broker import free_port
 from tests.conftest import read_clip_json
 from ui.model import KioskModel
+from ui.player import ClipPlayer
 from ui.screens import AttractPage
 from ui.staff_panel import PointsView
 from ui.stall_probe import StallProbe
@@ -194,6 +195,12 @@ def test_a_participant_shoots_keeps_and_consents_on_the_kiosk(qtbot: QtBot, stat
         shown_clip = kiosk.window.pages[Screen.REVIEW].findChild(QLabel, "clip")
         assert shown_clip is not None
         qtbot.waitUntil(lambda: not shown_clip.pixmap().isNull(), timeout=WAIT_MS)  # the clip loops
+        assert isinstance(shown_clip, ClipPlayer)
+        qtbot.waitUntil(lambda: shown_clip.frames is not None, timeout=WAIT_MS)  # the clip itself, decoded
+        assert shown_clip.frames is not None
+        played = QImage.fromData(shown_clip.frames.jpegs[0])
+        preview = Image.open(station.clips_dir / clip / "preview.webp")
+        assert played.width() > 1.3 * preview.width, "the clip at the size it is shown, not its preview stretched"
         kiosk.keep()
         assert not kiosk.button("save").isEnabled(), "an age must be chosen first"
         kiosk.tap_widget(kiosk.toggle("purpose_social"))

@@ -90,6 +90,17 @@ def kiosk(cfg: Path, display: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
+def ended(process: subprocess.Popen[str], timeout_s: float = 120.0) -> str:
+    """What the kiosk printed once it ended; one still running after `timeout_s` is killed, and said so with what it
+    printed (its threads' stacks, from the kiosk's own close deadline)."""
+    try:
+        return process.communicate(timeout=timeout_s)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out = process.communicate()[0]
+        raise AssertionError(f"the kiosk had not ended {timeout_s:.0f} s after SIGTERM:\n{out}") from None
+
+
 @pytest.fixture(scope="module")
 def sim_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One data folder for the module's kiosks: the simulated rig is calibrated once."""
@@ -147,7 +158,7 @@ def test_the_kiosk_fills_a_screen_with_no_window_manager(sim_data: Path) -> None
                 seen = windows(display, "Bullet Time 360")
         finally:
             process.send_signal(signal.SIGTERM)
-            out, _ = process.communicate(timeout=120)
+            out = ended(process)
         assert process.returncode == 0, out
 
 
