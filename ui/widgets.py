@@ -152,6 +152,8 @@ class Media(QLabel):
             # a QR code at a whole multiple of its size: square, sharp modules a phone's camera reads at once
             k = min(size.width() // image.width(), size.height() // image.height())
             scaled = image.scaled(image.size() * k, Qt.AspectRatioMode.KeepAspectRatio)
+        elif image.size().scaled(size, Qt.AspectRatioMode.KeepAspectRatio) == image.size():
+            scaled = image  # made at the size it is shown (a clip's decoded frames): nothing to scale
         else:
             smooth = Qt.TransformationMode.SmoothTransformation
             scaled = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, smooth)
