@@ -9,7 +9,7 @@ from pathlib import Path
 
 import cv2
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QHideEvent, QImage
+from PySide6.QtGui import QImage
 
 from rig.priority import run_in_background
 from ui.widgets import Media
@@ -112,7 +112,3 @@ class ClipPlayer(Media):
         self.timer.stop()
         self.frames, self.clip = None, None
         self.stop()
-
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
-        super().hideEvent(event)
-        self.halt()

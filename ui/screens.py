@@ -234,58 +234,54 @@ class CountdownPage(Page):
         self.number.setText(str(n) if n > 0 else self.w("hold"))
 
 
-class CapturePage(Page):
+class ProgressPage(Page):
+    """A title and a line over a bar, under the last live frame: the moment before the cameras fired, held while
+    the shot is collected and made."""
+
+    def __init__(self, model: KioskModel, line: str, bar: str) -> None:
+        super().__init__(model)
+        self.title = label("", "title")
+        self.line = label("", "hint")
+        self.line.setObjectName(line)
+        self.bar = QProgressBar()
+        self.bar.setObjectName(bar)
+        self.still = LivePreview(model)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.still, 1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.line)
+        layout.addWidget(self.bar)
+        model.progressed.connect(self.refresh)
+
+
+class CapturePage(ProgressPage):
     """The shot is taken: how many cameras' pictures have arrived, from the first second (a slow machine takes
     tens of seconds to collect 48 of them)."""
 
     shows = Screen.CAPTURE
 
     def __init__(self, model: KioskModel) -> None:
-        super().__init__(model)
-        self.text = label("", "title")
-        self.count = label("", "hint")
-        self.count.setObjectName("frames_in")
-        self.bar = QProgressBar()
-        self.bar.setObjectName("capture_progress")
-        self.still = LivePreview(model)  # the moment before the cameras fired, held while they deliver
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.still, 1)
-        layout.addWidget(self.text)
-        layout.addWidget(self.count)
-        layout.addWidget(self.bar)
-        model.progressed.connect(self.refresh)
+        super().__init__(model, "frames_in", "capture_progress")
 
     def refresh(self) -> None:
         arrived, cameras = self.model.frames_in
-        self.text.setText(self.w("capture"))
-        self.count.setText(self.w("frames_in", n=arrived, of=cameras))
+        self.title.setText(self.w("capture"))
+        self.line.setText(self.w("frames_in", n=arrived, of=cameras))
         self.bar.setRange(0, max(1, cameras))
         self.bar.setValue(arrived)
 
 
-class ProcessingPage(Page):
+class ProcessingPage(ProgressPage):
     shows = Screen.PROCESSING
 
     def __init__(self, model: KioskModel) -> None:
-        super().__init__(model)
-        self.title = label("", "title")
-        self.stage = label("", "hint")
-        self.stage.setObjectName("stage")
-        self.bar = QProgressBar()
-        self.bar.setObjectName("progress")
+        super().__init__(model, "stage", "progress")
         self.bar.setRange(0, 1000)
-        self.still = LivePreview(model)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.still, 1)
-        layout.addWidget(self.title)
-        layout.addWidget(self.stage)
-        layout.addWidget(self.bar)
-        model.progressed.connect(self.refresh)
 
     def refresh(self) -> None:
         self.title.setText(self.w("processing"))
         stage = self.model.stage if self.model.stage in ("capture", "encode", "tags") else "capture"
-        self.stage.setText(self.w(f"stage_{stage}"))
+        self.line.setText(self.w(f"stage_{stage}"))
         self.bar.setValue(round(self.model.progress * 1000))
 
 
@@ -557,10 +553,9 @@ class QrCode(QWidget):
         super().__init__()
         self.caption = label("", "hint")
         self.caption.setObjectName(f"{name}_caption")
-        self.code = Media()
+        self.code = Media(sharp=True)
         self.code.setObjectName(name)
         self.code.setProperty("role", "")
-        self.code.setProperty("sharp", True)
         self.code.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)  # under its caption
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
@@ -638,7 +633,11 @@ class SharePage(TapPage):
             self.codes.addWidget(self.withdraw, 0, 2)
         else:
             self.codes.addWidget(self.withdraw, 1, 0, 1, 2)
-        self.codes.setRowStretch(1, 1 if self.model.withdrawal_code and not portrait else 0)
+        self._second_row()
+
+    def _second_row(self) -> None:
+        """The withdrawal form's code has a row of its own in landscape; an empty row takes no room."""
+        self.codes.setRowStretch(1, 1 if self.model.withdrawal_code and not self.portrait else 0)
 
     def refresh(self) -> None:
         model = self.model
@@ -668,8 +667,7 @@ class SharePage(TapPage):
         self.withdrawal.setVisible(bool(withdrawal))
         self.withdrawal_hint.setVisible(bool(withdrawal))
         self.withdraw.setVisible(bool(withdrawal))
-        # the withdrawal form's code has a row of its own in landscape; an empty row takes no room
-        self.codes.setRowStretch(1, 1 if withdrawal and not self.portrait else 0)
+        self._second_row()
         if withdrawal:
             self.withdrawal.setText(self.w("withdrawal_code", code=withdrawal))
             self.withdrawal_hint.setText(self.w("withdrawal_hint", url=model.withdraw_page))

@@ -48,7 +48,7 @@ from rig.sim.rig import VirtualTrigger
 from rig.trigger.serial_box import SerialTrigger
 from ui.model import KioskModel, LogLine
 from ui.theme import Theme
-from ui.widgets import button, finger_scroll, hold_still
+from ui.widgets import button, finger_scroll, hold_still, touch_scroll
 
 THUMB = QSize(240, 160)
 SHOWN_WIDTH = 320
@@ -100,17 +100,6 @@ def thumbnail(path: Path | None, size: QSize = THUMB) -> QImage:
     if original.isValid():
         reader.setScaledSize(original.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
     return reader.read()
-
-
-def scrolled(content: QWidget) -> QScrollArea:
-    """`content` in a finger-scrolled area as wide as the tab: what grows (texts in more languages, more purposes)
-    scrolls instead of pushing the panel past the screen's edge."""
-    area = QScrollArea()
-    area.setWidget(content)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    finger_scroll(area)
-    return area
 
 
 def whole(tab: QWidget, area: QScrollArea) -> None:
@@ -595,7 +584,7 @@ class EventTab(QWidget):
         layout.addWidget(self.info)
         layout.addLayout(kit_row)
         layout.addStretch(1)
-        whole(self, scrolled(body))
+        whole(self, touch_scroll(body, participants=False))
         self.kit_timer = QTimer(self)
         self.kit_timer.setInterval(KIT_EVERY_MS)
         self.kit_timer.timeout.connect(self.show_kit)
@@ -714,7 +703,7 @@ class ConsentTab(QWidget):
         layout = QVBoxLayout(body)
         layout.addWidget(self.counts)
         layout.addStretch(1)
-        whole(self, scrolled(body))
+        whole(self, touch_scroll(body, participants=False))
 
     def refresh(self) -> None:
         c = consent_counts(self.model.station.store)

@@ -125,7 +125,6 @@ class Tour:
     def __init__(self, app: QApplication, window: KioskWindow, model: KioskModel, shots: Path | None) -> None:
         self.app, self.window, self.model, self.shots = app, window, model, shots
         self.found: list[Problem] = []
-        self.drawn: list[Path] = []
 
     def wait(self, until: Callable[[], bool], what: str, timeout_s: float = STEP_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s
@@ -177,7 +176,6 @@ class Tour:
         if picture.isNull() or picture.width() < self.window.width():  # a platform that cannot read its screen
             picture = self.window.grab()
         picture.save(str(path))
-        self.drawn.append(path)
 
     def tap(self, name: str) -> None:
         found = self.window.findChild(QAbstractButton, name)

@@ -97,10 +97,12 @@ def button(text: str, name: str, role: str = "") -> Button:
 
 
 class Media(QLabel):
-    """A picture or a looping animation (a clip's preview.webp), scaled to fit and kept in proportion."""
+    """A picture or a looping animation (a clip's preview.webp), scaled to fit and kept in proportion; `sharp`: a QR
+    code, scaled by a whole number so its modules stay square and sharp."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, sharp: bool = False) -> None:
         super().__init__()
+        self.sharp = sharp
         self.setProperty("role", "media")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
@@ -148,7 +150,7 @@ class Media(QLabel):
         if self._image.isNull():
             return
         size, image = self.size(), self._image
-        if self.property("sharp") and image.width() <= size.width() and image.height() <= size.height():
+        if self.sharp and image.width() <= size.width() and image.height() <= size.height():
             # a QR code at a whole multiple of its size: square, sharp modules a phone's camera reads at once
             k = min(size.width() // image.width(), size.height() // image.height())
             scaled = image.scaled(image.size() * k, Qt.AspectRatioMode.KeepAspectRatio)
@@ -282,15 +284,18 @@ def hold_still(widget: QWidget) -> None:
         parent = parent.parentWidget()
 
 
-def touch_scroll(content: QWidget, name: str) -> QScrollArea:
-    """`content` in a vertical scroll area a finger can drag (a touch screen has no wheel), never sideways."""
+def touch_scroll(content: QWidget, name: str = "", *, participants: bool = True) -> QScrollArea:
+    """`content` in a scroll area as wide as its place, which a finger can drag (a touch screen has no wheel). On
+    the participants' screens it scrolls only up and down, its bar always there; staff's tabs take Qt's bars, as
+    needed."""
     area = QScrollArea()
     area.setObjectName(name)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    # always there: it says there may be more below, and its width never changes the text's line breaks
-    area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+    if participants:
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # always there: it says there may be more below, and its width never changes the text's line breaks
+        area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
     area.setWidget(content)
     finger_scroll(area)
     return area
