@@ -48,6 +48,14 @@ class LogBridge(QObject, logging.Handler):
         self.model.logged.emit(line)
 
 
+def stop_on_signals(app: QApplication) -> None:
+    """SIGTERM (systemd stopping the kiosk) and SIGINT (Ctrl-C) end the kiosk like Quit on the staff panel. The quit
+    is queued, not called: one that comes while the window opens, before Qt's loop runs, would be lost by quit()
+    (it ends only a loop that runs) and leave the kiosk running for ever."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: QTimer.singleShot(0, app.quit))
+
+
 def build(station: Station) -> tuple[KioskModel, KioskWindow]:
     """The model and window for a station: what `booth kiosk` shows, and what the tests drive."""
     model = KioskModel(station)
@@ -85,9 +93,7 @@ def run(config: BoothConfig, kind: RigKind, *, windowed: bool, layout: bool = Fa
         bridge = LogBridge(model)
         logging.getLogger().addHandler(bridge)
         window.staff.quit_requested = app.quit
-        # Ctrl-C in the terminal ends the kiosk like Quit on the staff panel
-        signal.signal(signal.SIGINT, lambda *_: app.quit())
-        signal.signal(signal.SIGTERM, lambda *_: app.quit())
+        stop_on_signals(app)
         wake = QTimer()
         wake.start(250)  # lets Python see the signal while Qt's loop runs
         wake.timeout.connect(lambda: None)
