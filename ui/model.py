@@ -56,6 +56,13 @@ class LogLine:
     text: str
 
 
+def screen_qr(text: str) -> bytes:
+    """`text` as a QR code for the kiosk's screen: one pixel a module, which the screen scales by a whole number, in
+    the 4-module white margin the standard asks (the page around it is dark, and 2 modules left some cameras and
+    OpenCV's detector unsure where the code begins)."""
+    return qr_png(text, box_size=1, border=4)
+
+
 class KioskModel(QObject):
     """Everything the screens show and every tap they pass on. Worker threads (the shot, the log) only emit
     signals; the session is touched on the GUI thread alone."""
@@ -247,7 +254,7 @@ class KioskModel(QObject):
         self.decided_granted = True
         self.withdrawal_code = code
         self.withdraw_page = withdraw_url(self.config)
-        self.withdraw_qr = qr_png(self.withdraw_page, box_size=1, border=2)
+        self.withdraw_qr = screen_qr(self.withdraw_page)
 
     def _show_page(self, clip_id: str) -> None:
         down = self.phone_page_down()
@@ -257,9 +264,9 @@ class KioskModel(QObject):
             return
         web = self.config.web
         if web.wifi_name:
-            self.wifi_qr = qr_png(wifi_payload(web.wifi_name, web.wifi_password), box_size=1, border=2)
+            self.wifi_qr = screen_qr(wifi_payload(web.wifi_name, web.wifi_password))
         self.page = page_url(self.config, self.station.store.token_for(clip_id))
-        self.qr = qr_png(self.page, box_size=1, border=2)
+        self.qr = screen_qr(self.page)
         self.screen_code = shown_code(self.station.store.screen_code_for(clip_id)) if web.screen_code else ""
 
     @Slot(object)
