@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -27,6 +26,7 @@ from booth.staff import attract_clips
 from booth.station import Station, open_station
 from tests.booth.delivery.broker import free_port
 from tests.conftest import read_clip_json
+from tests.qr import read_qr
 from ui.model import KioskModel
 from ui.player import ClipPlayer
 from ui.screens import AttractPage
@@ -161,8 +161,7 @@ def qr_text(widget: QLabel) -> str:
     image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
     array = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
     rgb = array[:, : image.width() * 3].reshape(image.height(), image.width(), 3)
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(np.ascontiguousarray(rgb))
-    return str(text)
+    return read_qr(rgb)
 
 
 @pytest.mark.parametrize("orientation", ["portrait", "landscape"])

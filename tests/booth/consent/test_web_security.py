@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
@@ -23,6 +21,7 @@ from booth.consent.registry import open_store, texts_of, withdraw_url
 from booth.consent.store import ConsentStore, shown_code
 from booth.consent.web import create_app
 from booth.delivery.outbox import JobKind, Outbox
+from tests.qr import read_qr_png
 
 CLIP_BYTES = bytes(range(256)) * 400  # 100 KiB; the page serves bytes, it does not decode them
 PUBLIC = "http://booth.test:8080"
@@ -78,12 +77,6 @@ class Page:
 
 def hidden_fields(html: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html))
-
-
-def decode_qr(png: bytes) -> str:
-    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
-    assert image is not None, "not a PNG"
-    return str(cv2.QRCodeDetector().detectAndDecode(image)[0])
 
 
 def make_page(root: Path, **web: object) -> Page:
@@ -314,7 +307,7 @@ def test_consent_queues_the_clip_and_the_confirmation_offers_download_and_withdr
     assert download.headers["content-disposition"] == 'attachment; filename="bullet-time.mp4"'
     qr = page.client.get(f"/w/{code}/qr.png")
     assert qr.headers["content-type"] == "image/png"
-    assert decode_qr(qr.content) == f"{PUBLIC}/w/{code}"
+    assert read_qr_png(qr.content) == f"{PUBLIC}/w/{code}"
     again = page.client.post(f"/c/{token}", data={**fields, "purpose": "advertising", "age": "adult"})
     assert again.status_code == 303 and again.headers["location"] == f"/c/{token}"
     assert len(page.store.records_for(clip_id)) == 1, "a second post (another tab) records nothing more"
@@ -355,7 +348,7 @@ def test_the_kiosk_shows_the_code_and_the_form_where_it_is_typed(page: Page, cap
     record = page.store.records_for(clip_id)[0]
     code = page.store.code_for(record.record_id)
     url = withdraw_url(page.config)
-    assert url == f"{PUBLIC}/w" and decode_qr(qr_png(url)) == url, "the address, not the code, in the QR"
+    assert url == f"{PUBLIC}/w" and read_qr_png(qr_png(url)) == url, "the address, not the code, in the QR"
     path = url.removeprefix(PUBLIC)
     # a code in the query string opens the empty form: a link or photo alone withdraws nothing
     form = page.client.get(f"{path}?code={code}")
@@ -476,7 +469,7 @@ def test_request_log_lines_leave_tokens_and_codes_out(page: Page, caplog: pytest
 def test_qr_png_holds_the_url() -> None:
     png = qr_png("http://10.0.0.2:8080/w/ABCD-EFGH-JKMN")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert decode_qr(png) == "http://10.0.0.2:8080/w/ABCD-EFGH-JKMN"
+    assert read_qr_png(png) == "http://10.0.0.2:8080/w/ABCD-EFGH-JKMN"
 
 
 def test_log_lines_cannot_be_forged_and_redirects_ignore_the_host_header(
