@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from booth.allocator import give_back_freed
 from booth.config import BoothConfig
 from booth.consent.registry import open_store, register
 from booth.errors import StitchError
@@ -101,6 +102,7 @@ class ShotRunner:
             self.report(StageFailed(shot_no, "capture", "no calibration: calibrate the rig on the staff panel"))
             return
         calibration = self.calibration
+        outcome: Event
         try:
             if self.before is not None:
                 self.before()
@@ -120,10 +122,12 @@ class ShotRunner:
             stage = "consent"
             with open_store(self.config) as store:  # on the books, so its phone page opens; a store per thread
                 register(self.config, store, clip)
-            self.report(ClipReady(shot_no, clip.clip_id))
+            outcome = ClipReady(shot_no, clip.clip_id)
         except (RigError, StitchError, OSError) as exc:
             log.warning("shot %d: %s failed: %s", shot_no, stage, exc)
-            self.report(StageFailed(shot_no, stage, str(exc)))
+            outcome = StageFailed(shot_no, stage, str(exc))
         except Exception as exc:  # the kiosk must never stop: anything else is reported with its detail
             log.exception("shot %d: %s failed", shot_no, stage)
-            self.report(StageFailed(shot_no, stage, f"{type(exc).__name__}: {exc}"))
+            outcome = StageFailed(shot_no, stage, f"{type(exc).__name__}: {exc}")
+        give_back_freed()  # before the report, so the next Fire finds the worker done
+        self.report(outcome)
