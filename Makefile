@@ -56,9 +56,11 @@ lint: install-test
 test: lint
 	$(VENV)/bin/pytest -q
 
-# The README's kiosk pictures from the running kiosk under Xvfb and a kiosk window manager (docs/kiosk.md).
+# The README's pictures: the kiosk's from the running kiosk under Xvfb and a kiosk window manager (docs/kiosk.md),
+# the phone page's from the browser tests in Chromium.
 pictures: install-test
 	docs/screenshots/take-kiosk.sh docs/screenshots
+	PHONE_PICTURES=docs/screenshots $(VENV)/bin/pytest -q -p no:cacheprovider tests/booth/consent/test_phone_page.py
 
 clean:
 	rm -rf demo booth-data .pytest_cache .mypy_cache .ruff_cache
