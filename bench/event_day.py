@@ -2,21 +2,24 @@
 the phone page, the uploader and the retention rules as the kiosk runs them, a `booth collect` for each of the
 two recipients beside them, and a real Mosquitto between, for hundreds of shots.
 
-Run: .venv/bin/python bench/event_day.py [--shots 500] [--every 25] [--cameras 8] [--size 720x480]
+Run: .venv/bin/python bench/event_day.py [--shots 500] [--every 25] [--cameras 8] [--size 720x480] [--keep-freed]
 
 Participants decide on the phone page over HTTP, typing the code on the booth's screen: most allow the brand's
 social posts, one in five walks away undecided, one in seven of those who allowed withdraws later. Faults: a
 camera drops out for a shot every 40 shots, the broker restarts every 60, the agency's collector is SIGKILLed
 and started again every 90 (the brand's runs throughout). Every `--every` shots it prints the booth process's
-resident memory, open files and threads, the agency collector's memory and open files, disk use, and delivery
-counts. At the end it waits for the deliveries to settle and checks: every consented clip not withdrawn is
-stored at each recipient exactly once, every withdrawn one erased, nothing unconsented sent, no stray folder;
-and that memory and open files stayed flat, within 10 %: the median over the last fifth of the day against the
-median over its second fifth (after warm-up). It exits 1 if any check fails."""
+resident memory (and its anonymous and file-backed parts, and the C heap in use), open files and threads, the
+agency collector's memory and open files, disk use, and delivery counts. At the end it waits for the
+deliveries to settle and checks: every consented clip not withdrawn is stored at each recipient exactly once,
+every withdrawn one erased, nothing unconsented sent, no stray folder; and that memory and open files stayed
+flat, within 10 %: the median over the last fifth of the day against the median over its second fifth (after
+warm-up). It exits 1 if any check fails. `--keep-freed` runs the baseline: the booth as it was before it gave
+each shot's freed heap back to the system (booth/allocator.py)."""
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import getpass
 import http.cookiejar
 import json
@@ -36,6 +39,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from booth import allocator, shot_runner
 from booth.config import load_config
 from booth.consent.registry import page_url
 from booth.session import ClipReady, Event, Fire, StageFailed
@@ -45,6 +49,8 @@ from booth.station import open_station
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from delivery import NODELAY, free_port
 
+TRIMS: list[float] = []
+"""Seconds each shot's malloc_trim took, for the verdict."""
 RECIPIENT = "orbita-agency"
 BRAND = "brand"
 """The recipients the booth's consent texts name for the brand's social posts: each runs its own collector."""
@@ -118,6 +124,34 @@ def status(pid: int | str, key: str) -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     return 0
+
+
+class MallInfo2(ctypes.Structure):
+    """glibc's mallinfo2(): what the C heap holds, in bytes."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in [
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        ]
+    ]
+
+
+def heap_mb() -> tuple[float, float, float]:
+    """The C heap of this process (MB): in use, free but kept by the allocator, and mapped for large blocks."""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = MallInfo2
+    info = libc.mallinfo2()
+    return info.uordblks / 1e6, info.fordblks / 1e6, info.hblkhd / 1e6
 
 
 def open_files(pid: int | str) -> int:
@@ -215,7 +249,8 @@ def run(args: argparse.Namespace, root: Path) -> int:
     events: queue.Queue[Event] = queue.Queue()
     started = time.monotonic()
     print(
-        f"{'shots':>5} {'min':>5} {'rss MB':>7} {'files':>5} {'thr':>4} {'coll MB':>7} {'c.files':>7}"
+        f"{'shots':>5} {'min':>5} {'rss MB':>7} {'anon':>5} {'file':>5} {'heap':>5}"
+        f" {'files':>5} {'thr':>4} {'coll MB':>7} {'c.files':>7}"
         f" {'data MB':>8} {'agency MB':>9} {'stored':>6} {'erased':>6} {'failed':>6}",
         flush=True,
     )
@@ -265,11 +300,17 @@ def run(args: argparse.Namespace, root: Path) -> int:
 def sample(day: Day, shot: int, started: float, data: Path, agency: Path, collector: Collector) -> None:
     pid = collector.proc.pid if collector.proc is not None else 0
     held = stored(agency)
+    used, kept, mapped = heap_mb()
     row = {
         "shot": shot,
         "minutes": (time.monotonic() - started) / 60,
         "rss_mb": status("self", "VmRSS") / 1024,
         "files": open_files("self"),
+        "anon_mb": status("self", "RssAnon") / 1024,
+        "file_mb": status("self", "RssFile") / 1024,
+        "heap_used_mb": used,
+        "heap_free_mb": kept,
+        "mapped_mb": mapped,
         "threads": status("self", "Threads"),
         "collector_mb": status(pid, "VmRSS") / 1024 if pid else 0.0,
         "collector_files": open_files(pid) if pid else 0,
@@ -280,7 +321,9 @@ def sample(day: Day, shot: int, started: float, data: Path, agency: Path, collec
     }
     day.samples.append(row)
     print(
-        f"{shot:5d} {row['minutes']:5.1f} {row['rss_mb']:7.0f} {row['files']:5.0f} {row['threads']:4.0f}"
+        f"{shot:5d} {row['minutes']:5.1f} {row['rss_mb']:7.0f} {row['anon_mb']:5.0f} {row['file_mb']:5.0f}"
+        f" {row['heap_used_mb']:5.0f} {row['files']:5.0f}"
+        f" {row['threads']:4.0f}"
         f" {row['collector_mb']:7.0f} {row['collector_files']:7.0f} {row['data_mb']:8.1f} {row['agency_mb']:9.1f}"
         f" {row['stored']:6.0f} {row['erased']:6.0f} {len(day.failed):6d}",
         flush=True,
@@ -327,6 +370,11 @@ def verdict(day: Day, *outs: Path) -> int:
         f" withdrawn {len(day.withdrawn)}, undecided {len(day.undecided)}; at the agency {len(stored(outs[0]))}"
         f" and the brand {len(stored(outs[-1]))} clips, expected {len(wanted)} each"
     )
+    if TRIMS:
+        print(
+            f"freed heap given back after each shot in {statistics.median(TRIMS) * 1000:.1f} ms"
+            f" (median of {len(TRIMS)}), at most {max(TRIMS) * 1000:.1f} ms"
+        )
     for f in day.failed[:5]:
         print(f"  failed: {f}")
     if os.environ.get("EVENT_DAY_JSON"):
@@ -346,8 +394,23 @@ def main() -> int:
     parser.add_argument("--cameras", type=int, default=8)
     parser.add_argument("--size", default="720x480", help="frame size of the simulated cameras, WxH")
     parser.add_argument("--settle-s", type=float, default=300.0, help="longest wait for deliveries at the end")
+    parser.add_argument(
+        "--keep-freed",
+        action="store_true",
+        help="baseline: leave what each shot freed to glibc's arenas, as the booth did before it trimmed the heap",
+    )
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it (default: a temporary one)")
     args = parser.parse_args()
+    if args.keep_freed:
+        setattr(shot_runner, "give_back_freed", lambda: 0.0)  # noqa: B010 (the runner's own name for it)
+    else:
+
+        def timed() -> float:
+            took = allocator.give_back_freed()
+            TRIMS.append(took)
+            return took
+
+        setattr(shot_runner, "give_back_freed", timed)  # noqa: B010
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
         return run(args, args.keep)
