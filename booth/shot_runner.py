@@ -24,6 +24,10 @@ from rig.priority import run_in_background
 
 log = logging.getLogger(__name__)
 
+FINISHING_S = 5.0
+"""How long a Fire waits for the last shot's worker to finish what it does after reporting (milliseconds as a
+rule, a few hundred on a machine that is busy with everything else)."""
+
 
 @dataclass(frozen=True)
 class FrameCount:
@@ -67,6 +71,9 @@ class ShotRunner:
         """Frames in of the shot in flight: None until its trigger fires, then (0, N) and up as frames arrive.
         Written by the worker thread and read by any; each count is a new object, never half-written."""
         self._worker: threading.Thread | None = None
+        self._finishing = False
+        """Set by the worker once it has reported its shot: what it still does then (giving the heap back) is
+        waited for by the next Fire, not refused."""
 
     @property
     def busy(self) -> bool:
@@ -74,10 +81,13 @@ class ShotRunner:
 
     def fire(self, action: Fire) -> None:
         """Start the shot; returns at once. A second Fire while one runs is reported as a failed capture."""
+        if self.busy and self._finishing and self._worker is not None:
+            self._worker.join(FINISHING_S)
         if self.busy:
             self.report(StageFailed(action.shot, "capture", "the previous shot is still being made"))
             return
         self.frames = None
+        self._finishing = False
         self._worker = threading.Thread(target=self._run, args=(action.shot,), name=f"shot-{action.shot}")
         self._worker.start()
 
@@ -129,5 +139,6 @@ class ShotRunner:
         except Exception as exc:  # the kiosk must never stop: anything else is reported with its detail
             log.exception("shot %d: %s failed", shot_no, stage)
             outcome = StageFailed(shot_no, stage, f"{type(exc).__name__}: {exc}")
-        give_back_freed()  # before the report, so the next Fire finds the worker done
+        self._finishing = True  # before the report: its receiver may Fire at once
         self.report(outcome)
+        give_back_freed()  # after the report: the participant's review never waits for it

@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from pathlib import Path
 
+import pytest
+
+from booth import shot_runner
 from booth.config import BoothConfig
-from booth.session import Fire, Ready, Report, Screen, Session, Tick, Touch
+from booth.session import ClipReady, Event, Fire, Ready, Report, Screen, Session, StageFailed, Tick, Touch
 from booth.shoot import Rig, calibrate_rig
 from booth.shot_runner import ShotRunner
 from booth.stitch.calibration import Calibration
@@ -74,3 +78,36 @@ def test_a_rig_with_too_few_cameras_ends_on_the_error_screen(tmp_path: Path) -> 
     (report,) = [a for a in actions if isinstance(a, Report)]
     assert report.stage == "stitch" and "only 1 of 8 cameras" in report.detail
     assert not (tmp_path / "clips").exists() or not any((tmp_path / "clips").iterdir())
+
+
+def test_the_clip_is_reported_before_the_heap_is_given_back_and_a_fire_at_once_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = BoothConfig.model_validate({"booth": {"data_dir": str(tmp_path / "data")}})
+    calibration = calibrated(config, seed=13)
+    _, rig = sim(13)
+    order: list[str] = []
+
+    def slow_give_back() -> float:  # as on a machine busy with everything else
+        order.append("heap given back")
+        time.sleep(1.0)
+        return 1.0
+
+    monkeypatch.setattr(shot_runner, "give_back_freed", slow_give_back)
+    events: queue.Queue[Event] = queue.Queue()
+
+    def report(event: Event) -> None:
+        order.append(type(event).__name__)
+        events.put(event)
+
+    runner = ShotRunner(rig, calibration, config, tmp_path / "clips", report)
+    outcomes = []
+    for shot in (1, 2):
+        runner.fire(Fire(shot, 1))  # the second while the first shot's worker still gives its heap back
+        outcome = events.get(timeout=120)
+        while not isinstance(outcome, ClipReady | StageFailed):
+            outcome = events.get(timeout=120)
+        outcomes.append(outcome)
+    runner.wait(30)
+    assert [type(o) for o in outcomes] == [ClipReady, ClipReady], outcomes
+    assert order.index("ClipReady") < order.index("heap given back")  # the review never waits for it
