@@ -146,12 +146,12 @@ class MallInfo2(ctypes.Structure):
     ]
 
 
-def heap_mb() -> tuple[float, float, float]:
-    """The C heap of this process (MB): in use, free but kept by the allocator, and mapped for large blocks."""
+def heap_in_use_mb() -> float:
+    """What this process's C heap holds in use (MB), by glibc's mallinfo2(); its free count is not resident
+    memory once the booth has given the free pages back, so it is not reported."""
     libc = ctypes.CDLL(None)
     libc.mallinfo2.restype = MallInfo2
-    info = libc.mallinfo2()
-    return info.uordblks / 1e6, info.fordblks / 1e6, info.hblkhd / 1e6
+    return float(libc.mallinfo2().uordblks) / 1e6
 
 
 def open_files(pid: int | str) -> int:
@@ -300,7 +300,6 @@ def run(args: argparse.Namespace, root: Path) -> int:
 def sample(day: Day, shot: int, started: float, data: Path, agency: Path, collector: Collector) -> None:
     pid = collector.proc.pid if collector.proc is not None else 0
     held = stored(agency)
-    used, kept, mapped = heap_mb()
     row = {
         "shot": shot,
         "minutes": (time.monotonic() - started) / 60,
@@ -308,9 +307,7 @@ def sample(day: Day, shot: int, started: float, data: Path, agency: Path, collec
         "files": open_files("self"),
         "anon_mb": status("self", "RssAnon") / 1024,
         "file_mb": status("self", "RssFile") / 1024,
-        "heap_used_mb": used,
-        "heap_free_mb": kept,
-        "mapped_mb": mapped,
+        "heap_used_mb": heap_in_use_mb(),
         "threads": status("self", "Threads"),
         "collector_mb": status(pid, "VmRSS") / 1024 if pid else 0.0,
         "collector_files": open_files(pid) if pid else 0,
