@@ -155,12 +155,17 @@ class Tour:
         self.wait(lambda: self.model.screen is screen, f"the {screen.value} screen")
 
     def stop(self, name: str) -> None:
-        """Check (and draw) what is on screen now, in each language, and come back to the first one."""
-        first = self.model.language
+        """Check (and draw) what is on screen now, in each language, and come back to the first one. A screen that
+        ends by itself (the countdown, the capture) may end before every language is seen: the languages it did
+        not stay for are left unchecked and undrawn, never judged or drawn on the screen that came next."""
+        first, screen = self.model.language, self.model.screen
         for language in (first, *(lang for lang in LANGUAGES if lang != first)):
             self.model.language = language
             self.model.changed.emit()
-            self.found += self.laid_out(name, language)
+            found = self.laid_out(name, language)
+            if self.model.screen is not screen:
+                break
+            self.found += found
             self.draw(f"{name}-{language}")
         self.model.language = first
         self.model.changed.emit()

@@ -20,7 +20,7 @@ cameras = 12
 title = "Orbita Launch Night"
 logo = "kit/orbita/logo.png"
 demo_clip = "demo.webp"
-countdown_s = 1
+countdown_s = 5
 [web]
 host = "127.0.0.1"
 wifi_name = "Orbita-Guests"
@@ -29,6 +29,7 @@ TOML
 # the attract loop's clip: one shot of the simulated rig, as an event's demo clip would be
 "$booth" shoot --rig sim --config "$work/booth.toml" --out "$work/demo" >/dev/null
 cp "$(ls -d "$work"/demo/*/ | tail -n 1)preview.webp" "$work/demo.webp"
+rm -f "$out"/kiosk-*.png  # each picture drawn by this run, none left from an earlier one
 for size in ${SIZES:-1080x1920 1920x1080}; do
     xvfb-run -a -s "-screen 0 ${size}x24 -nolisten tcp" sh -c '
         matchbox-window-manager -use_titlebar no &
@@ -39,6 +40,14 @@ for size in ${SIZES:-1080x1920 1920x1080}; do
         kill $wm
         exit $status' "$booth" "$work/booth.toml" "$out"
 done
+# a screen that ends by itself is drawn only while it lasts: every picture the README shows must be new
+missing=$(grep -o 'docs/screenshots/kiosk-[a-z-]*\.png' README.md | sort -u | while read -r picture; do
+    [ -f "$out/$(basename "$picture")" ] || printf ' %s' "$(basename "$picture")"
+done)
+if [ -n "$missing" ]; then
+    echo "take-kiosk.sh: not drawn:$missing (the screen ended first; lengthen countdown_s in this script)" >&2
+    exit 1
+fi
 # the staff panel speaks the staff's language only: its pictures in the participants' other languages are the same
 rm -f "$out"/kiosk-staff-*-fr-*.png
 # kept at half the screen's size, which reads well and keeps the repository small
