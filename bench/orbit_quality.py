@@ -6,8 +6,9 @@ for the development look), each with the true in-between cameras (SimRig between
   pivot    the calibration target's two markers found in every output frame, in-between views included, against
            where the calibration puts the axis: worst frame and RMS, px;
   views    PSNR and SSIM (luma, whole frame) of the synthesised half-way views against the true in-between
-           cameras, for a cross-fade, the flow method and the booth's method, and in how many of them the held
-           stick shows in as many pieces as in the true view (not doubled, torn or erased);
+           cameras, for a cross-fade, the flow method and the booth's method, the share of the frame where they
+           draw edges the true view lacks (a torn view: pieces of both views out of place), and in how many of
+           them the held stick shows in as many pieces as in the true view (not doubled, torn or erased);
   colour   the clip's camera views against the same shot rendered without colour or exposure errors: per-camera
            gain error (RMS and worst, %, after the clip's common gain) and frame-to-frame flicker of brightness
            (RMS and worst, %), unmatched, matched by the calibration (from the target shot's content) and
@@ -129,15 +130,18 @@ def marker_at(image_bgr: np.ndarray, place: np.ndarray, reach: float, area: floa
     return np.array([x0 + centroids[k][0], y0 + centroids[k][1]])
 
 
-METHODS = ("crossfade", "flow", "layers")
-"""A plain cross-fade, the free optical flow method the booth had before, and the booth's layered method."""
+METHODS = ("crossfade", "flow", "unguarded", "layers")
+"""A plain cross-fade, the free optical flow method the booth had before, the booth's layered method without its
+fallback to a cross-fade where the motion explains neither view, and the booth's method."""
 
 
 def synthesise(method: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The half-way view between two aligned I420 views by one of METHODS."""
     if method == "crossfade":
         return crossfade(a, b, 0.5)
-    return in_between(gap(a, b) if method == "flow" else layered_gap(a, b), 0.5)
+    if method == "flow":
+        return in_between(gap(a, b), 0.5, fall_back=False)
+    return in_between(layered_gap(a, b), 0.5, fall_back=method == "layers")
 
 
 def rig_only(frames: list[Frame]) -> list[Frame]:
@@ -246,12 +250,31 @@ def stick_as_seen(made_bgr: np.ndarray, truth_bgr: np.ndarray) -> bool | None:
     return int((magenta_blobs(made_bgr) >= least).sum()) == int((truth >= least).sum())
 
 
+FALSE_EDGE = 8.0
+"""Edge strength (levels per pixel, Sobel over 8) by which a synthesised view's edge must exceed the true view's
+there (after a slack of FALSE_EDGE_SLACK for noise and a slight blur) to count as an edge the true view lacks."""
+FALSE_EDGE_SLACK = 4.0
+
+
+def _edges(luma: np.ndarray) -> np.ndarray:
+    y = luma.astype(np.float32)
+    return cv2.magnitude(cv2.Sobel(y, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(y, cv2.CV_32F, 0, 1, ksize=3)) / 8.0
+
+
+def false_edges(made: np.ndarray, truth: np.ndarray) -> float:
+    """Share (%) of the frame where a synthesised view (luma) shows an edge the true view does not: the pieces a
+    torn view draws out of place. A cross-fade's double image shows half-strength edges, a good synthesis few."""
+    extra = _edges(made) - _edges(truth) - FALSE_EDGE_SLACK
+    return 100.0 * float(np.mean(extra > FALSE_EDGE))
+
+
 def views(shots: Shots) -> dict[str, dict[str, float]]:
     """Half-way views against the true in-between cameras (all aligned by their own calibration)."""
     calibration = joint_calibration(shots)
     geometry = plan_output(calibration, "vertical")
     seen = [bgr_to_i420(v) for v in aligned(shots.shot, calibration, geometry, True)]
     scores: dict[str, list[tuple[float, float]]] = {m: [] for m in METHODS}
+    torn: dict[str, list[float]] = {m: [] for m in METHODS}
     sticks: dict[str, list[bool]] = {m: [] for m in METHODS}
     for k in range(0, len(seen) - 2, 2):
         truth = planes(seen[k + 1])[0]
@@ -260,6 +283,7 @@ def views(shots: Shots) -> dict[str, dict[str, float]]:
             image = synthesise(name, seen[k], seen[k + 2])
             y = planes(image)[0]
             scores[name].append((psnr(y, truth), ssim(y, truth)))
+            torn[name].append(false_edges(y, truth))
             same = stick_as_seen(i420_to_bgr(image), truth_bgr)
             if same is not None:
                 sticks[name].append(same)
@@ -268,6 +292,7 @@ def views(shots: Shots) -> dict[str, dict[str, float]]:
             "psnr": statistics.mean(p for p, _ in values),
             "psnr_worst": min(p for p, _ in values),
             "ssim": statistics.mean(s for _, s in values),
+            "false_edges_pct": statistics.mean(torn[name]),
             "stick_right": float(sum(sticks[name])),
             "stick_views": float(len(sticks[name])),
         }
@@ -329,6 +354,7 @@ def main() -> None:
     w, h = (int(v) for v in args.size.split("x"))
     look = EVENT if args.dev else HELDOUT_EVENT
     print(f"look: {look.describe()}; frames {args.size}; vertical 1080x1920 output")
+    print(f"OpenCV {cv2.__version__}, NumPy {np.__version__}: the matching and the sim's renders run through both")
     figures = {}
     for n in (int(v) for v in args.rigs.split(",")):
         case = RIGS[n]
@@ -345,9 +371,10 @@ def main() -> None:
         for name, r in v.items():
             print(
                 f"  views  {name:10s} PSNR {r['psnr']:6.2f} dB (worst {r['psnr_worst']:6.2f})  SSIM {r['ssim']:.4f}"
+                f"  false edges {r['false_edges_pct']:.2f} %"
                 f"  held stick as in the true view in {r['stick_right']:.0f} of {r['stick_views']:.0f}"
             )
-        for name in ("flow", "layers"):
+        for name in ("flow", "unguarded", "layers"):
             print(f"  views  {name} over cross-fade: {v[name]['psnr'] - v['crossfade']['psnr']:+.2f} dB")
         c = colour(shots, case.span_deg >= 360)
         booth_uses = "per shot" if matches_per_shot(StitchSection(), case.cameras) else "calibration"

@@ -148,7 +148,7 @@ def test_layers_hold_a_wide_gap_where_free_flow_tears_it() -> None:
     a, b, truth = wide_scene_at(0.0), wide_scene_at(1.0), wide_scene_at(0.5)
     y = planes(truth)[0]
     layered = in_between(layered_gap(a, b), 0.5)
-    flowed = in_between(gap(a, b), 0.5)
+    flowed = in_between(gap(a, b), 0.5, fall_back=False)  # the free flow's own samples, torn
     faded = crossfade(a, b, 0.5)
     assert psnr(planes(layered)[0], y) > psnr(planes(faded)[0], y) + 3.0
     assert psnr(planes(layered)[0], y) > psnr(planes(flowed)[0], y) + 3.0
@@ -165,3 +165,28 @@ def test_a_gap_too_wide_to_check_is_cross_faded_not_torn() -> None:
         assert np.array_equal(in_between(layered_gap(a, b), t), crossfade(a, b, t))
     near_a, near_b = wide_scene_at(0.0), wide_scene_at(1.0)
     assert not np.array_equal(in_between(layered_gap(near_a, near_b), 0.5), crossfade(near_a, near_b, 0.5))
+
+
+def test_where_the_motion_explains_neither_view_the_view_is_a_crossfade_not_pieces_out_of_place() -> None:
+    """Two views of unrelated textures and a motion that explains neither (what a flow gives where a stick, an
+    arm and a sweeping backdrop share its patches): sampled along that motion, the in-between view would be
+    pieces of both drawn where neither shows them; it falls back to the cross-fade. Where the motion is right
+    (the box and the sweep of scene_at), the view still follows it."""
+    a = bgr_to_i420(cv2.applyColorMap(texture(5, (W, H), 3.0), cv2.COLORMAP_OCEAN))
+    b = bgr_to_i420(cv2.applyColorMap(texture(6, (W, H), 3.0), cv2.COLORMAP_AUTUMN))
+    right = gap(a, b)
+    fh, fw = right.forward.shape[:2]
+    wrong = np.zeros((fh, fw, 2), np.float32)
+    wrong[..., 0] = 30.0
+    nothing_hidden = np.zeros((fh, fw), np.float32)
+    g = type(right)(a, b, wrong, -wrong, nothing_hidden, nothing_hidden)
+    faded = crossfade(a, b, 0.5).astype(np.int16)
+    made = in_between(g, 0.5).astype(np.int16)
+    unguarded = in_between(g, 0.5, fall_back=False).astype(np.int16)
+    inside = np.s_[: H * 3 // 2, 200:-200]  # away from where the wrong motion leads out of the frame
+    assert np.abs(unguarded - faded)[inside].mean() > 20.0
+    assert np.abs(made - faded)[inside].mean() < 2.5  # where unrelated textures agree by chance, samples stay
+
+    a, b, truth = scene_at(0.0), scene_at(1.0), scene_at(0.5)
+    y = planes(truth)[0]
+    assert psnr(planes(in_between(gap(a, b), 0.5))[0], y) > psnr(planes(crossfade(a, b, 0.5))[0], y) + 4.0
