@@ -29,6 +29,12 @@ MAX_SHADING_SLOPE = 0.05
 residual misregistration of the flow reads as a gain (the key light's fall-off across a body)."""
 MAX_ROUND_TRIP = 0.5
 """Sample pixels a match may miss its way back by, following the flow there and the reverse flow home."""
+MAX_LAG = 0.5
+"""Largest lag (sample pixels) of the flow that a pair's measure is corrected for (_past_the_lag). Chosen on the
+development look at 8 to 24 cameras (gain RMS per shot, mean over the four rigs: 1.78 % uncorrected, 1.32 % with
+the lag unbounded, 1.22 % within 0.5 px, 1.38 within 1 px, 1.33 within 1.5 px); unbounded, a pair on the
+calibration target (a pole, two balls, little shading) took 2 px and a 3.6 % error from it, and the calibration
+shot's colour at 12 cameras went from 2.41 to 4.27 %; within 0.5 px, 2.19 %."""
 MIN_MATCHED = 300
 """Sample pixels that must pass every check for a pair of views to be compared."""
 MAX_SPREAD = 0.2
@@ -105,7 +111,8 @@ def measure_pair(a: PivotSample, b: PivotSample) -> PairMeasure | None:
     inside = (mx >= 1) & (mx < w - 2) & (my >= 1) & (my < h - 2)
     b_at = cv2.remap(b.linear, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     smooth = cv2.GaussianBlur(np.log(np.maximum(a.linear @ _LUMA, 1e-3)), (0, 0), 1.5)
-    slope = cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3))
+    sx, sy = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
+    slope = cv2.magnitude(sx, sy)
     even = slope < 8.0 * MAX_SHADING_SLOPE  # a 3x3 Sobel is 8 times the slope
     lit = (_lowest(a.linear) > 0.01) & (_highest(a.linear) < 0.9) & (_lowest(b_at) > 0.01) & (_highest(b_at) < 0.9)
     good = consistent & inside & even & lit
@@ -116,8 +123,28 @@ def measure_pair(a: PivotSample, b: PivotSample) -> PairMeasure | None:
     spread = np.median(np.abs(ratios - centre), axis=0)
     if float(spread.max()) > MAX_SPREAD:
         return None
+    slopes = np.column_stack([sx[good], sy[good]]) / 8.0  # a 3x3 Sobel is 8 times the slope
+    level = _past_the_lag(ratios, slopes, centre, spread)
     weight = 100.0 * float(good.mean()) / (float(spread.mean()) + 0.01)
-    return PairMeasure(a.index, b.index, centre.astype(np.float64), weight)
+    return PairMeasure(a.index, b.index, level, weight)
+
+
+def _past_the_lag(ratios: np.ndarray, slopes: np.ndarray, centre: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """The pair's log ratio per channel with the flow's lag taken out: each ratio as the level plus the lag (px,
+    x and y) times the log brightness slope where it was taken, by least squares over the ratios within three
+    spreads of the median, the lag held within MAX_LAG; the level is the median of what the lag leaves.
+
+    A flow that falls short of the motion by a fraction of a pixel samples b beside the point a shows; on the
+    key light's fall-off across a body that reads as a gain, and along an arc the flow falls short the same way
+    for every pair, so the chain adds the errors up instead of averaging them out."""
+    level = np.empty(3, np.float64)
+    design = np.column_stack([np.ones(len(ratios)), slopes])
+    for c in range(3):
+        keep = np.abs(ratios[:, c] - centre[c]) < 3.0 * max(float(spread[c]), 1e-3)
+        fit, *_ = np.linalg.lstsq(design[keep], ratios[keep, c], rcond=None)
+        lag = np.clip(fit[1:], -MAX_LAG, MAX_LAG)
+        level[c] = float(np.median(ratios[keep, c] - slopes[keep] @ lag))
+    return level
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from booth.stitch.colour import SRGB8_TO_LINEAR
-from booth.stitch.colour_match import PairMeasure, solve_gains
+from booth.stitch.colour_match import MAX_LAG, PairMeasure, _past_the_lag, solve_gains
 from rig.sim.camera import RigLayout
 from rig.sim.look import EVENT
 from rig.sim.rig import SimRig
@@ -131,3 +131,22 @@ def test_a_camera_no_pair_reaches_is_named_and_left_alone() -> None:
     solved = solve_gains([0, 1, 2], [PairMeasure(0, 1, np.array([0.1, 0.0, -0.1]), 1.0)])
     assert solved.unmatched == [2]
     assert np.allclose(solved.gains[2], 1.0)
+
+
+def test_a_pair_measured_on_a_lit_slope_is_not_biased_by_the_flows_lag() -> None:
+    """Where the key light falls off across the body, a flow that falls short of the motion by 0.4 px samples
+    b on the darker side of the point a shows: every ratio reads low by the lag times the slope there. The
+    level comes out right; a lag beyond MAX_LAG (a pair on the bare calibration target, where little is shaded)
+    is taken out only as far as MAX_LAG."""
+    rng = np.random.default_rng(4)
+    slopes = np.column_stack([rng.uniform(0.0, 0.05, 5000), rng.normal(0.0, 0.01, 5000)])  # log units per px
+    level = np.array([0.04, 0.0, -0.03])
+    ratios = level + (slopes @ np.array([-0.4, 0.0]))[:, None] + rng.normal(0.0, 0.01, (5000, 3))
+    centre = np.median(ratios, axis=0)
+    spread = np.median(np.abs(ratios - centre), axis=0)
+    assert np.abs(centre - level).min() > 0.008  # the plain median is off by about 1 %
+    assert np.abs(_past_the_lag(ratios, slopes, centre, spread) - level).max() < 0.002
+    far = level + (slopes @ np.array([-3.0, 0.0]))[:, None]
+    centre = np.median(far, axis=0)
+    found = _past_the_lag(far, slopes, centre, np.full(3, 0.02))
+    assert np.allclose(found, centre + MAX_LAG * np.median(slopes[:, 0]), atol=0.003)
