@@ -27,6 +27,7 @@ from booth.rig_commands import add_rig_commands
 from booth.rigs import open_camera_rig, require_serials, sim_rig
 from booth.shoot import Rig, calibrate_rig, shoot
 from booth.shot import Clip
+from booth.station import calibration_path
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import FrameFolder, check_same_size, read_folder
 from booth.stitch.stitcher import Stitcher
@@ -279,10 +280,14 @@ def _shoot_cameras(args: argparse.Namespace, config: BoothConfig) -> int:
     if args.cameras is not None or args.seed is not None:
         raise InputError("--cameras and --seed are for the simulated rig; the camera rig is set in rig.gphoto2")
     cal_path = _calibration_path(args, config)
+    kept = calibration_path(config, config.rig.id)  # where the kiosk's staff panel saves the rig's calibration
+    if cal_path is None and kept.exists():
+        cal_path = kept
     if cal_path is None:
         raise InputError(
-            "no calibration for the camera rig: shoot the target with 'booth rig cameras test --keep target/', "
-            "run 'booth calibrate target/ --out calibration.json', then give --calibration calibration.json"
+            f"no calibration for the camera rig: calibrate on the kiosk's staff panel (it keeps it in {kept}), or "
+            "shoot the target with 'booth rig cameras test --keep target/', run 'booth calibrate target/ --out "
+            "calibration.json', then give --calibration calibration.json"
         )
     calibration = Calibration.load(cal_path)
     serials = require_serials(config)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from booth.config import load_config
+from booth.station import calibration_path
 from rig.cameras.virtual import camera_folder, load_frames
 from rig.trigger.simbench import SimulatedBox
 from tests.conftest import Rendered, clip_dirs, read_clip_json, run_booth
@@ -63,3 +65,12 @@ def test_the_trigger_box_fires_the_cameras_and_the_booth_makes_a_clip(
     assert meta["trigger_skew_us"] <= 1.0, "fired by the box, whose edges are within a microsecond"
     (shot_dir,) = (tmp_path / "data" / "shots").iterdir()
     assert len(list(shot_dir.glob("cam_*.jpg"))) == 11
+
+    # a calibration made on the kiosk's staff panel is kept under data_dir for the rig: the command line finds it
+    config = load_config(cfg)
+    panel_file = calibration_path(config, config.rig.id)
+    panel_file.parent.mkdir(parents=True)
+    shutil.copy(tmp_path / "cal.json", panel_file)
+    again = run_booth("shoot", "--out", str(tmp_path / "clips"), "--config", str(cfg))
+    assert again.returncode == 0, again.stderr
+    assert len(clip_dirs(tmp_path / "clips")) == 2
