@@ -16,6 +16,7 @@ import cv2
 
 from booth import __version__
 from booth.atomic import refuse_folder, staged_folder
+from booth.calibration_files import calibration_path, existing_calibration
 from booth.collect_commands import add_collect_commands
 from booth.config import PROFILE_NAMES, BoothConfig, config_problems, load_config, missing_files, read_toml
 from booth.config_doc import example_toml
@@ -27,7 +28,6 @@ from booth.rig_commands import add_rig_commands
 from booth.rigs import open_camera_rig, require_serials, sim_rig
 from booth.shoot import Rig, calibrate_rig, shoot
 from booth.shot import Clip
-from booth.station import calibration_path
 from booth.stitch.calibration import Calibration, calibrate_frames, load_points
 from booth.stitch.frames import FrameFolder, check_same_size, read_folder
 from booth.stitch.stitcher import Stitcher
@@ -279,11 +279,9 @@ def _shoot_cameras(args: argparse.Namespace, config: BoothConfig) -> int:
     """One shot on the tethered cameras, fired by the trigger box (or gphoto2's trigger without one)."""
     if args.cameras is not None or args.seed is not None:
         raise InputError("--cameras and --seed are for the simulated rig; the camera rig is set in rig.gphoto2")
-    cal_path = _calibration_path(args, config)
-    kept = calibration_path(config, config.rig.id)  # where the kiosk's staff panel saves the rig's calibration
-    if cal_path is None and kept.exists():
-        cal_path = kept
+    cal_path = _calibration_path(args, config) or existing_calibration(config, config.rig.id)
     if cal_path is None:
+        kept = calibration_path(config, config.rig.id)
         raise InputError(
             f"no calibration for the camera rig: calibrate on the kiosk's staff panel (it keeps it in {kept}), or "
             "shoot the target with 'booth rig cameras test --keep target/', run 'booth calibrate target/ --out "

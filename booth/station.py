@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from booth.calibration_files import calibration_path, existing_calibration
 from booth.config import BoothConfig
 from booth.consent.registry import open_outbox, open_store, texts_of
 from booth.consent.store import ConsentStore
@@ -92,17 +93,6 @@ def preview_index(config: BoothConfig, cameras: int) -> int:
     return min(k, cameras - 1) if k is not None else cameras // 2
 
 
-def calibration_path(config: BoothConfig, rig_id: str) -> Path:
-    """calibration.file when booth.toml names one, on any rig; otherwise the rig's own file under data_dir."""
-    if config.calibration.file is not None:
-        return config.resolve(config.calibration.file)
-    return _kept_calibration(config, rig_id)
-
-
-def _kept_calibration(config: BoothConfig, rig_id: str) -> Path:
-    return config.data_dir / "calibrations" / f"{rig_id}.json"
-
-
 def _load_for_rig(path: Path, rig_id: str, cameras: int, size: tuple[int, int] | None) -> Calibration:
     """The calibration in `path`, refused in one line when it cannot be read or was made for another rig: a clip
     stitched with another rig's calibration comes out torn, and recalibrating over a file staff named would
@@ -123,17 +113,9 @@ def _load_for_rig(path: Path, rig_id: str, cameras: int, size: tuple[int, int] |
     return calibration
 
 
-def _existing(config: BoothConfig, rig_id: str) -> Path | None:
-    """The first calibration file there is: calibration.file, then the one kept under data_dir for this rig."""
-    for path in (calibration_path(config, rig_id), _kept_calibration(config, rig_id)):
-        if path.exists():
-            return path
-    return None
-
-
 def _sim_calibration(config: BoothConfig, sim: SimRig, rig: Rig) -> Calibration:
     size = (sim.layout.width, sim.layout.height)
-    found = _existing(config, sim.rig_id)
+    found = existing_calibration(config, sim.rig_id)
     if found is not None:
         return _load_for_rig(found, sim.rig_id, sim.layout.cameras, size)
     path = calibration_path(config, sim.rig_id)
@@ -150,7 +132,7 @@ def _sim_calibration(config: BoothConfig, sim: SimRig, rig: Rig) -> Calibration:
 
 
 def _hardware_calibration(config: BoothConfig, rig_id: str, cameras: int) -> Calibration | None:
-    found = _existing(config, rig_id)
+    found = existing_calibration(config, rig_id)
     if found is not None:
         return _load_for_rig(found, rig_id, cameras, None)  # the frames' size is known at the first shot
     log.error("no calibration for the camera rig: open the staff panel, Calibration, and shoot the target")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from booth.calibration_files import calibration_path
 from booth.config import load_config
-from booth.station import calibration_path
 from rig.cameras.virtual import camera_folder, load_frames
 from rig.trigger.simbench import SimulatedBox
 from tests.conftest import Rendered, clip_dirs, read_clip_json, run_booth

@@ -13,7 +13,7 @@ from booth.stitch.align import plan_output
 from booth.stitch.calibration import calibrate_frames
 from booth.stitch.encode import bgr_to_i420, planes
 from booth.stitch.frames import read_folder
-from booth.stitch.interpolate import crossfade, gap, in_between
+from booth.stitch.interpolate import FLOW_SCALE, Gap, crossfade, gap, in_between
 from booth.stitch.layers import layered_gap
 from booth.stitch.stitcher import aligned_view, orbit_timeline, steps_needed
 from rig.sim.camera import RigLayout
@@ -174,12 +174,10 @@ def test_where_the_motion_explains_neither_view_the_view_is_a_crossfade_not_piec
     (the box and the sweep of scene_at), the view still follows it."""
     a = bgr_to_i420(cv2.applyColorMap(texture(5, (W, H), 3.0), cv2.COLORMAP_OCEAN))
     b = bgr_to_i420(cv2.applyColorMap(texture(6, (W, H), 3.0), cv2.COLORMAP_AUTUMN))
-    right = gap(a, b)
-    fh, fw = right.forward.shape[:2]
-    wrong = np.zeros((fh, fw, 2), np.float32)
+    wrong = np.zeros((H // FLOW_SCALE, W // FLOW_SCALE, 2), np.float32)
     wrong[..., 0] = 30.0
-    nothing_hidden = np.zeros((fh, fw), np.float32)
-    g = type(right)(a, b, wrong, -wrong, nothing_hidden, nothing_hidden)
+    nothing_hidden = np.zeros(wrong.shape[:2], np.float32)
+    g = Gap(a, b, wrong, -wrong, nothing_hidden, nothing_hidden)
     faded = crossfade(a, b, 0.5).astype(np.int16)
     made = in_between(g, 0.5).astype(np.int16)
     unguarded = in_between(g, 0.5, fall_back=False).astype(np.int16)
